@@ -1,0 +1,18 @@
+//! Everruns client core.
+//!
+//! One Rust definition of the Everruns v1 wire contract and the behaviour every SDK shares:
+//!
+//! * [`types`] — request, response and event types (serde; `utoipa` schemas behind the
+//!   `openapi` feature). The reference server and the runtime reuse these exact types.
+//! * [`ids`] and [`slug`] — identifier and name rules.
+//! * [`sse`] — a linear-time Server-Sent Events parser.
+//! * `client` (default feature) — [`Everruns`], its sub-clients, retries, typed errors and the
+//!   resilient [`EventStream`].
+#![warn(missing_docs)]
+
+pub mod ids;
+pub mod slug;
+pub mod sse;
+pub mod types;
+
+pub use types::*;
