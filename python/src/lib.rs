@@ -1,0 +1,1 @@
+//! Python bindings of the Everruns SDK (PyO3)

@@ -1,0 +1,1 @@
+//! Embeddable Everruns agent runtime: turn loop, capabilities, LLM drivers, session file stores

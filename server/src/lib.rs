@@ -1,0 +1,1 @@
+//! Everruns reference server: HTTP API, durable event log, SSE
