@@ -1,0 +1,283 @@
+//! The act step: run one batch of tool calls.
+//!
+//! Calls run concurrently (at most `max_tool_concurrency` at once), except calls that share a
+//! concurrency class, which run one at a time in the model's call order; with
+//! `parallel_tool_calls = false` the whole batch runs in order. Every call gets
+//! `tool.started` when it really starts and `tool.completed` when it ends (status `success`,
+//! `error` or `timeout`); `file.written` events recorded by the tool follow its
+//! `tool.completed`.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use everruns_core::ids::{new_id, IdKind};
+use everruns_core::{
+    ActCompletedData, ActStartedData, ActToolCall, ContentPart, EventContext, EventPayload,
+    ToolCall, ToolCompletedData, ToolStartedData, ToolStatus,
+};
+use futures::FutureExt;
+
+use super::{BoundTool, RuntimeActPlan, RuntimeBackends, RuntimeError, TurnEngine, TurnRequest};
+use crate::capabilities::ToolContext;
+
+/// Error text of a tool call that was running when the host stopped.
+pub const INTERRUPTED_TOOL_ERROR: &str = "The tool call was interrupted by a runtime restart before it finished; it may or may not have taken effect. Check its effects before retrying.";
+
+/// Cuts a serialised tool result to `max` bytes (on a character boundary) with a marker.
+pub fn cap_output(s: String, max: usize) -> String {
+    if s.len() <= max {
+        return s;
+    }
+    let total = s.len();
+    let mut end = max.saturating_sub(80).min(total);
+    while end > 0 && !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!(
+        "{}\n[output truncated: {end} of {total} bytes shown]",
+        &s[..end]
+    )
+}
+
+impl TurnEngine {
+    pub(crate) async fn act_step(
+        &self,
+        request: &TurnRequest,
+        backends: &RuntimeBackends,
+        plan: RuntimeActPlan,
+    ) -> Result<(), RuntimeError> {
+        let ctx = self.context(request, Some(new_id(IdKind::Exec)));
+        let assembled = self.assemble(
+            &request.harness_chain(),
+            request.agent.as_ref(),
+            &request.session,
+        );
+        let t0 = Instant::now();
+        if !plan.resumed {
+            self.emit(
+                request,
+                backends,
+                &ctx,
+                ActStartedData {
+                    tool_calls: plan
+                        .tool_calls
+                        .iter()
+                        .map(|c| ActToolCall {
+                            id: c.id.clone(),
+                            name: c.name.clone(),
+                            display_name: assembled
+                                .tools
+                                .get(&c.name)
+                                .and_then(|b| b.tool.display_name().map(str::to_string)),
+                        })
+                        .collect(),
+                },
+            )
+            .await?;
+        }
+        for id in &plan.interrupted {
+            let name = plan
+                .tool_calls
+                .iter()
+                .find(|c| &c.id == id)
+                .map(|c| c.name.clone())
+                .unwrap_or_default();
+            self.emit(
+                request,
+                backends,
+                &ctx,
+                ToolCompletedData {
+                    tool_call_id: id.clone(),
+                    tool_name: name.clone(),
+                    success: false,
+                    status: ToolStatus::Error,
+                    result: None,
+                    error: Some(INTERRUPTED_TOOL_ERROR.into()),
+                    duration_ms: None,
+                    capability_id: assembled.tools.get(&name).map(|b| b.capability_id.clone()),
+                },
+            )
+            .await?;
+        }
+        let to_run: Vec<ToolCall> = plan
+            .tool_calls
+            .iter()
+            .filter(|c| !plan.completed.contains(&c.id) && !plan.interrupted.contains(&c.id))
+            .cloned()
+            .collect();
+
+        // Lanes: each lane runs in order; lanes run concurrently.
+        let mut lanes: Vec<(Option<String>, Vec<ToolCall>)> = Vec::new();
+        for c in to_run {
+            let class = if assembled.ctx.parallel_tool_calls {
+                assembled
+                    .tools
+                    .get(&c.name)
+                    .and_then(|b| b.tool.concurrency_class().map(str::to_string))
+            } else {
+                Some("__sequential__".to_string())
+            };
+            match class
+                .as_ref()
+                .and_then(|k| lanes.iter_mut().find(|(lk, _)| lk.as_ref() == Some(k)))
+            {
+                Some((_, lane)) => lane.push(c),
+                None => lanes.push((class, vec![c])),
+            }
+        }
+        let sem = Arc::new(tokio::sync::Semaphore::new(
+            self.config.max_tool_concurrency.max(1),
+        ));
+        let tools = &assembled.tools;
+        let network = assembled.ctx.merged.network.clone();
+        let lane_futures = lanes.into_iter().map(|(_, lane)| {
+            let sem = sem.clone();
+            let ctx = ctx.clone();
+            let network = network.clone();
+            async move {
+                for call in lane {
+                    let bound = tools.get(&call.name).cloned();
+                    self.run_tool(request, backends, &ctx, call, bound, &sem, &network)
+                        .await?;
+                }
+                Ok::<(), RuntimeError>(())
+            }
+        });
+        futures::future::try_join_all(lane_futures).await?;
+
+        // Count the batch's results from the log (covers results stored before a restart).
+        let events = backends.events.list(&request.session.id).await?;
+        let ids: Vec<&str> = plan.tool_calls.iter().map(|c| c.id.as_str()).collect();
+        let (mut ok, mut err) = (0u32, 0u32);
+        let mut seen: Vec<String> = Vec::new();
+        for e in events
+            .iter()
+            .filter(|e| e.turn_id() == Some(request.turn_id.as_str()))
+        {
+            if let EventPayload::ToolCompleted(d) = e.payload() {
+                if ids.contains(&d.tool_call_id.as_str()) && !seen.contains(&d.tool_call_id) {
+                    seen.push(d.tool_call_id.clone());
+                    if d.success {
+                        ok += 1;
+                    } else {
+                        err += 1;
+                    }
+                }
+            }
+        }
+        self.emit(
+            request,
+            backends,
+            &ctx,
+            ActCompletedData {
+                completed: true,
+                success_count: ok,
+                error_count: err,
+                duration_ms: Some(t0.elapsed().as_millis() as u64),
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn run_tool(
+        &self,
+        request: &TurnRequest,
+        backends: &RuntimeBackends,
+        ctx: &EventContext,
+        call: ToolCall,
+        bound: Option<BoundTool>,
+        sem: &tokio::sync::Semaphore,
+        network: &crate::runtime_config::NetworkPolicy,
+    ) -> Result<(), RuntimeError> {
+        let _permit = sem.acquire().await.expect("semaphore never closed");
+        self.emit(
+            request,
+            backends,
+            ctx,
+            ToolStartedData {
+                tool_call: call.clone(),
+                display_name: bound
+                    .as_ref()
+                    .and_then(|b| b.tool.display_name().map(str::to_string)),
+            },
+        )
+        .await?;
+        let t0 = Instant::now();
+        let effects = Arc::new(Mutex::new(Vec::new()));
+        let (status, result, error) = match &bound {
+            None => (
+                ToolStatus::Error,
+                None,
+                Some(format!(
+                    "Tool '{}' not found: it is not provided by this session's capabilities.",
+                    call.name
+                )),
+            ),
+            Some(b) => {
+                let tctx = ToolContext {
+                    session_id: request.session.id.clone(),
+                    turn_id: request.turn_id.clone(),
+                    tool_call_id: call.id.clone(),
+                    files: backends.files.clone(),
+                    storage: backends.storage.clone(),
+                    config: self.config.clone(),
+                    capability_config: b.config.clone(),
+                    network: network.clone(),
+                    effects: effects.clone(),
+                };
+                let timeout = b.tool.timeout().unwrap_or(self.config.tool_timeout);
+                let fut =
+                    AssertUnwindSafe(b.tool.execute(call.arguments.clone(), &tctx)).catch_unwind();
+                match tokio::time::timeout(timeout, fut).await {
+                    Err(_) => (
+                        ToolStatus::Timeout,
+                        None,
+                        Some(format!(
+                            "Tool '{}' timed out after {} ms.",
+                            call.name,
+                            timeout.as_millis()
+                        )),
+                    ),
+                    Ok(Err(_panic)) => (
+                        ToolStatus::Error,
+                        None,
+                        Some(format!(
+                            "Tool '{}' failed with an internal error.",
+                            call.name
+                        )),
+                    ),
+                    Ok(Ok(Err(e))) => (ToolStatus::Error, None, Some(e.message)),
+                    Ok(Ok(Ok(v))) => {
+                        let s = serde_json::to_string(&v).unwrap_or_else(|_| "null".into());
+                        let s = cap_output(s, self.config.max_tool_output_bytes);
+                        (ToolStatus::Success, Some(vec![ContentPart::text(s)]), None)
+                    }
+                }
+            }
+        };
+        self.emit(
+            request,
+            backends,
+            ctx,
+            ToolCompletedData {
+                tool_call_id: call.id.clone(),
+                tool_name: call.name.clone(),
+                success: status == ToolStatus::Success,
+                status,
+                result,
+                error,
+                duration_ms: Some(t0.elapsed().as_millis() as u64),
+                capability_id: bound.as_ref().map(|b| b.capability_id.clone()),
+            },
+        )
+        .await?;
+        let written: Vec<_> = effects.lock().expect("effects lock").drain(..).collect();
+        for w in written {
+            self.emit(request, backends, ctx, w).await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,869 @@
+//! The turn engine: the host-facing API that runs (and resumes) turns over the store traits.
+//!
+//! A turn is a sequence of steps (start → reason → act → reason … → complete). Every step
+//! reads the turn's progress back from the event log ([`RuntimeTurnState::from_events`]),
+//! asks the pure planner ([`plan_next_host_turn`]) what comes next, and appends that step's
+//! events. Because the log is the only state, calling [`TurnEngine::run_turn`] again for a
+//! turn that was interrupted (host crash, store error) resumes it: finished steps are not
+//! repeated, and exactly one terminal event is emitted.
+
+mod act;
+mod reason;
+mod state;
+
+pub use state::{
+    plan_next_host_turn, CancelProgress, RuntimeActPlan, RuntimeTurnPlan, RuntimeTurnState,
+    TerminalInfo, TurnEnd, TurnOutcome, TurnPhase, CANCEL_AGENT_MESSAGE, CANCEL_USER_MESSAGE,
+};
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{SubsecRound, Utc};
+use everruns_core::ids::{new_id, IdKind};
+use everruns_core::{
+    Agent, CapabilityInfo, ContentPart, Controls, Event, EventContext, EventPayload, Harness,
+    InputMessage, InputMessageData, Message, MessageRole, OutputMessageCompletedData, Session,
+    SessionActivatedData, SessionIdledData, TokenUsage, ToolCompletedData, ToolStatus,
+    TurnCancelledData, TurnCompletedData, TurnFailedData, TurnStartedData,
+};
+use tokio_util::sync::CancellationToken;
+
+use crate::capabilities::{CapabilityRegistry, Tool};
+use crate::config::{merge_layers, resolve_capabilities, MergedConfig};
+use crate::fs::{EntryFileSystem, FsError, SessionFileSystem};
+use crate::llm::{DriverRegistry, ToolSpec};
+use crate::messages::messages_from_events;
+use crate::runtime_config::RuntimeConfig;
+use crate::store::{
+    EventDraft, EventLog, InMemoryEventLog, InMemoryLlmSimStore, InMemorySessionStorage,
+    LlmSimStore, ModelCatalog, SessionStorage, StaticModelCatalog, StoreError,
+};
+
+/// Capabilities and LLM drivers available to a runtime.
+#[derive(Clone, Default)]
+pub struct PlatformDefinition {
+    /// Capability registry.
+    pub capabilities: CapabilityRegistry,
+    /// Driver registry.
+    pub drivers: DriverRegistry,
+}
+
+impl PlatformDefinition {
+    /// A platform from its two registries.
+    pub fn new(capabilities: CapabilityRegistry, drivers: DriverRegistry) -> Self {
+        Self {
+            capabilities,
+            drivers,
+        }
+    }
+
+    /// Every built-in capability and driver.
+    pub fn builtin() -> Self {
+        Self::new(CapabilityRegistry::with_builtins(), DriverRegistry::new())
+    }
+}
+
+/// The stores a turn reads and writes. Clone is cheap (`Arc`s).
+#[derive(Clone)]
+pub struct RuntimeBackends {
+    /// The event log.
+    pub events: Arc<dyn EventLog>,
+    /// Session files.
+    pub files: Arc<dyn SessionFileSystem>,
+    /// Session kv and secrets.
+    pub storage: Arc<dyn SessionStorage>,
+    /// llmsim scripts and positions.
+    pub llmsim: Arc<dyn LlmSimStore>,
+    /// Model id → provider.
+    pub models: Arc<dyn ModelCatalog>,
+}
+
+impl RuntimeBackends {
+    /// Fresh in-memory stores and an empty model catalogue.
+    pub fn in_memory() -> Self {
+        Self {
+            events: Arc::new(InMemoryEventLog::new()),
+            files: Arc::new(EntryFileSystem::in_memory()),
+            storage: Arc::new(InMemorySessionStorage::new()),
+            llmsim: Arc::new(InMemoryLlmSimStore::new()),
+            models: Arc::new(StaticModelCatalog::new()),
+        }
+    }
+}
+
+/// Errors of the engine itself (not of the turn: a failed LLM call is a `turn.failed`, a
+/// failed tool is a tool result). A store error leaves the turn resumable: call
+/// [`TurnEngine::run_turn`] again later.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RuntimeError {
+    /// A host store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The file store failed outside a tool (e.g. seeding).
+    #[error("file store: {0}")]
+    Files(#[from] FsError),
+    /// Something the turn needs does not exist (input message, session).
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// Bad configuration or request.
+    #[error("invalid request: {0}")]
+    Invalid(String),
+}
+
+/// Everything needed to run one turn.
+#[derive(Clone)]
+pub struct TurnRequest {
+    /// The session (its prompt, capabilities, files, model override, limits).
+    pub session: Session,
+    /// The session's agent, if any.
+    pub agent: Option<Agent>,
+    /// The session's harness.
+    pub harness: Harness,
+    /// Ancestors of `harness` (root first), for harness inheritance; usually empty.
+    pub parent_harnesses: Vec<Harness>,
+    /// The turn id (`turn_…`), minted by the host and kept across resumes.
+    pub turn_id: String,
+    /// The `input.message` that started the turn (must be in the event log).
+    pub input_message_id: String,
+    /// A `model_…` id that beats every other model setting.
+    pub model_override: Option<String>,
+    /// Cancels the turn (see [`TurnEngine::run_turn`]).
+    pub cancel: CancellationToken,
+}
+
+impl TurnRequest {
+    /// A request with a fresh cancellation token and no agent, parents or override.
+    pub fn new(
+        session: Session,
+        harness: Harness,
+        turn_id: impl Into<String>,
+        input_message_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            session,
+            agent: None,
+            harness,
+            parent_harnesses: Vec::new(),
+            turn_id: turn_id.into(),
+            input_message_id: input_message_id.into(),
+            model_override: None,
+            cancel: CancellationToken::new(),
+        }
+    }
+
+    /// Sets the agent.
+    pub fn with_agent(mut self, agent: Option<Agent>) -> Self {
+        self.agent = agent;
+        self
+    }
+
+    fn harness_chain(&self) -> Vec<&Harness> {
+        self.parent_harnesses
+            .iter()
+            .chain(std::iter::once(&self.harness))
+            .collect()
+    }
+}
+
+/// What a turn produced (seed 003 fields first).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TurnResult {
+    /// Text of the last agent message.
+    pub response: String,
+    /// Reason steps run.
+    pub iterations: u32,
+    /// Tool calls requested by the model.
+    pub tool_calls_count: u32,
+    /// True for `turn.completed`.
+    pub success: bool,
+    /// Error text (failed or cancelled turns).
+    pub error: Option<String>,
+    /// The turn.
+    pub turn_id: String,
+    /// How it ended.
+    pub outcome: TurnOutcome,
+    /// Stable error code (`llm_error`, `max_iterations`, `cancelled`, …).
+    pub error_code: Option<String>,
+    /// Provider calls made.
+    pub llm_call_count: u32,
+    /// Tokens used.
+    pub usage: TokenUsage,
+}
+
+/// The system prompt and tools a reason step sends, plus the merged settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssembledTurnContext {
+    /// Capability prompt parts (`<capability id="…">`) then the merged prompt.
+    pub system_prompt: String,
+    /// Tools offered to the model.
+    pub tools: Vec<ToolSpec>,
+    /// Resolved capability ids (dependencies first).
+    pub capabilities: Vec<String>,
+    /// Referenced ids that no registered capability has (ignored by turns).
+    pub unknown_capabilities: Vec<String>,
+    /// Iteration limit in force.
+    pub max_iterations: u32,
+    /// Whether tool calls of a batch may run concurrently.
+    pub parallel_tool_calls: bool,
+    /// The merged layers.
+    pub merged: MergedConfig,
+}
+
+/// A tool bound to its capability for one turn.
+#[derive(Clone)]
+pub(crate) struct BoundTool {
+    pub tool: Arc<dyn Tool>,
+    pub capability_id: String,
+    pub config: Option<serde_json::Value>,
+}
+
+pub(crate) struct Assembled {
+    pub ctx: AssembledTurnContext,
+    pub tools: HashMap<String, BoundTool>,
+}
+
+/// Runs turns. Cheap to clone; share one per process.
+#[derive(Clone)]
+pub struct TurnEngine {
+    platform: Arc<PlatformDefinition>,
+    config: Arc<RuntimeConfig>,
+}
+
+impl TurnEngine {
+    /// An engine over a platform and settings.
+    pub fn new(platform: PlatformDefinition, config: RuntimeConfig) -> Self {
+        Self {
+            platform: Arc::new(platform),
+            config: Arc::new(config),
+        }
+    }
+
+    /// The platform.
+    pub fn platform(&self) -> &PlatformDefinition {
+        &self.platform
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &RuntimeConfig {
+        &self.config
+    }
+
+    /// Metadata of every registered capability (`GET /v1/capabilities`).
+    pub fn capability_infos(&self) -> Vec<CapabilityInfo> {
+        self.platform.capabilities.infos()
+    }
+
+    pub(crate) fn assemble(
+        &self,
+        harness_chain: &[&Harness],
+        agent: Option<&Agent>,
+        session: &Session,
+    ) -> Assembled {
+        let reg = &self.platform.capabilities;
+        let merged = merge_layers(harness_chain, agent, session, reg);
+        let (resolved, unknown) = resolve_capabilities(&merged.capabilities, reg);
+        let mut parts: Vec<String> = Vec::new();
+        let mut tools: HashMap<String, BoundTool> = HashMap::new();
+        let mut specs: Vec<ToolSpec> = Vec::new();
+        for r in &resolved {
+            let cap = &r.capability;
+            if let Some(p) = cap.system_prompt().map(|p| p.trim().to_string()) {
+                if !p.is_empty() {
+                    parts.push(format!(
+                        "<capability id=\"{}\">\n{p}\n</capability>",
+                        cap.id()
+                    ));
+                }
+            }
+            for t in cap.tools() {
+                let name = t.name().to_string();
+                if tools.contains_key(&name) {
+                    continue;
+                }
+                specs.push(ToolSpec {
+                    name: name.clone(),
+                    description: t.description().to_string(),
+                    parameters: t.parameters(),
+                });
+                tools.insert(
+                    name,
+                    BoundTool {
+                        tool: t,
+                        capability_id: cap.id().to_string(),
+                        config: r.config.clone(),
+                    },
+                );
+            }
+        }
+        if !merged.system_prompt.is_empty() {
+            parts.push(merged.system_prompt.clone());
+        }
+        Assembled {
+            ctx: AssembledTurnContext {
+                system_prompt: parts.join("\n\n"),
+                tools: specs,
+                capabilities: resolved
+                    .iter()
+                    .map(|r| r.capability.id().to_string())
+                    .collect(),
+                unknown_capabilities: unknown,
+                max_iterations: merged
+                    .max_iterations
+                    .filter(|m| *m > 0)
+                    .unwrap_or(self.config.default_max_iterations),
+                parallel_tool_calls: merged.parallel_tool_calls.unwrap_or(true),
+                merged,
+            },
+            tools,
+        }
+    }
+
+    /// The system prompt and tools a turn of this session would use (no side effects).
+    pub fn load_context(
+        &self,
+        session: &Session,
+        agent: Option<&Agent>,
+        harness: &Harness,
+        parent_harnesses: &[Harness],
+    ) -> AssembledTurnContext {
+        let chain: Vec<&Harness> = parent_harnesses
+            .iter()
+            .chain(std::iter::once(harness))
+            .collect();
+        self.assemble(&chain, agent, session).ctx
+    }
+
+    /// Seeds a new session's files: the merged initial files (later layers win), then the
+    /// mounts of its capabilities. Call once when the session is created.
+    pub async fn initialize_session(
+        &self,
+        session: &Session,
+        agent: Option<&Agent>,
+        harness: &Harness,
+        parent_harnesses: &[Harness],
+        backends: &RuntimeBackends,
+    ) -> Result<AssembledTurnContext, RuntimeError> {
+        let chain: Vec<&Harness> = parent_harnesses
+            .iter()
+            .chain(std::iter::once(harness))
+            .collect();
+        let a = self.assemble(&chain, agent, session);
+        for f in &a.ctx.merged.initial_files {
+            backends.files.seed_initial_file(&session.id, f).await?;
+        }
+        for id in &a.ctx.capabilities {
+            if let Some(cap) = self.platform.capabilities.get(id) {
+                for m in cap.mounts() {
+                    for f in &m.files {
+                        backends.files.seed_initial_file(&session.id, f).await?;
+                    }
+                }
+            }
+        }
+        Ok(a.ctx)
+    }
+
+    /// The state of a turn, read from the log.
+    pub async fn turn_state(
+        &self,
+        session_id: &str,
+        turn_id: &str,
+        backends: &RuntimeBackends,
+    ) -> Result<RuntimeTurnState, RuntimeError> {
+        let events = backends.events.list(session_id).await?;
+        Ok(RuntimeTurnState::from_events(turn_id, &events))
+    }
+
+    /// Runs a turn to its end, or resumes it from its stored events.
+    ///
+    /// * Returns when the turn has its terminal event and `session.idled`.
+    /// * Cancelling `request.cancel` aborts the running step at once (the LLM stream or the
+    ///   tools are dropped, not awaited) and performs the cancel sequence: `turn.cancelled`,
+    ///   `input.message` "User requested to cancel the work.", `tool.completed` status
+    ///   `cancelled` for each running tool, agent `output.message.completed` "Work was
+    ///   cancelled by user.", `session.idled`.
+    /// * `Err` only for store failures (or a missing input message); nothing is lost, and
+    ///   calling again with the same request resumes.
+    pub async fn run_turn(
+        &self,
+        request: &TurnRequest,
+        backends: &RuntimeBackends,
+    ) -> Result<TurnResult, RuntimeError> {
+        loop {
+            let (plan, state) = self.next_plan(request, backends).await?;
+            if let RuntimeTurnPlan::Done(outcome) = plan {
+                return Ok(result_of(&state, outcome));
+            }
+            let cancellable = matches!(
+                plan,
+                RuntimeTurnPlan::StartTurn
+                    | RuntimeTurnPlan::ScheduleReason { .. }
+                    | RuntimeTurnPlan::ScheduleAct(_)
+            );
+            if !cancellable {
+                self.execute(request, backends, plan).await?;
+                continue;
+            }
+            if request.cancel.is_cancelled() {
+                self.begin_cancel(request, backends, None).await?;
+                continue;
+            }
+            let cancelled = tokio::select! {
+                biased;
+                _ = request.cancel.cancelled() => true,
+                r = self.execute(request, backends, plan) => { r?; false }
+            };
+            if cancelled {
+                self.begin_cancel(request, backends, None).await?;
+            }
+        }
+    }
+
+    /// Runs exactly one step of a turn (for hosts that put each step on their own queue) and
+    /// returns the plan that was executed; [`RuntimeTurnPlan::Done`] means nothing was left.
+    pub async fn step(
+        &self,
+        request: &TurnRequest,
+        backends: &RuntimeBackends,
+    ) -> Result<RuntimeTurnPlan, RuntimeError> {
+        let (plan, _) = self.next_plan(request, backends).await?;
+        if !matches!(plan, RuntimeTurnPlan::Done(_)) {
+            self.execute(request, backends, plan.clone()).await?;
+        }
+        Ok(plan)
+    }
+
+    /// Cancels a turn that is not running in this process (queued, or left behind by a
+    /// crash): stores the whole cancel sequence unless the turn already ended. For a turn
+    /// running here, cancel its [`TurnRequest::cancel`] token instead. Returns the final
+    /// result; `outcome` tells whether the cancel took effect.
+    pub async fn cancel_turn(
+        &self,
+        request: &TurnRequest,
+        backends: &RuntimeBackends,
+        reason: Option<String>,
+    ) -> Result<TurnResult, RuntimeError> {
+        self.begin_cancel(request, backends, reason).await?;
+        loop {
+            let (plan, state) = self.next_plan(request, backends).await?;
+            match plan {
+                RuntimeTurnPlan::Done(o) => return Ok(result_of(&state, o)),
+                p @ (RuntimeTurnPlan::FinishCancel | RuntimeTurnPlan::Complete(_)) => {
+                    self.execute(request, backends, p).await?
+                }
+                other => {
+                    return Err(RuntimeError::Invalid(format!(
+                        "turn {} is not cancellable in its state ({other:?})",
+                        request.turn_id
+                    )))
+                }
+            }
+        }
+    }
+
+    async fn next_plan(
+        &self,
+        request: &TurnRequest,
+        backends: &RuntimeBackends,
+    ) -> Result<(RuntimeTurnPlan, RuntimeTurnState), RuntimeError> {
+        let events = backends.events.list(&request.session.id).await?;
+        let state = RuntimeTurnState::from_events(&request.turn_id, &events);
+        let max = self
+            .assemble(
+                &request.harness_chain(),
+                request.agent.as_ref(),
+                &request.session,
+            )
+            .ctx
+            .max_iterations;
+        Ok((plan_next_host_turn(&state, max), state))
+    }
+
+    /// Stores `turn.cancelled` and the cancel user message unless the turn already ended.
+    async fn begin_cancel(
+        &self,
+        request: &TurnRequest,
+        backends: &RuntimeBackends,
+        reason: Option<String>,
+    ) -> Result<(), RuntimeError> {
+        let events = backends.events.list(&request.session.id).await?;
+        let state = RuntimeTurnState::from_events(&request.turn_id, &events);
+        if state.terminal.is_some() {
+            return Ok(());
+        }
+        let ctx = self.context(request, None);
+        backends
+            .events
+            .append(
+                &request.session.id,
+                EventDraft::new(
+                    TurnCancelledData {
+                        turn_id: request.turn_id.clone(),
+                        reason: Some(reason.unwrap_or_else(|| "user_requested".into())),
+                        usage: Some(state.usage.clone()),
+                    },
+                    ctx,
+                ),
+            )
+            .await?;
+        Ok(())
+    }
+
+    pub(crate) fn context(&self, request: &TurnRequest, exec_id: Option<String>) -> EventContext {
+        EventContext {
+            turn_id: Some(request.turn_id.clone()),
+            input_message_id: Some(request.input_message_id.clone()),
+            exec_id,
+            trace_id: Some(request.turn_id.clone()),
+        }
+    }
+
+    pub(crate) async fn emit(
+        &self,
+        request: &TurnRequest,
+        backends: &RuntimeBackends,
+        ctx: &EventContext,
+        payload: impl Into<EventPayload>,
+    ) -> Result<Event, RuntimeError> {
+        Ok(backends
+            .events
+            .append(&request.session.id, EventDraft::new(payload, ctx.clone()))
+            .await?)
+    }
+
+    async fn execute(
+        &self,
+        request: &TurnRequest,
+        backends: &RuntimeBackends,
+        plan: RuntimeTurnPlan,
+    ) -> Result<(), RuntimeError> {
+        match plan {
+            RuntimeTurnPlan::StartTurn => self.start_turn(request, backends).await,
+            RuntimeTurnPlan::ScheduleReason { iteration, recover } => {
+                self.reason_step(request, backends, iteration, recover)
+                    .await
+            }
+            RuntimeTurnPlan::ScheduleAct(act) => self.act_step(request, backends, act).await,
+            RuntimeTurnPlan::Complete(end) => self.complete(request, backends, end).await,
+            RuntimeTurnPlan::FinishCancel => self.finish_cancel(request, backends).await,
+            RuntimeTurnPlan::Done(_) => Ok(()),
+        }
+    }
+
+    async fn start_turn(
+        &self,
+        request: &TurnRequest,
+        backends: &RuntimeBackends,
+    ) -> Result<(), RuntimeError> {
+        let events = backends.events.list(&request.session.id).await?;
+        let input = find_input_message(&events, &request.input_message_id).ok_or_else(|| {
+            RuntimeError::NotFound(format!(
+                "input message {} is not in session {}'s events (append it with append_input_message first)",
+                request.input_message_id, request.session.id
+            ))
+        })?;
+        let ctx = self.context(request, None);
+        self.emit(
+            request,
+            backends,
+            &ctx,
+            TurnStartedData {
+                turn_id: request.turn_id.clone(),
+                input_message_id: request.input_message_id.clone(),
+                input_content: input.content.clone(),
+            },
+        )
+        .await?;
+        self.emit(
+            request,
+            backends,
+            &ctx,
+            SessionActivatedData {
+                turn_id: request.turn_id.clone(),
+                input_message_id: request.input_message_id.clone(),
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn complete(
+        &self,
+        request: &TurnRequest,
+        backends: &RuntimeBackends,
+        end: TurnEnd,
+    ) -> Result<(), RuntimeError> {
+        let events = backends.events.list(&request.session.id).await?;
+        let state = RuntimeTurnState::from_events(&request.turn_id, &events);
+        let ctx = self.context(request, None);
+        let started = events
+            .iter()
+            .find(|e| {
+                e.turn_id() == Some(request.turn_id.as_str())
+                    && e.event_type == everruns_core::event_types::TURN_STARTED
+            })
+            .map(|e| e.ts);
+        let duration_ms = started.map(|t| (Utc::now() - t).num_milliseconds().max(0) as u64);
+        match end {
+            TurnEnd::Completed => {
+                self.emit(
+                    request,
+                    backends,
+                    &ctx,
+                    TurnCompletedData {
+                        turn_id: request.turn_id.clone(),
+                        iterations: state.iterations,
+                        duration_ms,
+                        usage: Some(state.usage.clone()),
+                        final_message_id: state.last_message_id.clone(),
+                        final_answer_preview: Some(preview(&state.last_response)),
+                        llm_call_count: Some(state.llm_call_count),
+                        tool_call_count: Some(state.tool_calls_count),
+                    },
+                )
+                .await?;
+            }
+            TurnEnd::Failed { error, error_code } => {
+                self.emit(
+                    request,
+                    backends,
+                    &ctx,
+                    TurnFailedData {
+                        turn_id: request.turn_id.clone(),
+                        error,
+                        error_code: Some(error_code),
+                    },
+                )
+                .await?;
+            }
+            TurnEnd::IdleOnly => {}
+        }
+        self.emit(
+            request,
+            backends,
+            &ctx,
+            SessionIdledData {
+                turn_id: request.turn_id.clone(),
+                iterations: Some(state.iterations),
+                usage: Some(state.usage.clone()),
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn finish_cancel(
+        &self,
+        request: &TurnRequest,
+        backends: &RuntimeBackends,
+    ) -> Result<(), RuntimeError> {
+        let events = backends.events.list(&request.session.id).await?;
+        let state = RuntimeTurnState::from_events(&request.turn_id, &events);
+        let Some(progress) = state.cancel.clone() else {
+            return Ok(());
+        };
+        let ctx = self.context(request, None);
+        if !progress.user_message_stored {
+            let now = Utc::now().trunc_subsecs(3);
+            self.emit(
+                request,
+                backends,
+                &ctx,
+                InputMessageData {
+                    message: Message {
+                        id: new_id(IdKind::Message),
+                        role: MessageRole::User,
+                        content: vec![ContentPart::text(CANCEL_USER_MESSAGE)],
+                        created_at: now,
+                        session_id: Some(request.session.id.clone()),
+                        sequence: None,
+                        controls: None,
+                        metadata: None,
+                        tags: Vec::new(),
+                    },
+                },
+            )
+            .await?;
+        }
+        for (id, name) in &state.running_tool_calls {
+            self.emit(
+                request,
+                backends,
+                &ctx,
+                ToolCompletedData {
+                    tool_call_id: id.clone(),
+                    tool_name: name.clone(),
+                    success: false,
+                    status: ToolStatus::Cancelled,
+                    result: None,
+                    error: Some("The tool call was cancelled by the user.".into()),
+                    duration_ms: None,
+                    capability_id: None,
+                },
+            )
+            .await?;
+        }
+        if !progress.agent_message_stored {
+            let now = Utc::now().trunc_subsecs(3);
+            self.emit(
+                request,
+                backends,
+                &ctx,
+                OutputMessageCompletedData {
+                    message: Message {
+                        id: new_id(IdKind::Message),
+                        role: MessageRole::Agent,
+                        content: vec![ContentPart::text(CANCEL_AGENT_MESSAGE)],
+                        created_at: now,
+                        session_id: Some(request.session.id.clone()),
+                        sequence: None,
+                        controls: None,
+                        metadata: None,
+                        tags: Vec::new(),
+                    },
+                    metadata: None,
+                    usage: None,
+                    error_code: Some("cancelled".into()),
+                },
+            )
+            .await?;
+        }
+        if !state.idled {
+            self.emit(
+                request,
+                backends,
+                &ctx,
+                SessionIdledData {
+                    turn_id: request.turn_id.clone(),
+                    iterations: Some(state.iterations),
+                    usage: Some(state.usage.clone()),
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Finds turns of a session that started (or were accepted) but have no terminal event or
+    /// no `session.idled`: `(turn_id, input_message_id)` in log order. Hosts call this after a
+    /// restart and resume each with [`TurnEngine::run_turn`].
+    pub async fn unfinished_turns(
+        &self,
+        session_id: &str,
+        backends: &RuntimeBackends,
+    ) -> Result<Vec<(String, String)>, RuntimeError> {
+        let events = backends.events.list(session_id).await?;
+        let mut seen: Vec<(String, String)> = Vec::new();
+        for e in &events {
+            if let EventPayload::TurnStarted(d) = e.payload() {
+                if !seen.iter().any(|(t, _)| *t == d.turn_id) {
+                    seen.push((d.turn_id, d.input_message_id));
+                }
+            }
+        }
+        Ok(seen
+            .into_iter()
+            .filter(|(t, _)| {
+                let s = RuntimeTurnState::from_events(t, &events);
+                !matches!(plan_next_host_turn(&s, u32::MAX), RuntimeTurnPlan::Done(_))
+            })
+            .collect())
+    }
+}
+
+fn preview(s: &str) -> String {
+    s.chars().take(200).collect()
+}
+
+fn result_of(state: &RuntimeTurnState, outcome: TurnOutcome) -> TurnResult {
+    let (error, error_code) = match &state.terminal {
+        Some(t) if outcome != TurnOutcome::Completed => (t.error.clone(), t.error_code.clone()),
+        _ => (None, None),
+    };
+    TurnResult {
+        response: state.last_response.clone(),
+        iterations: state.iterations,
+        tool_calls_count: state.tool_calls_count,
+        success: outcome == TurnOutcome::Completed,
+        error,
+        turn_id: state.turn_id.clone(),
+        outcome,
+        error_code,
+        llm_call_count: state.llm_call_count,
+        usage: state.usage.clone(),
+    }
+}
+
+/// The user message with this id, from the session's `input.message` events.
+pub fn find_input_message(events: &[Event], message_id: &str) -> Option<Message> {
+    events.iter().find_map(|e| match e.payload() {
+        EventPayload::InputMessage(d) if d.message.id == message_id => Some(d.message),
+        _ => None,
+    })
+}
+
+/// Host helper: stores a user message as an `input.message` event (what `POST …/messages`
+/// does) and returns it with its id and sequence. Only `text` and image parts are accepted.
+pub async fn append_input_message(
+    events: &dyn EventLog,
+    session_id: &str,
+    input: InputMessage,
+    controls: Option<Controls>,
+    metadata: Option<serde_json::Value>,
+    tags: Vec<String>,
+) -> Result<Message, RuntimeError> {
+    if input.content.is_empty() {
+        return Err(RuntimeError::Invalid(
+            "a message needs at least one content part".into(),
+        ));
+    }
+    if let Some(bad) = input.content.iter().find(|p| {
+        !matches!(
+            p,
+            ContentPart::Text { .. } | ContentPart::Image { .. } | ContentPart::ImageFile { .. }
+        )
+    }) {
+        return Err(RuntimeError::Invalid(format!(
+            "user messages may only contain text and image parts, got {}",
+            bad.to_value()
+                .get("type")
+                .and_then(|t| t.as_str())
+                .unwrap_or("an unknown part")
+        )));
+    }
+    let message = Message {
+        id: new_id(IdKind::Message),
+        role: MessageRole::User,
+        content: input.content,
+        created_at: Utc::now().trunc_subsecs(3),
+        session_id: Some(session_id.to_string()),
+        sequence: None,
+        controls,
+        metadata,
+        tags: tags.clone(),
+    };
+    let mut draft = EventDraft::new(
+        InputMessageData {
+            message: message.clone(),
+        },
+        EventContext {
+            input_message_id: Some(message.id.clone()),
+            ..Default::default()
+        },
+    );
+    draft.tags = tags;
+    let e = events.append(session_id, draft).await?;
+    let mut m = message;
+    m.sequence = e.sequence;
+    Ok(m)
+}
+
+/// The messages of a session (derived from its events).
+pub async fn session_messages(
+    events: &dyn EventLog,
+    session_id: &str,
+) -> Result<Vec<Message>, RuntimeError> {
+    Ok(messages_from_events(&events.list(session_id).await?))
+}

@@ -1,0 +1,428 @@
+//! Turn state derived from stored events, and the pure planner [`plan_next_host_turn`].
+
+use everruns_core::{event_types, ContentPart, Event, EventPayload, TokenUsage, ToolCall};
+
+/// Literal text of the user message stored when a turn is cancelled (DECISIONS #7).
+pub const CANCEL_USER_MESSAGE: &str = "User requested to cancel the work.";
+/// Literal text of the agent message that ends a cancelled turn (DECISIONS #7).
+pub const CANCEL_AGENT_MESSAGE: &str = "Work was cancelled by user.";
+
+/// How a turn ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TurnOutcome {
+    /// `turn.completed`.
+    Completed,
+    /// `turn.failed`.
+    Failed,
+    /// `turn.cancelled`.
+    Cancelled,
+    /// `turn.sealed`.
+    Sealed,
+}
+
+/// Where a turn stands, as read from its events.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum TurnPhase {
+    /// No `turn.started` yet.
+    NotStarted,
+    /// `turn.started` (and `session.activated`), no reasoning yet.
+    Started,
+    /// `reason.started` without `reason.completed` (interrupted or running).
+    Reasoning {
+        /// 1-based iteration.
+        iteration: u32,
+    },
+    /// `reason.completed`.
+    Reasoned {
+        /// Whether the LLM call succeeded.
+        success: bool,
+        /// Tool calls requested (empty: final answer).
+        tool_calls: Vec<ToolCall>,
+        /// Error text on failure.
+        error: Option<String>,
+        /// Error code from the agent error message (`llm_error`, `model_not_found`, …).
+        error_code: Option<String>,
+    },
+    /// `act.started` without `act.completed`.
+    Acting {
+        /// The batch.
+        tool_calls: Vec<ToolCall>,
+        /// Calls with `tool.started`.
+        started: Vec<String>,
+        /// Calls with `tool.completed`.
+        completed: Vec<String>,
+    },
+    /// `act.completed`.
+    Acted,
+}
+
+/// A terminal event seen in the turn.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TerminalInfo {
+    /// Which one.
+    pub outcome: TurnOutcome,
+    /// `turn.failed.error`.
+    pub error: Option<String>,
+    /// `turn.failed.error_code`.
+    pub error_code: Option<String>,
+}
+
+/// Progress of the cancel sequence (after `turn.cancelled`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CancelProgress {
+    /// The `input.message` "User requested to cancel the work." is stored.
+    pub user_message_stored: bool,
+    /// The agent `output.message.completed` "Work was cancelled by user." is stored.
+    pub agent_message_stored: bool,
+}
+
+/// Host-owned turn state, rebuilt from the turn's events ([`RuntimeTurnState::from_events`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuntimeTurnState {
+    /// The turn.
+    pub turn_id: String,
+    /// Reason steps started.
+    pub iterations: u32,
+    /// Current phase.
+    pub phase: TurnPhase,
+    /// Tool calls requested by the model so far.
+    pub tool_calls_count: u32,
+    /// Provider calls made.
+    pub llm_call_count: u32,
+    /// Tokens used.
+    pub usage: TokenUsage,
+    /// Text of the last agent message.
+    pub last_response: String,
+    /// Id of the last agent message.
+    pub last_message_id: Option<String>,
+    /// The terminal event, once emitted.
+    pub terminal: Option<TerminalInfo>,
+    /// `session.idled` was emitted.
+    pub idled: bool,
+    /// Set once `turn.cancelled` is stored.
+    pub cancel: Option<CancelProgress>,
+    /// Tool calls started and not completed when the turn was cancelled.
+    pub running_tool_calls: Vec<(String, String)>,
+}
+
+impl RuntimeTurnState {
+    /// Folds the events of `turn_id` (others are ignored) in sequence order.
+    pub fn from_events(turn_id: &str, events: &[Event]) -> Self {
+        let mut s = RuntimeTurnState {
+            turn_id: turn_id.to_string(),
+            iterations: 0,
+            phase: TurnPhase::NotStarted,
+            tool_calls_count: 0,
+            llm_call_count: 0,
+            usage: TokenUsage::default(),
+            last_response: String::new(),
+            last_message_id: None,
+            terminal: None,
+            idled: false,
+            cancel: None,
+            running_tool_calls: Vec::new(),
+        };
+        let mut pending_calls: Vec<ToolCall> = Vec::new();
+        let mut pending_code: Option<String> = None;
+        let mut act_names: Vec<(String, String)> = Vec::new();
+        for e in events.iter().filter(|e| e.turn_id() == Some(turn_id)) {
+            match e.payload() {
+                EventPayload::TurnStarted(_) => s.phase = TurnPhase::Started,
+                EventPayload::ReasonStarted(_) => {
+                    s.iterations += 1;
+                    pending_calls.clear();
+                    pending_code = None;
+                    s.phase = TurnPhase::Reasoning {
+                        iteration: s.iterations,
+                    };
+                }
+                EventPayload::LlmGeneration(d) => {
+                    s.llm_call_count += 1;
+                    if let Some(u) = &d.metadata.usage {
+                        s.usage.add(u);
+                    }
+                }
+                EventPayload::OutputMessageCompleted(d) => {
+                    if let Some(c) = s.cancel.as_mut() {
+                        c.agent_message_stored = true;
+                        continue;
+                    }
+                    s.last_response = d.message.text();
+                    s.last_message_id = Some(d.message.id.clone());
+                    pending_code = d.error_code.clone();
+                    pending_calls = d
+                        .message
+                        .content
+                        .iter()
+                        .filter_map(|p| match p {
+                            ContentPart::ToolCall {
+                                id,
+                                name,
+                                arguments,
+                            } => Some(ToolCall {
+                                id: id.clone(),
+                                name: name.clone(),
+                                arguments: arguments.clone(),
+                            }),
+                            _ => None,
+                        })
+                        .collect();
+                }
+                EventPayload::ReasonCompleted(d) => {
+                    let calls = if d.success {
+                        std::mem::take(&mut pending_calls)
+                    } else {
+                        Vec::new()
+                    };
+                    s.tool_calls_count += calls.len() as u32;
+                    s.phase = TurnPhase::Reasoned {
+                        success: d.success,
+                        tool_calls: calls,
+                        error: d.error.clone(),
+                        error_code: pending_code.take(),
+                    };
+                }
+                EventPayload::ActStarted(_) => {
+                    let calls = match &s.phase {
+                        TurnPhase::Reasoned { tool_calls, .. } => tool_calls.clone(),
+                        _ => Vec::new(),
+                    };
+                    act_names = calls
+                        .iter()
+                        .map(|c| (c.id.clone(), c.name.clone()))
+                        .collect();
+                    s.phase = TurnPhase::Acting {
+                        tool_calls: calls,
+                        started: Vec::new(),
+                        completed: Vec::new(),
+                    };
+                }
+                EventPayload::ToolStarted(d) => {
+                    if let TurnPhase::Acting { started, .. } = &mut s.phase {
+                        started.push(d.tool_call.id.clone());
+                    }
+                    if !act_names.iter().any(|(id, _)| *id == d.tool_call.id) {
+                        act_names.push((d.tool_call.id.clone(), d.tool_call.name.clone()));
+                    }
+                }
+                EventPayload::ToolCompleted(d) => {
+                    if let TurnPhase::Acting { completed, .. } = &mut s.phase {
+                        completed.push(d.tool_call_id.clone());
+                    }
+                }
+                EventPayload::ActCompleted(_) => s.phase = TurnPhase::Acted,
+                EventPayload::TurnCompleted(_) => {
+                    s.terminal = Some(TerminalInfo {
+                        outcome: TurnOutcome::Completed,
+                        error: None,
+                        error_code: None,
+                    })
+                }
+                EventPayload::TurnFailed(d) => {
+                    s.terminal = Some(TerminalInfo {
+                        outcome: TurnOutcome::Failed,
+                        error: Some(d.error),
+                        error_code: d.error_code,
+                    })
+                }
+                EventPayload::TurnCancelled(_) => {
+                    s.terminal = Some(TerminalInfo {
+                        outcome: TurnOutcome::Cancelled,
+                        error: Some("cancelled".into()),
+                        error_code: Some("cancelled".into()),
+                    });
+                    s.cancel = Some(CancelProgress::default());
+                    if let TurnPhase::Acting {
+                        started, completed, ..
+                    } = &s.phase
+                    {
+                        s.running_tool_calls = started
+                            .iter()
+                            .filter(|id| !completed.contains(id))
+                            .map(|id| {
+                                let name = act_names
+                                    .iter()
+                                    .find(|(i, _)| i == id)
+                                    .map(|(_, n)| n.clone())
+                                    .unwrap_or_default();
+                                (id.clone(), name)
+                            })
+                            .collect();
+                    }
+                }
+                EventPayload::InputMessage(_) => {
+                    if let Some(c) = s.cancel.as_mut() {
+                        c.user_message_stored = true;
+                    }
+                }
+                EventPayload::SessionIdled(_) => s.idled = true,
+                EventPayload::Unknown { event_type, .. }
+                    if event_type == event_types::TURN_SEALED =>
+                {
+                    s.terminal = Some(TerminalInfo {
+                        outcome: TurnOutcome::Sealed,
+                        error: None,
+                        error_code: None,
+                    })
+                }
+                _ => {}
+            }
+        }
+        // Tool calls that completed after turn.cancelled are no longer running.
+        if s.cancel.is_some() {
+            let done: Vec<String> = events
+                .iter()
+                .filter(|e| e.turn_id() == Some(turn_id))
+                .filter_map(|e| match e.payload() {
+                    EventPayload::ToolCompleted(d) => Some(d.tool_call_id),
+                    _ => None,
+                })
+                .collect();
+            s.running_tool_calls.retain(|(id, _)| !done.contains(id));
+        }
+        s
+    }
+}
+
+/// How a turn ends when the planner says [`RuntimeTurnPlan::Complete`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TurnEnd {
+    /// Emit `turn.completed`.
+    Completed,
+    /// Emit `turn.failed`.
+    Failed {
+        /// User-safe text.
+        error: String,
+        /// `llm_error`, `max_iterations`, `model_not_found`, …
+        error_code: String,
+    },
+    /// The terminal event is stored already; only `session.idled` is missing.
+    IdleOnly,
+}
+
+/// Tool calls the next act step runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuntimeActPlan {
+    /// The whole batch, in the model's call order.
+    pub tool_calls: Vec<ToolCall>,
+    /// Ids already completed (a resumed act skips them).
+    pub completed: Vec<String>,
+    /// Ids started but never completed before a restart: they get an `interrupted` error
+    /// result instead of running twice.
+    pub interrupted: Vec<String>,
+    /// True when `act.started` is already stored.
+    pub resumed: bool,
+}
+
+/// The next step of a turn.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum RuntimeTurnPlan {
+    /// Emit `turn.started` and `session.activated`.
+    StartTurn,
+    /// Run a reason step (LLM call). `recover`: the step was interrupted before; it is
+    /// restarted (a `reason.recovered` event is emitted instead of a second `reason.started`).
+    ScheduleReason {
+        /// 1-based iteration.
+        iteration: u32,
+        /// Restarting an interrupted step.
+        recover: bool,
+    },
+    /// Run the tool calls.
+    ScheduleAct(RuntimeActPlan),
+    /// Emit the terminal event (unless stored) and `session.idled`.
+    Complete(TurnEnd),
+    /// Emit the remaining events of the cancel sequence.
+    FinishCancel,
+    /// Nothing left to do: the turn ended with this outcome.
+    Done(TurnOutcome),
+}
+
+/// The pure planner: the next step from the turn's state. `max_iterations` is the merged limit
+/// (default 100): after the act of iteration `max_iterations` the turn fails with
+/// `error_code: "max_iterations"` (DECISIONS #22).
+///
+/// A host can drive a turn step by step with it: derive the state with
+/// [`RuntimeTurnState::from_events`], plan, run the step ([`crate::TurnEngine::step`]),
+/// repeat until [`RuntimeTurnPlan::Done`].
+pub fn plan_next_host_turn(state: &RuntimeTurnState, max_iterations: u32) -> RuntimeTurnPlan {
+    if let Some(c) = &state.cancel {
+        if !c.user_message_stored
+            || !c.agent_message_stored
+            || !state.running_tool_calls.is_empty()
+            || !state.idled
+        {
+            return RuntimeTurnPlan::FinishCancel;
+        }
+        return RuntimeTurnPlan::Done(TurnOutcome::Cancelled);
+    }
+    if let Some(t) = &state.terminal {
+        if !state.idled {
+            return RuntimeTurnPlan::Complete(TurnEnd::IdleOnly);
+        }
+        return RuntimeTurnPlan::Done(t.outcome);
+    }
+    match &state.phase {
+        TurnPhase::NotStarted => RuntimeTurnPlan::StartTurn,
+        TurnPhase::Started => RuntimeTurnPlan::ScheduleReason {
+            iteration: 1,
+            recover: false,
+        },
+        TurnPhase::Reasoning { iteration } => RuntimeTurnPlan::ScheduleReason {
+            iteration: *iteration,
+            recover: true,
+        },
+        TurnPhase::Reasoned {
+            success: false,
+            error,
+            error_code,
+            ..
+        } => RuntimeTurnPlan::Complete(TurnEnd::Failed {
+            error: error
+                .clone()
+                .unwrap_or_else(|| "An error occurred while processing your request.".into()),
+            error_code: error_code.clone().unwrap_or_else(|| "llm_error".into()),
+        }),
+        TurnPhase::Reasoned { tool_calls, .. } if tool_calls.is_empty() => {
+            RuntimeTurnPlan::Complete(TurnEnd::Completed)
+        }
+        TurnPhase::Reasoned { tool_calls, .. } => RuntimeTurnPlan::ScheduleAct(RuntimeActPlan {
+            tool_calls: tool_calls.clone(),
+            completed: Vec::new(),
+            interrupted: Vec::new(),
+            resumed: false,
+        }),
+        TurnPhase::Acting {
+            tool_calls,
+            started,
+            completed,
+        } => RuntimeTurnPlan::ScheduleAct(RuntimeActPlan {
+            tool_calls: tool_calls.clone(),
+            completed: completed.clone(),
+            interrupted: started
+                .iter()
+                .filter(|id| !completed.contains(id))
+                .cloned()
+                .collect(),
+            resumed: true,
+        }),
+        TurnPhase::Acted => {
+            if state.iterations >= max_iterations {
+                RuntimeTurnPlan::Complete(TurnEnd::Failed {
+                    error: format!(
+                        "The turn reached its limit of {max_iterations} iterations without a final answer."
+                    ),
+                    error_code: "max_iterations".into(),
+                })
+            } else {
+                RuntimeTurnPlan::ScheduleReason {
+                    iteration: state.iterations + 1,
+                    recover: false,
+                }
+            }
+        }
+    }
+}
