@@ -10,9 +10,17 @@
 //!   resilient [`EventStream`].
 #![warn(missing_docs)]
 
+#[cfg(feature = "client")]
+pub mod client;
 pub mod ids;
 pub mod slug;
 pub mod sse;
 pub mod types;
 
 pub use types::*;
+
+#[cfg(feature = "client")]
+pub use client::{
+    Error, EventStream, Everruns, EverrunsBuilder, RequestOptions, Result, StopHandle,
+    StreamOptions,
+};

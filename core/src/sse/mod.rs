@@ -32,5 +32,7 @@
 //! each chunk is scanned once with `memchr`, and a pending partial line is never rescanned.
 
 mod parser;
+#[cfg(feature = "client")]
+pub mod stream;
 
 pub use parser::{SseError, SseFrame, SseParser, DEFAULT_MAX_EVENT_BYTES};

@@ -1,0 +1,66 @@
+//! `client.events()`.
+
+use super::{Error, Everruns, Result};
+use crate::ids::{self, IdKind};
+use crate::sse::stream::{EventStream, StreamOptions};
+use crate::types::event_types::MAX_FILTER_VALUES;
+use crate::types::{Event, ListEventsParams, ListResponse};
+
+/// Events of a session: the polling endpoint and the resilient SSE stream (contract §12–16).
+#[derive(Debug, Clone)]
+pub struct EventsClient {
+    client: Everruns,
+}
+
+pub(crate) fn check_filters(types: &[String], exclude: &[String]) -> Result<()> {
+    for (name, list) in [("types", types), ("exclude", exclude)] {
+        if list.len() > MAX_FILTER_VALUES {
+            return Err(Error::validation(format!(
+                "at most {MAX_FILTER_VALUES} `{name}` values are allowed, got {}",
+                list.len()
+            )));
+        }
+        if let Some(bad) = list.iter().find(|t| t.trim().is_empty()) {
+            return Err(Error::validation(format!(
+                "empty event type in `{name}`: {bad:?}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+impl EventsClient {
+    pub(crate) fn new(client: Everruns) -> Self {
+        Self { client }
+    }
+
+    /// `GET /v1/sessions/{id}/events` with filters (`types`/`exclude` as repeated keys).
+    pub async fn list(&self, session_id: &str, params: ListEventsParams) -> Result<Vec<Event>> {
+        ids::validate(IdKind::Session, session_id)?;
+        if let Some(s) = &params.since_id {
+            ids::validate(IdKind::Event, s)?;
+        }
+        check_filters(&params.types, &params.exclude)?;
+        let q = params.to_pairs();
+        let list: ListResponse<Event> = self
+            .client
+            .get_json(
+                self.client
+                    .url_with_query(&["sessions", session_id, "events"], &q),
+            )
+            .await?;
+        Ok(list.data)
+    }
+
+    /// The session's live event stream: resumes from its cursor after every disconnect,
+    /// detects silent connections, de-duplicates, and yields each event once, in order.
+    ///
+    /// With default options it starts at the session's default cursor (DECISIONS #4: after
+    /// the last event this client delivered, or after the last event preceding the most
+    /// recent `messages().create`); `since_id` overrides it and `from_beginning` replays the
+    /// whole history. Nothing is sent until the stream is first polled; invalid arguments
+    /// surface as the stream's first item.
+    pub fn stream(&self, session_id: &str, options: StreamOptions) -> EventStream {
+        EventStream::new(self.client.clone(), session_id.to_string(), options)
+    }
+}
