@@ -10,7 +10,51 @@
 //!   [`plan_next_host_turn`]). A turn's progress lives only in its events, so calling
 //!   `run_turn` again after a crash resumes it with exactly one terminal event. See the
 //!   crate README, section "Host seam".
-//! * **Embedders** use the in-process runtime (seed 003): `InProcessRuntimeBuilder`.
+//! * **Embedders** use the in-process runtime (seed 003): [`InProcessRuntimeBuilder`].
+//!
+//! ```no_run
+//! use everruns_core::{InputMessage, LlmProviderType};
+//! use everruns_runtime::capabilities::TestMathCapability;
+//! use everruns_runtime::llmsim_driver::LlmSimConfig;
+//! use everruns_runtime::{
+//!     CapabilityRegistry, DriverRegistry, InProcessRuntimeBuilder, ModelWithProvider,
+//!     PlatformDefinition,
+//! };
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut capabilities = CapabilityRegistry::new();
+//! capabilities.register(TestMathCapability);
+//! let platform = PlatformDefinition::new(capabilities, DriverRegistry::new());
+//!
+//! let runtime = InProcessRuntimeBuilder::new()
+//!     .platform_definition(platform)
+//!     .single_session(|s| {
+//!         s.harness("math", "You are a calculator.")
+//!             .harness_display_name("Math")
+//!             .with_capability("test_math")
+//!             .agent("math-agent", "Use tools when needed.")
+//!             .agent_display_name("Math Agent")
+//!             .agent_max_iterations(8)
+//!             .session_title("Math Session")
+//!     })
+//!     .llm_sim(LlmSimConfig::fixed("4"))
+//!     .default_model(ModelWithProvider {
+//!         model: "llmsim-model".into(),
+//!         provider_type: LlmProviderType::LlmSim,
+//!         api_key: Some("fake-key".into()),
+//!         base_url: None,
+//!     })
+//!     .build()
+//!     .await?;
+//!
+//! let session_id = runtime.default_session_id().expect("single_session id");
+//! let result = runtime
+//!     .run_turn(session_id, InputMessage::user("What is 2 + 2?"))
+//!     .await?;
+//! assert!(result.success);
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! # Names from the seed
 //!
@@ -29,6 +73,7 @@ pub mod capabilities;
 pub mod config;
 mod engine;
 pub mod fs;
+mod in_process;
 pub mod llm;
 pub mod llmsim_driver;
 pub mod messages;
@@ -49,6 +94,7 @@ pub use fs::{
     FileWrite, FsError, FsLimits, FsResult, InMemoryFileEntryBackend, RealDiskFileStore,
     SessionFileSystem, WriteBlocklistFileStore, WriteMode, WriteOutcome, DEFAULT_WRITE_BLOCKLIST,
 };
+pub use in_process::{InProcessRuntime, InProcessRuntimeBuilder, SingleSessionBuilder};
 pub use llm::{DriverRegistry, LlmDriver, LlmError, LlmErrorKind, LlmRequest, LlmStreamEvent};
 pub use messages::messages_from_events;
 pub use runtime_config::{NetworkPolicy, RuntimeConfig};

@@ -16,10 +16,20 @@ use crate::fs::SessionFileSystem;
 use crate::runtime_config::{NetworkPolicy, RuntimeConfig};
 use crate::store::SessionStorage;
 
+pub mod files;
 mod math;
+mod samples;
+pub mod storage;
+mod time;
+mod todos;
 mod weather;
 
+pub use files::SessionFileSystemCapability;
 pub use math::TestMathCapability;
+pub use samples::SampleDataCapability;
+pub use storage::SessionStorageCapability;
+pub use time::CurrentTimeCapability;
+pub use todos::StatelessTodoListCapability;
 pub use weather::TestWeatherCapability;
 
 /// Concurrency class of tools that change session files (run one at a time, in call order).
@@ -244,6 +254,11 @@ impl CapabilityRegistry {
     /// Every built-in capability.
     pub fn with_builtins() -> Self {
         let mut r = Self::new();
+        r.register(CurrentTimeCapability);
+        r.register(SessionFileSystemCapability);
+        r.register(StatelessTodoListCapability);
+        r.register(SessionStorageCapability);
+        r.register(SampleDataCapability);
         r.register(TestMathCapability);
         r.register(TestWeatherCapability);
         r
