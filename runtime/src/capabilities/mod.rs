@@ -16,6 +16,7 @@ use crate::fs::SessionFileSystem;
 use crate::runtime_config::{NetworkPolicy, RuntimeConfig};
 use crate::store::SessionStorage;
 
+mod bash;
 pub mod files;
 mod math;
 mod samples;
@@ -23,7 +24,9 @@ pub mod storage;
 mod time;
 mod todos;
 mod weather;
+pub mod web;
 
+pub use bash::VirtualBashCapability;
 pub use files::SessionFileSystemCapability;
 pub use math::TestMathCapability;
 pub use samples::SampleDataCapability;
@@ -31,6 +34,7 @@ pub use storage::SessionStorageCapability;
 pub use time::CurrentTimeCapability;
 pub use todos::StatelessTodoListCapability;
 pub use weather::TestWeatherCapability;
+pub use web::WebFetchCapability;
 
 /// Concurrency class of tools that change session files (run one at a time, in call order).
 pub const CLASS_SESSION_WORKSPACE: &str = "session_workspace";
@@ -261,6 +265,8 @@ impl CapabilityRegistry {
         r.register(SampleDataCapability);
         r.register(TestMathCapability);
         r.register(TestWeatherCapability);
+        r.register(WebFetchCapability);
+        r.register(VirtualBashCapability);
         r
     }
 

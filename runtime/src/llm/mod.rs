@@ -12,6 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::store::{LlmSimStore, ModelWithProvider};
 
+pub mod anthropic;
+pub mod openai;
+pub(crate) mod sse;
+
 /// A tool offered to the model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ToolSpec {
@@ -165,8 +169,8 @@ pub trait LlmDriver: Send + Sync {
     ) -> Result<LlmStream, LlmError>;
 }
 
-/// Provider type → driver. [`DriverRegistry::new`] holds the built-ins (`llmsim` with its
-/// default config).
+/// Provider type → driver. [`DriverRegistry::new`] holds the built-ins: `llmsim` (default
+/// config), `openai` and `azure_openai` (Chat Completions), `anthropic` (Messages).
 #[derive(Clone)]
 pub struct DriverRegistry {
     drivers: HashMap<String, Arc<dyn LlmDriver>>,
@@ -185,6 +189,12 @@ impl DriverRegistry {
         r.register(
             LlmProviderType::LlmSim,
             crate::llmsim_driver::LlmSimDriver::new(crate::llmsim_driver::LlmSimConfig::default()),
+        );
+        r.register(LlmProviderType::OpenAi, openai::OpenAiDriver::new());
+        r.register(LlmProviderType::AzureOpenAi, openai::OpenAiDriver::azure());
+        r.register(
+            LlmProviderType::Anthropic,
+            anthropic::AnthropicDriver::new(),
         );
         r
     }
