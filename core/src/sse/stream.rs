@@ -34,7 +34,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use backon::BackoffBuilder;
-use futures::{Stream, StreamExt};
+use futures::{FutureExt, Stream, StreamExt};
 use reqwest::header::{HeaderValue, ACCEPT, CACHE_CONTROL};
 use sync_wrapper::SyncWrapper;
 use tokio::sync::watch;
@@ -65,6 +65,8 @@ const MAX_STREAM_RETRY_AFTER: Duration = Duration::from_secs(120);
 const GRACEFUL_DRAIN: Duration = Duration::from_secs(2);
 /// How many recent event ids are remembered for de-duplication of events without `sequence`.
 const RECENT_IDS: usize = 4096;
+/// Most chunks taken from the socket in one go without waiting.
+const GREEDY_CHUNKS: usize = 4096;
 
 /// Options of [`crate::client::EventsClient::stream`].
 #[derive(Debug, Clone, PartialEq)]
@@ -301,6 +303,8 @@ struct State {
     connects: u64,
     last_bytes: Instant,
     last_event: Instant,
+    /// An end or error seen while draining ready chunks, handled on the next read.
+    deferred: Option<ReadOutcome>,
     ended: bool,
 }
 
@@ -338,6 +342,7 @@ impl State {
 
     fn end(&mut self) {
         self.ended = true;
+        self.deferred = None;
         self.conn = None;
         self.queue.clear();
     }
@@ -420,13 +425,37 @@ impl State {
                 }
                 ReadOutcome::Chunk(bytes) => {
                     self.last_bytes = Instant::now();
-                    if let Err(e) = self.parser.push(&bytes) {
-                        let err = Error::Stream {
-                            message: e.to_string(),
+                    // Take whatever else the connection already has without waiting, so a
+                    // body split into many tiny chunks does not pay for timers per chunk.
+                    let mut next = Some(bytes);
+                    let mut budget = GREEDY_CHUNKS;
+                    while let Some(bytes) = next.take() {
+                        if let Err(e) = self.parser.push(&bytes) {
+                            let err = Error::Stream {
+                                message: e.to_string(),
+                            };
+                            log_at!(true, session_id = %self.session_id, error = %err, "event stream ended");
+                            self.end();
+                            return Some(Err(err));
+                        }
+                        budget -= 1;
+                        if budget == 0 {
+                            break;
+                        }
+                        let Some(conn) = self.conn.as_mut() else {
+                            break;
                         };
-                        log_at!(true, session_id = %self.session_id, error = %err, "event stream ended");
-                        self.end();
-                        return Some(Err(err));
+                        match conn.resp.chunk().now_or_never() {
+                            Some(Ok(Some(b))) => next = Some(b),
+                            Some(Ok(None)) => self.deferred = Some(ReadOutcome::Eof),
+                            Some(Err(e)) => {
+                                self.deferred = Some(ReadOutcome::Failed(Error::from_reqwest(
+                                    &e,
+                                    "reading the event stream failed",
+                                )))
+                            }
+                            None => {}
+                        }
                     }
                     while let Some(frame) = self.parser.next_frame() {
                         self.on_frame(frame);
@@ -582,6 +611,7 @@ impl State {
         );
         if (200..300).contains(&status) {
             self.parser.reset();
+            self.deferred = None;
             let now = Instant::now();
             self.last_bytes = now;
             self.last_event = now;
@@ -613,6 +643,9 @@ impl State {
     }
 
     async fn read(&mut self) -> ReadOutcome {
+        if let Some(outcome) = self.deferred.take() {
+            return outcome;
+        }
         let liveness = self.opts.liveness_timeout.map(|d| self.last_bytes + d);
         let stall = self.opts.stall_timeout.map(|d| self.last_event + d);
         let conn = self.conn.as_mut().expect("read needs a connection");
@@ -728,6 +761,7 @@ impl EventStream {
             connects: 0,
             last_bytes: now,
             last_event: now,
+            deferred: None,
             ended: false,
         };
         Self {

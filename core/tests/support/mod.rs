@@ -328,3 +328,60 @@ pub const CONNECTED: &str = "event: connected\ndata: {\"status\":\"connected\"}\
 pub fn disconnecting(retry_ms: u64) -> String {
     format!("event: disconnecting\ndata: {{\"reason\":\"connection_cycle\",\"retry_ms\":{retry_ms}}}\n\n")
 }
+
+// ---------- SSE helpers ----------
+
+/// The sequence number encoded in a test event id (`event_<seq as 32 hex>`).
+pub fn seq_of(id: &str) -> u64 {
+    u64::from_str_radix(id.trim_start_matches("event_"), 16).unwrap()
+}
+
+/// The `since_id` of an SSE/events request, as a sequence number.
+pub fn since_seq(r: &Recorded) -> Option<u64> {
+    r.query_values("since_id").first().map(|s| seq_of(s))
+}
+
+/// Spawns a task that writes `frames` (each after `gap`) then ends or breaks the body.
+pub fn sse_script(frames: Vec<String>, gap: Duration, ending: Ending) -> Response {
+    let (tx, resp) = sse_channel();
+    tokio::spawn(async move {
+        for f in frames {
+            if !gap.is_zero() {
+                tokio::time::sleep(gap).await;
+            }
+            if tx.send(Ok(Bytes::from(f))).is_err() {
+                return;
+            }
+        }
+        match ending {
+            Ending::Close => {}
+            Ending::Break => {
+                let _ = tx.send(Err(std::io::Error::other("forced disconnect")));
+            }
+            Ending::Hang => {
+                // Keep the body open and silent until the client goes away.
+                tx.closed().await;
+            }
+            Ending::Heartbeats(every) => loop {
+                tokio::time::sleep(every).await;
+                if tx.send(Ok(Bytes::from_static(b": heartbeat\n\n"))).is_err() {
+                    return;
+                }
+            },
+        }
+    });
+    resp
+}
+
+/// How a scripted SSE body ends.
+#[derive(Debug, Clone, Copy)]
+pub enum Ending {
+    /// Clean end of the body.
+    Close,
+    /// The connection breaks.
+    Break,
+    /// Stays open without sending anything.
+    Hang,
+    /// Stays open sending heartbeat comments.
+    Heartbeats(Duration),
+}
