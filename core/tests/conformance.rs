@@ -39,7 +39,11 @@ fn error_bodies() {
             case["body"].as_str().unwrap(),
         );
         assert_eq!(parsed.code, case["code"].as_str().unwrap(), "{name}: code");
-        assert_eq!(parsed.message, case["message"].as_str().unwrap(), "{name}: message");
+        assert_eq!(
+            parsed.message,
+            case["message"].as_str().unwrap(),
+            "{name}: message"
+        );
         assert_eq!(
             parsed.retry_after_seconds,
             case["retry_after_seconds"].as_u64(),
@@ -53,23 +57,41 @@ fn names() {
     let v = vectors("names.json");
     for c in v["is_valid_slug"].as_array().unwrap() {
         let input = c[0].as_str().unwrap();
-        assert_eq!(slug::is_valid_slug(input), c[1].as_bool().unwrap(), "is_valid_slug({input:?})");
+        assert_eq!(
+            slug::is_valid_slug(input),
+            c[1].as_bool().unwrap(),
+            "is_valid_slug({input:?})"
+        );
     }
     for c in v["slugify"].as_array().unwrap() {
         let input = c[0].as_str().unwrap();
-        assert_eq!(slug::slugify(input), c[1].as_str().unwrap(), "slugify({input:?})");
+        assert_eq!(
+            slug::slugify(input),
+            c[1].as_str().unwrap(),
+            "slugify({input:?})"
+        );
     }
     for c in v["resolve_name"].as_array().unwrap() {
         let input = c["input"].as_str().unwrap();
         let got = slug::resolve_name(input, c["display_name"].as_str());
         match c.get("error").and_then(Value::as_str) {
-            Some("empty") => assert!(matches!(got, Err(NameError::Empty(_))), "{input:?}: {got:?}"),
-            Some("too_long") => assert!(matches!(got, Err(NameError::TooLong(_))), "{input:?}: {got:?}"),
+            Some("empty") => assert!(
+                matches!(got, Err(NameError::Empty(_))),
+                "{input:?}: {got:?}"
+            ),
+            Some("too_long") => assert!(
+                matches!(got, Err(NameError::TooLong(_))),
+                "{input:?}: {got:?}"
+            ),
             Some(other) => panic!("unknown error kind {other}"),
             None => {
                 let (name, display) = got.unwrap_or_else(|e| panic!("{input:?}: {e}"));
                 assert_eq!(name, c["name"].as_str().unwrap(), "{input:?}");
-                assert_eq!(display.as_deref(), c["resolved_display_name"].as_str(), "{input:?}");
+                assert_eq!(
+                    display.as_deref(),
+                    c["resolved_display_name"].as_str(),
+                    "{input:?}"
+                );
             }
         }
     }
@@ -81,7 +103,11 @@ fn id_validation() {
     for c in v["cases"].as_array().unwrap() {
         let value = c["value"].as_str().unwrap();
         let k = kind(c["kind"].as_str().unwrap());
-        assert_eq!(ids::is_valid(k, value), c["valid"].as_bool().unwrap(), "{k}: {value:?}");
+        assert_eq!(
+            ids::is_valid(k, value),
+            c["valid"].as_bool().unwrap(),
+            "{k}: {value:?}"
+        );
     }
 }
 
@@ -103,7 +129,9 @@ fn parse_chunks(bytes: &[u8], cuts: &[usize]) -> (Vec<Value>, u64) {
     for &end in cuts.iter().chain(std::iter::once(&bytes.len())) {
         parser.push(&bytes[start..end]).unwrap();
         while let Some(f) = parser.next_frame() {
-            frames.push(serde_json::json!({"event": f.event, "data": f.data, "id": f.id, "retry": f.retry}));
+            frames.push(
+                serde_json::json!({"event": f.event, "data": f.data, "id": f.id, "retry": f.retry}),
+            );
         }
         start = end;
     }
@@ -132,11 +160,17 @@ fn sse_framing() {
     let o = &v["oversized"];
     let limit = o["max_event_bytes"].as_u64().unwrap() as usize;
     let mut stream = o["stream_prefix"].as_str().unwrap().as_bytes().to_vec();
-    stream.extend(std::iter::repeat_n(b'x', o["payload_bytes"].as_u64().unwrap() as usize));
+    stream.extend(std::iter::repeat_n(
+        b'x',
+        o["payload_bytes"].as_u64().unwrap() as usize,
+    ));
     stream.extend_from_slice(b"\n\n");
     for size in [1usize, 100, stream.len()] {
         let mut parser = SseParser::with_max_event_bytes(limit);
         let failed = stream.chunks(size).any(|c| parser.push(c).is_err());
-        assert!(failed, "an event over {limit} bytes in chunks of {size} must be refused");
+        assert!(
+            failed,
+            "an event over {limit} bytes in chunks of {size} must be refused"
+        );
     }
 }
