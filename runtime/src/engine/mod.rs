@@ -401,6 +401,7 @@ impl TurnEngine {
                 RuntimeTurnPlan::StartTurn
                     | RuntimeTurnPlan::ScheduleReason { .. }
                     | RuntimeTurnPlan::ScheduleAct(_)
+                    | RuntimeTurnPlan::FinalizeReason { .. }
             );
             if !cancellable {
                 self.execute(request, backends, plan).await?;
@@ -546,6 +547,7 @@ impl TurnEngine {
                     .await
             }
             RuntimeTurnPlan::ScheduleAct(act) => self.act_step(request, backends, act).await,
+            RuntimeTurnPlan::FinalizeReason { .. } => self.finalize_reason(request, backends).await,
             RuntimeTurnPlan::Complete(end) => self.complete(request, backends, end).await,
             RuntimeTurnPlan::FinishCancel => self.finish_cancel(request, backends).await,
             RuntimeTurnPlan::Done(_) => Ok(()),
@@ -564,25 +566,85 @@ impl TurnEngine {
                 request.input_message_id, request.session.id
             ))
         })?;
+        let state = RuntimeTurnState::from_events(&request.turn_id, &events);
         let ctx = self.context(request, None);
+        if state.phase == TurnPhase::NotStarted {
+            self.emit(
+                request,
+                backends,
+                &ctx,
+                TurnStartedData {
+                    turn_id: request.turn_id.clone(),
+                    input_message_id: request.input_message_id.clone(),
+                    input_content: input.content.clone(),
+                },
+            )
+            .await?;
+        }
+        if !state.activated {
+            self.emit(
+                request,
+                backends,
+                &ctx,
+                SessionActivatedData {
+                    turn_id: request.turn_id.clone(),
+                    input_message_id: request.input_message_id.clone(),
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Stores the missing `reason.completed` of a step whose agent message is already stored.
+    async fn finalize_reason(
+        &self,
+        request: &TurnRequest,
+        backends: &RuntimeBackends,
+    ) -> Result<(), RuntimeError> {
+        let events = backends.events.list(&request.session.id).await?;
+        let state = RuntimeTurnState::from_events(&request.turn_id, &events);
+        let TurnPhase::ReasonRecorded {
+            tool_calls,
+            error_code,
+            error,
+            ..
+        } = state.phase
+        else {
+            return Ok(());
+        };
+        let ctx = self.context(request, Some(new_id(IdKind::Exec)));
         self.emit(
             request,
             backends,
             &ctx,
-            TurnStartedData {
-                turn_id: request.turn_id.clone(),
-                input_message_id: request.input_message_id.clone(),
-                input_content: input.content.clone(),
+            EventPayload::Unknown {
+                event_type: "reason.recovered".into(),
+                data: serde_json::json!({
+                    "turn_id": request.turn_id,
+                    "mode": "finalize",
+                    "accumulated_len": state.last_response.len(),
+                }),
             },
         )
         .await?;
+        let success = error_code.is_none();
         self.emit(
             request,
             backends,
             &ctx,
-            SessionActivatedData {
-                turn_id: request.turn_id.clone(),
-                input_message_id: request.input_message_id.clone(),
+            everruns_core::ReasonCompletedData {
+                success,
+                has_tool_calls: success && !tool_calls.is_empty(),
+                tool_call_count: if success { tool_calls.len() as u32 } else { 0 },
+                text_preview: Some(preview(&state.last_response)),
+                error: if success {
+                    None
+                } else {
+                    Some(error.unwrap_or_else(|| "LLM call failed".into()))
+                },
+                duration_ms: None,
+                usage: None,
             },
         )
         .await?;

@@ -45,6 +45,18 @@ pub enum TurnPhase {
         /// Error code from the agent error message (`llm_error`, `model_not_found`, …).
         error_code: Option<String>,
     },
+    /// The agent message of a reason step is stored but `reason.completed` is not (the host
+    /// stopped in between): the step is finalised from the stored message, not re-run.
+    ReasonRecorded {
+        /// 1-based iteration.
+        iteration: u32,
+        /// Tool calls of the stored message.
+        tool_calls: Vec<ToolCall>,
+        /// Error code of the stored message (a failed call).
+        error_code: Option<String>,
+        /// Error text of the stored message.
+        error: Option<String>,
+    },
     /// `act.started` without `act.completed`.
     Acting {
         /// The batch.
@@ -105,6 +117,8 @@ pub struct RuntimeTurnState {
     pub cancel: Option<CancelProgress>,
     /// Tool calls started and not completed when the turn was cancelled.
     pub running_tool_calls: Vec<(String, String)>,
+    /// `session.activated` is stored.
+    pub activated: bool,
 }
 
 impl RuntimeTurnState {
@@ -123,6 +137,7 @@ impl RuntimeTurnState {
             idled: false,
             cancel: None,
             running_tool_calls: Vec::new(),
+            activated: false,
         };
         let mut pending_calls: Vec<ToolCall> = Vec::new();
         let mut pending_code: Option<String> = None;
@@ -152,6 +167,13 @@ impl RuntimeTurnState {
                     s.last_response = d.message.text();
                     s.last_message_id = Some(d.message.id.clone());
                     pending_code = d.error_code.clone();
+                    let stored_error = d
+                        .message
+                        .metadata
+                        .as_ref()
+                        .and_then(|m| m.get("error"))
+                        .and_then(|e| e.as_str())
+                        .map(str::to_string);
                     pending_calls = d
                         .message
                         .content
@@ -169,6 +191,14 @@ impl RuntimeTurnState {
                             _ => None,
                         })
                         .collect();
+                    if let TurnPhase::Reasoning { iteration } = s.phase {
+                        s.phase = TurnPhase::ReasonRecorded {
+                            iteration,
+                            tool_calls: pending_calls.clone(),
+                            error_code: pending_code.clone(),
+                            error: stored_error,
+                        };
+                    }
                 }
                 EventPayload::ReasonCompleted(d) => {
                     let calls = if d.success {
@@ -258,6 +288,7 @@ impl RuntimeTurnState {
                     }
                 }
                 EventPayload::SessionIdled(_) => s.idled = true,
+                EventPayload::SessionActivated(_) => s.activated = true,
                 EventPayload::Unknown { event_type, .. }
                     if event_type == event_types::TURN_SEALED =>
                 {
@@ -333,6 +364,12 @@ pub enum RuntimeTurnPlan {
     },
     /// Run the tool calls.
     ScheduleAct(RuntimeActPlan),
+    /// Store the missing `reason.completed` of a step whose agent message is stored (a
+    /// `reason.recovered {mode:"finalize"}` event precedes it).
+    FinalizeReason {
+        /// 1-based iteration.
+        iteration: u32,
+    },
     /// Emit the terminal event (unless stored) and `session.idled`.
     Complete(TurnEnd),
     /// Emit the remaining events of the cancel sequence.
@@ -367,6 +404,10 @@ pub fn plan_next_host_turn(state: &RuntimeTurnState, max_iterations: u32) -> Run
     }
     match &state.phase {
         TurnPhase::NotStarted => RuntimeTurnPlan::StartTurn,
+        TurnPhase::Started if !state.activated => RuntimeTurnPlan::StartTurn,
+        TurnPhase::ReasonRecorded { iteration, .. } => RuntimeTurnPlan::FinalizeReason {
+            iteration: *iteration,
+        },
         TurnPhase::Started => RuntimeTurnPlan::ScheduleReason {
             iteration: 1,
             recover: false,

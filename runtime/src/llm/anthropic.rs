@@ -23,9 +23,7 @@ pub const ANTHROPIC_DEFAULT_MAX_TOKENS: u32 = 4096;
 
 /// The Messages driver.
 #[derive(Clone)]
-pub struct AnthropicDriver {
-    client: reqwest::Client,
-}
+pub struct AnthropicDriver {}
 
 impl Default for AnthropicDriver {
     fn default() -> Self {
@@ -36,9 +34,7 @@ impl Default for AnthropicDriver {
 impl AnthropicDriver {
     /// A driver with a pooled client.
     pub fn new() -> Self {
-        Self {
-            client: http_client(),
-        }
+        Self {}
     }
 }
 
@@ -204,8 +200,7 @@ impl LlmDriver for AnthropicDriver {
             max_tokens = max_tokens.max(budget + ANTHROPIC_DEFAULT_MAX_TOKENS);
         }
         body["max_tokens"] = json!(max_tokens);
-        let rb = self
-            .client
+        let rb = http_client()
             .post(&url)
             .header("x-api-key", key)
             .header("anthropic-version", ANTHROPIC_VERSION)

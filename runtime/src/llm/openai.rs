@@ -19,7 +19,6 @@ pub const OPENAI_DEFAULT_URL: &str = "https://api.openai.com/v1/chat/completions
 /// The Chat Completions driver.
 #[derive(Clone)]
 pub struct OpenAiDriver {
-    client: reqwest::Client,
     azure: bool,
 }
 
@@ -32,18 +31,12 @@ impl Default for OpenAiDriver {
 impl OpenAiDriver {
     /// An OpenAI driver (`Authorization: Bearer`).
     pub fn new() -> Self {
-        Self {
-            client: http_client(),
-            azure: false,
-        }
+        Self { azure: false }
     }
 
     /// An Azure OpenAI driver (`api-key` header; `base_url` required).
     pub fn azure() -> Self {
-        Self {
-            client: http_client(),
-            azure: true,
-        }
+        Self { azure: true }
     }
 }
 
@@ -227,7 +220,7 @@ impl LlmDriver for OpenAiDriver {
         if let Some(m) = request.max_tokens {
             body["max_tokens"] = json!(m);
         }
-        let mut rb = self.client.post(&url).json(&body);
+        let mut rb = http_client().post(&url).json(&body);
         rb = if self.azure {
             rb.header("api-key", key)
         } else {

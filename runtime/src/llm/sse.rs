@@ -98,11 +98,16 @@ pub(crate) async fn check_status(resp: reqwest::Response) -> Result<reqwest::Res
     Err(LlmError::from_status(status, &body))
 }
 
-/// One shared HTTP client for the drivers (rustls; connection pooling).
+/// One shared HTTP client for the drivers (rustls; connection pooling), built on first use.
 pub(crate) fn http_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .connect_timeout(std::time::Duration::from_secs(30))
-        .read_timeout(std::time::Duration::from_secs(300))
-        .build()
-        .expect("reqwest client with default settings")
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            reqwest::Client::builder()
+                .connect_timeout(std::time::Duration::from_secs(30))
+                .read_timeout(std::time::Duration::from_secs(300))
+                .build()
+                .expect("reqwest client with default settings")
+        })
+        .clone()
 }
