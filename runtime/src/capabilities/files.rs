@@ -283,14 +283,23 @@ impl Tool for EditFile {
             result.push_str(&original[last..*s]);
             result.push_str(new);
             last = *e;
-            let line = original[..*s].matches('\n').count() + 1;
+            // whole lines around the replacement
+            let ls = original[..*s].rfind('\n').map(|i| i + 1).unwrap_or(0);
+            let le = original[*e..]
+                .find('\n')
+                .map(|i| e + i)
+                .unwrap_or(original.len());
+            let before = &original[ls..le];
+            let after = format!("{}{new}{}", &original[ls..*s], &original[*e..le]);
+            let line = original[..ls].matches('\n').count() + 1;
             diff.push_str(&format!("@@ line {line} @@\n"));
-            for l in old.lines() {
+            for l in before.split('\n') {
                 diff.push_str(&format!("-{l}\n"));
             }
-            for l in new.lines() {
+            for l in after.split('\n') {
                 diff.push_str(&format!("+{l}\n"));
             }
+            let _ = old;
         }
         result.push_str(&original[last..]);
         if diff.chars().count() > EDIT_DIFF_MAX_CHARS {

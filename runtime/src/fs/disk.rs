@@ -145,7 +145,11 @@ impl Ctx {
                         }
                     }
                 }
-                Err(e) if e.kind() == ErrorKind::NotFound => break,
+                Err(e)
+                    if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory =>
+                {
+                    break
+                }
                 Err(e) => return Err(FsError::Backend(format!("{canon}: {e}"))),
             }
         }
