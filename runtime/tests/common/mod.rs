@@ -1,6 +1,8 @@
 //! Shared helpers of the runtime integration tests.
 #![allow(dead_code)]
 
+pub mod http;
+
 use everruns_core::{
     ContentPart, Event, EventPayload, LlmProviderType, LlmSimScript, OnExhausted, SimErrorKind,
     SimStep, SimToolCall,
