@@ -1,1 +1,196 @@
-//! Everruns reference server: HTTP API, durable event log, SSE
+//! Everruns reference server: the v1 HTTP API over the `everruns-runtime` turn engine, a
+//! durable SQLite store (event log, turn queue, files, storage, llmsim scripts, API keys) and
+//! SSE fan-out.
+//!
+//! Entry points: [`serve`] (what the binary runs) and [`App::build`] + [`router`] for tests.
+#![warn(missing_docs)]
+
+pub mod agent_md;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod hub;
+pub mod openapi;
+pub mod routes;
+pub mod sse;
+pub mod store;
+pub mod util;
+pub mod worker;
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, Request};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::Router;
+use everruns_runtime::{
+    EntryFileSystem, PlatformDefinition, RuntimeBackends, RuntimeConfig, SessionFileSystem,
+    TurnEngine,
+};
+use tokio::sync::watch;
+
+use crate::config::ServeArgs;
+use crate::store::Store;
+use crate::worker::Worker;
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct App {
+    /// The store.
+    pub store: Store,
+    /// Server options.
+    pub config: Arc<ServeArgs>,
+    /// The turn engine.
+    pub engine: TurnEngine,
+    /// The runtime's view of the store.
+    pub backends: RuntimeBackends,
+    /// Session files (rules of the runtime over the store's file table).
+    pub files: Arc<dyn SessionFileSystem>,
+    /// The turn worker.
+    pub worker: Arc<Worker>,
+    /// Flips to true when the server shuts down.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+impl App {
+    /// Opens the store, seeds it and starts the turn worker.
+    pub async fn build(
+        database_url: &str,
+        config: ServeArgs,
+        shutdown: watch::Receiver<bool>,
+    ) -> Result<Self, store::StoreError> {
+        let store = Store::open(database_url).await?;
+        store.seed(config.dev).await?;
+        let mut rt_config = RuntimeConfig::default();
+        if let Ok(hex) = std::env::var("EVERRUNS_SECRET_KEY") {
+            rt_config = rt_config
+                .with_secret_key_hex(&hex)
+                .map_err(store::StoreError::Other)?;
+        }
+        let engine = TurnEngine::new(PlatformDefinition::builtin(), rt_config);
+        let shared = Arc::new(store.clone());
+        let files: Arc<dyn SessionFileSystem> = Arc::new(EntryFileSystem::new(shared.clone()));
+        let backends = RuntimeBackends {
+            events: shared.clone(),
+            files: files.clone(),
+            storage: shared.clone(),
+            llmsim: shared.clone(),
+            models: shared,
+        };
+        let worker = Worker::new(
+            store.clone(),
+            engine.clone(),
+            backends.clone(),
+            config.worker_concurrency,
+        );
+        Ok(Self {
+            store,
+            config: Arc::new(config),
+            engine,
+            backends,
+            files,
+            worker,
+            shutdown,
+        })
+    }
+}
+
+/// The full router: `/health`, `/api/v1/…`, `/api/openapi.json`, `/api/docs`.
+pub fn router(app: App) -> Router {
+    let limit = app.config.max_body_bytes;
+    let api = routes::v1_routes().layer(middleware::from_fn_with_state(
+        app.clone(),
+        auth::require_auth,
+    ));
+    Router::new()
+        .nest("/api/v1", api)
+        .merge(routes::public_routes())
+        .fallback(routes::not_found)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn(error::normalize_errors))
+        .layer(middleware::from_fn(request_id))
+        .with_state(app)
+}
+
+/// Middleware: echoes a sane incoming `X-Request-Id` or mints one, on every response.
+pub async fn request_id(req: Request<Body>, next: Next) -> Response {
+    let incoming = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 128
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+        })
+        .map(str::to_string);
+    let id = incoming.unwrap_or_else(|| format!("req_{}", uuid::Uuid::now_v7().simple()));
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let mut resp = next.run(req).await;
+    tracing::debug!(request_id = %id, %method, %path, status = resp.status().as_u16(), "request");
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        resp.headers_mut().insert("x-request-id", v);
+    }
+    resp
+}
+
+/// Runs the server until SIGINT/SIGTERM: binds, prints `listening on http://ADDR`, serves,
+/// then shuts down gracefully (SSE clients get `disconnecting` with reason `server_shutdown`).
+pub async fn serve(
+    database_url: &str,
+    config: ServeArgs,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let addr = config.bind_addr();
+    let dev = config.dev;
+    let app = App::build(database_url, config, shutdown_rx.clone()).await?;
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "listening on http://{local}")?;
+        out.flush()?;
+    }
+    tracing::info!(%local, dev, "everruns-server started");
+    let worker = app.worker.clone();
+    worker.start(shutdown_rx.clone());
+    let store = app.store.clone();
+    let router = router(app);
+    let mut rx = shutdown_rx.clone();
+    let signal_task = tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("shutdown requested");
+        let _ = shutdown_tx.send(true);
+    });
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            let _ = rx.wait_for(|v| *v).await;
+        })
+        .await?;
+    worker.stop().await;
+    store.close().await;
+    signal_task.abort();
+    tracing::info!("everruns-server stopped");
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,180 @@
+//! Agent files (contract §19): import from Markdown with YAML front matter, YAML, JSON or
+//! plain text; export to Markdown.
+
+use chrono::Utc;
+use everruns_core::{Agent, CapabilityRef, CreateAgentRequest, InitialFile, NetworkAccess};
+use serde::Deserialize;
+
+/// Metadata keys of an agent file.
+#[derive(Debug, Default, Deserialize)]
+struct Meta {
+    id: Option<String>,
+    name: Option<String>,
+    display_name: Option<String>,
+    description: Option<String>,
+    #[serde(default)]
+    tags: Option<Vec<String>>,
+    #[serde(default)]
+    capabilities: Option<Vec<CapabilityRef>>,
+    default_model_id: Option<String>,
+    system_prompt: Option<String>,
+    harness_id: Option<String>,
+    harness_name: Option<String>,
+    max_iterations: Option<u32>,
+    parallel_tool_calls: Option<bool>,
+    #[serde(default)]
+    initial_files: Option<Vec<InitialFile>>,
+    network_access: Option<NetworkAccess>,
+}
+
+/// Parses an agent file into a create request (name not yet slugged).
+pub fn parse(text: &str) -> Result<CreateAgentRequest, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("The agent file is empty.".into());
+    }
+    let meta: Meta;
+    let mut body: Option<String> = None;
+    if let Some(rest) = t.strip_prefix("---") {
+        // front matter: up to the next line that starts with ---
+        let rest = rest
+            .trim_start_matches(['\r'])
+            .strip_prefix('\n')
+            .unwrap_or(rest);
+        let mut yaml_end = None;
+        let mut offset = 0;
+        for line in rest.split_inclusive('\n') {
+            if line.starts_with("---") {
+                yaml_end = Some((offset, offset + line.len()));
+                break;
+            }
+            offset += line.len();
+        }
+        let Some((ye, be)) = yaml_end else {
+            return Err("Front matter starts with `---` but has no closing `---` line.".into());
+        };
+        let yaml = &rest[..ye];
+        meta = if yaml.trim().is_empty() {
+            Meta::default()
+        } else {
+            serde_norway::from_str(yaml).map_err(|e| format!("Invalid YAML front matter: {e}"))?
+        };
+        body = Some(rest[be..].trim().to_string());
+    } else if t.starts_with('{') {
+        meta =
+            serde_json::from_str(t).map_err(|e| format!("Invalid JSON agent definition: {e}"))?;
+    } else {
+        match serde_norway::from_str::<Meta>(t) {
+            Ok(m) if m.name.is_some() || m.system_prompt.is_some() => meta = m,
+            _ => {
+                meta = Meta::default();
+                body = Some(t.to_string());
+            }
+        }
+    }
+    let prompt = match body {
+        Some(b) if !b.is_empty() => b,
+        _ => meta.system_prompt.clone().unwrap_or_default(),
+    };
+    if prompt.trim().is_empty() {
+        return Err(
+            "The agent file has no system prompt (the text after the front matter).".into(),
+        );
+    }
+    let name = meta
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("agent-{}", Utc::now().format("%Y%m%d-%H%M%S")));
+    Ok(CreateAgentRequest {
+        id: meta.id,
+        name,
+        display_name: meta.display_name,
+        description: meta.description,
+        system_prompt: prompt,
+        harness_id: meta.harness_id,
+        harness_name: meta.harness_name,
+        default_model_id: meta.default_model_id,
+        tags: meta.tags.unwrap_or_default(),
+        capabilities: meta.capabilities.unwrap_or_default(),
+        tools: vec![],
+        initial_files: meta.initial_files.unwrap_or_default(),
+        max_iterations: meta.max_iterations,
+        parallel_tool_calls: meta.parallel_tool_calls,
+        network_access: meta.network_access,
+    })
+}
+
+fn q(s: &str) -> String {
+    serde_json::to_string(s).expect("string serialises")
+}
+
+/// Markdown with YAML front matter; the body is the system prompt verbatim.
+pub fn export(agent: &Agent) -> String {
+    let mut out = String::from("---\n");
+    out.push_str(&format!("id: {}\n", agent.id));
+    out.push_str(&format!("name: {}\n", q(&agent.name)));
+    if let Some(d) = &agent.display_name {
+        out.push_str(&format!("display_name: {}\n", q(d)));
+    }
+    if let Some(d) = &agent.description {
+        out.push_str(&format!("description: {}\n", q(d)));
+    }
+    if let Some(m) = &agent.default_model_id {
+        out.push_str(&format!("default_model_id: {}\n", q(m)));
+    }
+    if !agent.tags.is_empty() {
+        out.push_str("tags:\n");
+        for t in &agent.tags {
+            out.push_str(&format!("  - {}\n", q(t)));
+        }
+    }
+    if !agent.capabilities.is_empty() {
+        out.push_str("capabilities:\n");
+        for c in &agent.capabilities {
+            match &c.config {
+                None => out.push_str(&format!("  - {}\n", c.r#ref)),
+                Some(cfg) => out.push_str(&format!(
+                    "  - {{\"ref\": {}, \"config\": {}}}\n",
+                    q(&c.r#ref),
+                    serde_json::to_string(cfg).expect("json")
+                )),
+            }
+        }
+    }
+    if let Some(m) = agent.max_iterations {
+        out.push_str(&format!("max_iterations: {m}\n"));
+    }
+    out.push_str("---\n");
+    out.push_str(&agent.system_prompt);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn front_matter() {
+        let r = parse("---\nname: \"HackerNews Reader\"\ntags:\n  - demo\ncapabilities:\n  - web_fetch\n---\nYou read HN.\n").unwrap();
+        assert_eq!(r.name, "HackerNews Reader");
+        assert_eq!(r.system_prompt, "You read HN.");
+        assert_eq!(r.capabilities[0].r#ref, "web_fetch");
+        assert_eq!(r.tags, vec!["demo"]);
+    }
+
+    #[test]
+    fn other_forms() {
+        assert_eq!(
+            parse("{\"name\":\"a\",\"system_prompt\":\"p\"}")
+                .unwrap()
+                .system_prompt,
+            "p"
+        );
+        assert_eq!(parse("name: a\nsystem_prompt: p\n").unwrap().name, "a");
+        let plain = parse("Just be nice.").unwrap();
+        assert!(plain.name.starts_with("agent-"));
+        assert!(parse("---\nname: a\n---\n").is_err());
+        assert!(parse("---\nname: [\n---\nx").is_err());
+        assert!(parse("---\nname: a\n").is_err());
+    }
+}

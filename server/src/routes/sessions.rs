@@ -1,0 +1,517 @@
+//! Sessions (S1–S6), messages (MS1–MS2), events (E1) and the dev-only llmsim script route.
+
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use everruns_core::event_types;
+use everruns_core::ids::{self, IdKind};
+use everruns_core::{
+    CancelStatus, CancelTurnResponse, ContentPart, CreateMessageRequest, CreateSessionRequest,
+    ErrorResponse, Event, ListResponse, LlmSimScript, Message, MessageRole, Page, Session,
+    SessionStatus, UpdateSessionRequest,
+};
+
+use super::validate;
+use crate::error::{ApiError, ApiResult};
+use crate::store::{now, EventQuery};
+use crate::util::{check_id, check_len, origin, page_urls, ApiJson, Qs};
+use crate::worker::CancelOutcome;
+use crate::App;
+
+/// Largest text of one message.
+pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+
+pub(crate) fn not_found(id: &str) -> ApiError {
+    ApiError::not_found("session_not_found", format!("Session {id} not found."))
+}
+
+/// Validates a session id and loads the session (404 when unknown).
+pub(crate) async fn load(app: &App, id: &str) -> ApiResult<Session> {
+    check_id(IdKind::Session, id)?;
+    app.store
+        .get_session(id)
+        .await?
+        .ok_or_else(|| not_found(id))
+}
+
+fn with_url(app: &App, headers: &HeaderMap, mut s: Session) -> Session {
+    s.self_url = Some(format!(
+        "{}/api/v1/sessions/{}",
+        origin(app.config.public_url.as_deref(), headers),
+        s.id
+    ));
+    s
+}
+
+/// S1: create a session.
+#[utoipa::path(post, path = "/api/v1/sessions", tag = "sessions",
+    request_body = CreateSessionRequest,
+    responses((status = 201, body = Session), (status = 400, body = ErrorResponse),
+              (status = 404, description = "Agent, harness or model not found", body = ErrorResponse)))]
+pub async fn create_session(
+    State(app): State<App>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    // An empty body means "all defaults".
+    let req: CreateSessionRequest = if body.iter().all(|b| b.is_ascii_whitespace()) {
+        CreateSessionRequest::default()
+    } else {
+        super::json_body(&headers, &body)?
+    };
+    let agent = match (&req.agent_id, &req.agent_name) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::invalid(
+                "Give either agent_id or agent_name, not both.",
+            ))
+        }
+        (Some(id), None) => {
+            check_id(IdKind::Agent, id)?;
+            Some(
+                app.store
+                    .get_agent(id)
+                    .await?
+                    .ok_or_else(|| super::agents::not_found(id))?,
+            )
+        }
+        (None, Some(name)) => Some(
+            app.store
+                .get_agent(name)
+                .await?
+                .ok_or_else(|| super::agents::not_found(name))?,
+        ),
+        (None, None) => None,
+    };
+    let harness_id = if req.harness_id.is_some() || req.harness_name.is_some() {
+        validate::resolve_harness(&app, req.harness_id.as_deref(), req.harness_name.as_deref())
+            .await?
+    } else if let Some(a) = agent.as_ref().filter(|a| !a.harness_id.is_empty()) {
+        a.harness_id.clone()
+    } else {
+        validate::resolve_harness(&app, None, None).await?
+    };
+    let harness = app.store.get_harness(&harness_id).await?.ok_or_else(|| {
+        ApiError::not_found(
+            "harness_not_found",
+            format!("Harness {harness_id} not found."),
+        )
+    })?;
+    if let Some(m) = &req.model_id {
+        validate::model_exists(&app, m).await?;
+    }
+    if let Some(t) = &req.title {
+        check_len("title", t, validate::MAX_NAME_BYTES)?;
+    }
+    if let Some(p) = &req.system_prompt {
+        check_len("system_prompt", p, validate::MAX_PROMPT_BYTES)?;
+    }
+    if let Some(m) = req.max_iterations {
+        if m == 0 || m > validate::MAX_ITERATIONS {
+            return Err(ApiError::invalid(format!(
+                "max_iterations must be between 1 and {}, got {m}.",
+                validate::MAX_ITERATIONS
+            )));
+        }
+    }
+    validate::lists(&req.tags, &req.capabilities, &req.tools, &req.initial_files)?;
+    let id = ids::new_id(IdKind::Session);
+    let t = now();
+    let session = Session {
+        workspace_id: Some(ids::rekind(&id, IdKind::Session, IdKind::Workspace).expect("valid id")),
+        id,
+        organization_id: app.store.org_id().to_string(),
+        harness_id,
+        agent_id: agent.as_ref().map(|a| a.id.clone()),
+        title: req.title,
+        locale: req.locale,
+        model_id: req.model_id,
+        system_prompt: req.system_prompt,
+        status: SessionStatus::Started,
+        tags: req.tags,
+        capabilities: req.capabilities,
+        tools: req.tools,
+        initial_files: req.initial_files,
+        max_iterations: req.max_iterations,
+        parallel_tool_calls: req.parallel_tool_calls,
+        network_access: req.network_access,
+        usage: None,
+        preview: None,
+        output_preview: None,
+        created_at: t,
+        updated_at: t,
+        started_at: None,
+        self_url: None,
+    };
+    app.store.create_session(&session).await?;
+    if let Err(e) = app
+        .engine
+        .initialize_session(&session, agent.as_ref(), &harness, &[], &app.backends)
+        .await
+    {
+        let _ = app.store.delete_session(&session.id).await;
+        return Err(ApiError::bad_request(
+            "invalid_initial_files",
+            format!("The session's starter files could not be created: {e}"),
+        ));
+    }
+    let stored = app.store.get_session(&session.id).await?.unwrap_or(session);
+    Ok((StatusCode::CREATED, Json(with_url(&app, &headers, stored))).into_response())
+}
+
+/// S2: list sessions (paginated).
+#[utoipa::path(get, path = "/api/v1/sessions", tag = "sessions",
+    params(everruns_core::ListSessionsParams),
+    responses((status = 200, body = Page<Session>), (status = 400, body = ErrorResponse)))]
+pub async fn list_sessions(
+    State(app): State<App>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> ApiResult<Json<Page<Session>>> {
+    let q = Qs::parse(uri.query());
+    let (offset, limit) = q.page()?;
+    if let Some(a) = q.get("agent_id") {
+        check_id(IdKind::Agent, a)?;
+    }
+    let (items, total) = app
+        .store
+        .list_sessions(q.get("agent_id"), q.get("search"), offset, limit)
+        .await?;
+    let base = format!(
+        "{}/api/v1/sessions",
+        origin(app.config.public_url.as_deref(), &headers)
+    );
+    let (next_url, prev_url) = page_urls(&base, &q, offset, limit, total);
+    Ok(Json(Page {
+        data: items
+            .into_iter()
+            .map(|s| with_url(&app, &headers, s))
+            .collect(),
+        total,
+        offset,
+        limit,
+        next_url,
+        prev_url,
+    }))
+}
+
+/// S3: one session.
+#[utoipa::path(get, path = "/api/v1/sessions/{session_id}", tag = "sessions",
+    params(("session_id" = String, Path, description = "`session_…` id")),
+    responses((status = 200, body = Session), (status = 400, body = ErrorResponse),
+              (status = 404, body = ErrorResponse)))]
+pub async fn get_session(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Session>> {
+    Ok(Json(with_url(&app, &headers, load(&app, &id).await?)))
+}
+
+/// S4: update title, locale or tags.
+#[utoipa::path(patch, path = "/api/v1/sessions/{session_id}", tag = "sessions",
+    params(("session_id" = String, Path, description = "`session_…` id")),
+    request_body = UpdateSessionRequest,
+    responses((status = 200, body = Session), (status = 400, body = ErrorResponse),
+              (status = 404, body = ErrorResponse)))]
+pub async fn update_session(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<UpdateSessionRequest>,
+) -> ApiResult<Json<Session>> {
+    let mut s = load(&app, &id).await?;
+    if let Some(t) = req.title {
+        check_len("title", &t, validate::MAX_NAME_BYTES)?;
+        s.title = Some(t);
+    }
+    if let Some(l) = req.locale {
+        check_len("locale", &l, 64)?;
+        s.locale = Some(l);
+    }
+    if let Some(tags) = req.tags {
+        validate::lists(&tags, &[], &[], &[])?;
+        s.tags = tags;
+    }
+    s.updated_at = now();
+    app.store.update_session_doc(&s).await?;
+    let stored = app
+        .store
+        .get_session(&id)
+        .await?
+        .ok_or_else(|| not_found(&id))?;
+    Ok(Json(with_url(&app, &headers, stored)))
+}
+
+/// S5: delete a session with its events and files.
+#[utoipa::path(delete, path = "/api/v1/sessions/{session_id}", tag = "sessions",
+    params(("session_id" = String, Path, description = "`session_…` id")),
+    responses((status = 204, description = "Deleted"), (status = 400, body = ErrorResponse),
+              (status = 404, body = ErrorResponse)))]
+pub async fn delete_session(
+    State(app): State<App>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    load(&app, &id).await?;
+    if app.worker.running_turn(&id).is_some() {
+        let _ = app.worker.cancel(&id).await;
+    }
+    app.store.delete_session(&id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// S6: cancel the running turn (body may be empty, `{}` or `null`).
+#[utoipa::path(post, path = "/api/v1/sessions/{session_id}/cancel", tag = "sessions",
+    params(("session_id" = String, Path, description = "`session_…` id")),
+    responses((status = 200, body = CancelTurnResponse),
+              (status = 400, description = "`not_active`: no turn is running", body = ErrorResponse),
+              (status = 404, body = ErrorResponse)))]
+pub async fn cancel(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<CancelTurnResponse>> {
+    load(&app, &id).await?;
+    let trimmed = std::str::from_utf8(&body).unwrap_or("x").trim();
+    if !(trimmed.is_empty() || trimmed == "null" || trimmed == "{}") {
+        match serde_json::from_str::<serde_json::Value>(trimmed) {
+            Ok(serde_json::Value::Object(_)) => {}
+            _ => {
+                return Err(ApiError::bad_request(
+                    "invalid_json",
+                    "The cancel body must be empty, `{}` or `null`.",
+                ))
+            }
+        }
+    }
+    match app.worker.cancel(&id).await? {
+        CancelOutcome::Cancelled(turn_id) => Ok(Json(CancelTurnResponse {
+            status: CancelStatus::Cancelled,
+            message: "The turn was cancelled.".into(),
+            turn_id: Some(turn_id),
+        })),
+        CancelOutcome::NotActive => Err(ApiError::bad_request(
+            "not_active",
+            format!("Session {id} has no running turn to cancel."),
+        )),
+    }
+}
+
+/// MS1: send a user message (stores `input.message` and queues a turn; returns at once).
+#[utoipa::path(post, path = "/api/v1/sessions/{session_id}/messages", tag = "messages",
+    params(("session_id" = String, Path, description = "`session_…` id")),
+    request_body = CreateMessageRequest,
+    responses((status = 201, body = Message), (status = 400, body = ErrorResponse),
+              (status = 404, body = ErrorResponse)))]
+pub async fn create_message(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<CreateMessageRequest>,
+) -> ApiResult<Response> {
+    load(&app, &id).await?;
+    if req.message.role != MessageRole::User {
+        return Err(ApiError::invalid(format!(
+            "Only `user` messages can be sent, got role {:?}.",
+            req.message.role.as_str()
+        )));
+    }
+    if req.message.content.is_empty() {
+        return Err(ApiError::invalid(
+            "A message needs at least one content part.",
+        ));
+    }
+    let mut size = 0usize;
+    for p in &req.message.content {
+        match p {
+            ContentPart::Text { text } => size += text.len(),
+            ContentPart::Image { base64, url, .. } => {
+                if base64.is_none() && url.is_none() {
+                    return Err(ApiError::invalid("An image part needs `base64` or `url`."));
+                }
+                size += base64.as_ref().map_or(0, |b| b.len());
+            }
+            ContentPart::ImageFile { .. } => {}
+            other => {
+                let kind = other
+                    .to_value()
+                    .get("type")
+                    .and_then(|t| t.as_str().map(str::to_string))
+                    .unwrap_or_else(|| "unknown".into());
+                return Err(ApiError::invalid(format!(
+                    "User messages may only contain text, image and image_file parts, got {kind:?}."
+                )));
+            }
+        }
+    }
+    if size > app.config.max_body_bytes.min(MAX_MESSAGE_BYTES * 8) {
+        return Err(ApiError::too_large("The message content is too large."));
+    }
+    if let Some(m) = req.controls.as_ref().and_then(|c| c.model_id.as_ref()) {
+        validate::model_exists(&app, m).await?;
+    }
+    validate::lists(&req.tags, &[], &[], &[])?;
+    let message = Message {
+        id: ids::new_id(IdKind::Message),
+        role: MessageRole::User,
+        content: req.message.content,
+        created_at: now(),
+        session_id: Some(id.clone()),
+        sequence: None,
+        controls: req.controls,
+        metadata: req.metadata,
+        tags: req.tags.clone(),
+    };
+    let (stored, _turn) = app.store.enqueue_message(&id, message, req.tags).await?;
+    app.worker.wake();
+    Ok((StatusCode::CREATED, Json(stored)).into_response())
+}
+
+/// MS2: the session's messages (derived from its events).
+#[utoipa::path(get, path = "/api/v1/sessions/{session_id}/messages", tag = "messages",
+    params(("session_id" = String, Path, description = "`session_…` id")),
+    responses((status = 200, body = ListResponse<Message>), (status = 400, body = ErrorResponse),
+              (status = 404, body = ErrorResponse)))]
+pub async fn list_messages(
+    State(app): State<App>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ListResponse<Message>>> {
+    load(&app, &id).await?;
+    let events = app.store.all_events(&id).await?;
+    Ok(Json(ListResponse {
+        data: everruns_runtime::messages_from_events(&events),
+    }))
+}
+
+/// Validates `types`/`exclude` filters: known types only, at most 25 each.
+pub(crate) fn filters(q: &Qs) -> ApiResult<(Vec<String>, Vec<String>)> {
+    let mut out = Vec::new();
+    for key in ["types", "exclude"] {
+        let vals = q.all(key);
+        if vals.len() > event_types::MAX_FILTER_VALUES {
+            return Err(ApiError::bad_request(
+                "too_many_filters",
+                format!(
+                    "Too many `{key}` values: {} given, at most {} allowed.",
+                    vals.len(),
+                    event_types::MAX_FILTER_VALUES
+                ),
+            ));
+        }
+        for v in &vals {
+            if !event_types::is_known(v) {
+                return Err(ApiError::bad_request(
+                    "unknown_event_type",
+                    format!(
+                        "Unknown event type {v:?} in `{key}` (use repeated keys, one type each)."
+                    ),
+                ));
+            }
+        }
+        out.push(vals);
+    }
+    let exclude = out.pop().unwrap_or_default();
+    let types = out.pop().unwrap_or_default();
+    Ok((types, exclude))
+}
+
+/// Resolves a `since_id` cursor to its sequence (DECISIONS #15).
+pub(crate) async fn cursor(app: &App, session_id: &str, since_id: &str) -> ApiResult<i64> {
+    check_id(IdKind::Event, since_id)?;
+    app.store
+        .event_sequence(session_id, since_id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "unknown_cursor",
+                format!("Event {since_id} is not part of session {session_id}; it cannot be used as a cursor."),
+            )
+        })
+}
+
+/// E1: the session's events (polling).
+#[utoipa::path(get, path = "/api/v1/sessions/{session_id}/events", tag = "events",
+    params(("session_id" = String, Path, description = "`session_…` id"),
+           ("since_id" = Option<String>, Query, description = "Only events after this one (exclusive)"),
+           ("types" = Option<Vec<String>>, Query, description = "Only these types (repeated key, ≤25)", explode = true),
+           ("exclude" = Option<Vec<String>>, Query, description = "Not these types (repeated key, ≤25)", explode = true),
+           ("limit" = Option<u32>, Query, description = "The last N matching events (1..=1000), oldest first; adds X-Total-Count"),
+           ("before_sequence" = Option<i64>, Query, description = "Only sequence < value"),
+           ("after_sequence" = Option<i64>, Query, description = "Only sequence > value"),
+           ("turn_id" = Option<String>, Query, description = "Only events of this turn")),
+    responses((status = 200, body = ListResponse<Event>), (status = 400, body = ErrorResponse),
+              (status = 404, body = ErrorResponse)))]
+pub async fn list_events(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    OriginalUri(uri): OriginalUri,
+) -> ApiResult<Response> {
+    load(&app, &id).await?;
+    let q = Qs::parse(uri.query());
+    let (types, exclude) = filters(&q)?;
+    let mut eq = EventQuery {
+        types,
+        exclude,
+        before_sequence: q.i64("before_sequence")?,
+        after_sequence: q.i64("after_sequence")?,
+        ..Default::default()
+    };
+    if let Some(since) = q.get("since_id") {
+        let seq = cursor(&app, &id, since).await?;
+        eq.after_sequence = Some(eq.after_sequence.map_or(seq, |a| a.max(seq)));
+    }
+    if let Some(t) = q.get("turn_id") {
+        check_id(IdKind::Turn, t)?;
+        eq.turn_id = Some(t.to_string());
+    }
+    let limit = q.u64("limit")?;
+    if let Some(l) = limit {
+        if !(1..=1000).contains(&l) {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                format!("Query parameter `limit` must be between 1 and 1000, got {l}."),
+            ));
+        }
+        eq.last = Some(l as u32);
+    }
+    let events = app.store.query_events(&id, &eq).await?;
+    let mut resp = Json(ListResponse { data: events }).into_response();
+    if limit.is_some() {
+        let total = app.store.count_non_delta_events(&id).await?;
+        if let Ok(v) = HeaderValue::from_str(&total.to_string()) {
+            resp.headers_mut().insert("x-total-count", v);
+        }
+    }
+    Ok(resp)
+}
+
+/// Dev only: set the session's llmsim script (404 unless the server runs with `--dev`).
+#[utoipa::path(put, path = "/api/v1/sessions/{session_id}/llmsim", tag = "dev",
+    params(("session_id" = String, Path, description = "`session_…` id")),
+    request_body = LlmSimScript,
+    description = "Development mode only (`--dev`): sets the deterministic LLM simulator's \
+                   script for this session and resets its position. Answers 404 when the \
+                   server does not run in dev mode.",
+    responses((status = 200, body = LlmSimScript), (status = 400, body = ErrorResponse),
+              (status = 404, body = ErrorResponse)))]
+pub async fn put_llmsim(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    ApiJson(script): ApiJson<LlmSimScript>,
+) -> ApiResult<Json<LlmSimScript>> {
+    if !app.config.dev {
+        return Err(ApiError::not_found(
+            "not_found",
+            "This route exists only in dev mode (start the server with --dev).",
+        ));
+    }
+    load(&app, &id).await?;
+    if script.steps.len() > 10_000 {
+        return Err(ApiError::bad_request(
+            "limit_exceeded",
+            "Input exceeds allowed limits: at most 10000 script steps.",
+        ));
+    }
+    app.store.set_llmsim_script(&id, Some(&script)).await?;
+    Ok(Json(script))
+}

@@ -1,0 +1,199 @@
+//! SSE (E2, contract §15, DECISIONS #18): `connected` first, then stored events after the
+//! cursor, then the live tail; `: heartbeat` comments; `disconnecting` before every graceful
+//! close (connection cycle or server shutdown).
+//!
+//! Each subscriber is one task that reads the store itself: it subscribes to the session's
+//! wake-up channel *before* each catch-up read, so an event committed during the read wakes it
+//! again (no gap), and it only sends sequences above its cursor (no duplicate). The writer
+//! never waits for subscribers; a slow client only fills its own bounded channel.
+
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use everruns_core::ErrorResponse;
+use tokio::sync::mpsc;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use crate::error::ApiResult;
+use crate::routes::sessions::{cursor, filters, load};
+use crate::store::{EventQuery, Store};
+use crate::util::Qs;
+use crate::App;
+
+/// Events read per catch-up query.
+const BATCH: u32 = 500;
+/// Buffered frames per subscriber.
+const CHANNEL: usize = 16;
+/// Safety poll when no wake-up arrives (e.g. rows written by another process).
+const FALLBACK_POLL: Duration = Duration::from_secs(5);
+
+fn frame_event(r: &crate::store::EventRow) -> Bytes {
+    let mut s = String::with_capacity(r.envelope.len() + r.event_type.len() + 64);
+    s.push_str("event: ");
+    s.push_str(&r.event_type);
+    s.push_str("\nid: ");
+    s.push_str(&r.id);
+    s.push_str("\nretry: 100\ndata: ");
+    s.push_str(&r.envelope);
+    s.push_str("\n\n");
+    Bytes::from(s)
+}
+
+fn frame_framing(kind: &str, data: serde_json::Value) -> Bytes {
+    Bytes::from(format!("event: {kind}\nretry: 100\ndata: {data}\n\n"))
+}
+
+/// E2: stream the session's events.
+#[utoipa::path(get, path = "/api/v1/sessions/{session_id}/sse", tag = "events",
+    params(("session_id" = String, Path, description = "`session_…` id"),
+           ("since_id" = Option<String>, Query, description = "Resume after this event (exclusive); wins over `Last-Event-ID`"),
+           ("types" = Option<Vec<String>>, Query, description = "Only these types (repeated key, ≤25)", explode = true),
+           ("exclude" = Option<Vec<String>>, Query, description = "Not these types (repeated key, ≤25)", explode = true),
+           ("Last-Event-ID" = Option<String>, Header, description = "Resume after this event (exclusive)")),
+    description = "Server-Sent Events: `connected` first (no id), then every stored event after \
+                   the cursor as `event:`/`id:`/`data:` (the full envelope on one line), then \
+                   live events. `: heartbeat` every SSE_HEARTBEAT_INTERVAL_SECS (30 s); after \
+                   SSE_REALTIME_CYCLE_SECS (300 s) a `disconnecting` frame \
+                   `{\"reason\":\"connection_cycle\",\"retry_ms\":100}` and the stream closes; \
+                   reconnect with `since_id` = the last received id. `connected` and \
+                   `disconnecting` are sent whatever the filters say.",
+    responses((status = 200, description = "Event stream", content_type = "text/event-stream", body = String),
+              (status = 400, body = ErrorResponse), (status = 404, body = ErrorResponse)))]
+pub async fn stream(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    load(&app, &id).await?;
+    let q = Qs::parse(uri.query());
+    let (types, exclude) = filters(&q)?;
+    let since = q.get("since_id").map(str::to_string).or_else(|| {
+        headers
+            .get("last-event-id")
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    });
+    let after = match since {
+        Some(s) => cursor(&app, &id, &s).await?,
+        None => 0,
+    };
+    let (tx, mut rx) = mpsc::channel::<Bytes>(CHANNEL);
+    let sub = Subscriber {
+        store: app.store.clone(),
+        session_id: id,
+        query: EventQuery {
+            after_sequence: Some(after),
+            types,
+            exclude,
+            first: Some(BATCH),
+            ..Default::default()
+        },
+        heartbeat: app.config.heartbeat(),
+        cycle: app.config.cycle(),
+        shutdown: app.shutdown.clone(),
+        tx,
+    };
+    tokio::spawn(sub.run());
+    let body = Body::from_stream(futures::stream::poll_fn(move |cx| {
+        rx.poll_recv(cx)
+            .map(|o| o.map(Ok::<Bytes, std::convert::Infallible>))
+    }));
+    Ok((
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "text/event-stream"),
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::HeaderName::from_static("x-accel-buffering"), "no"),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+struct Subscriber {
+    store: Store,
+    session_id: String,
+    query: EventQuery,
+    heartbeat: Duration,
+    cycle: Duration,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+    tx: mpsc::Sender<Bytes>,
+}
+
+impl Subscriber {
+    async fn run(mut self) {
+        let _ = self.serve().await;
+    }
+
+    /// `Err(())` when the client went away.
+    async fn serve(&mut self) -> Result<(), ()> {
+        self.send(frame_framing(
+            "connected",
+            serde_json::json!({"status": "connected"}),
+        ))
+        .await?;
+        let mut wake = self.store.hub().subscribe(&self.session_id);
+        let deadline = Instant::now() + self.cycle;
+        let mut hb = tokio::time::interval_at(Instant::now() + self.heartbeat, self.heartbeat);
+        hb.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        loop {
+            if *self.shutdown.borrow() {
+                return self.disconnect("server_shutdown").await;
+            }
+            wake.borrow_and_update();
+            self.catch_up().await?;
+            tokio::select! {
+                biased;
+                _ = self.shutdown.changed() => return self.disconnect("server_shutdown").await,
+                _ = tokio::time::sleep_until(deadline) => return self.disconnect("connection_cycle").await,
+                _ = hb.tick() => self.send(Bytes::from_static(b": heartbeat\n\n")).await?,
+                r = wake.changed() => if r.is_err() {
+                    // the hub dropped this session's channel; subscribe again
+                    wake = self.store.hub().subscribe(&self.session_id);
+                },
+                _ = tokio::time::sleep(FALLBACK_POLL) => {}
+            }
+        }
+    }
+
+    async fn catch_up(&mut self) -> Result<(), ()> {
+        loop {
+            let rows = match self
+                .store
+                .query_event_rows(&self.session_id, &self.query)
+                .await
+            {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::warn!(error = %e, "sse read failed");
+                    return Ok(());
+                }
+            };
+            let n = rows.len();
+            for r in &rows {
+                self.send(frame_event(r)).await?;
+                self.query.after_sequence = Some(r.sequence);
+            }
+            if n < BATCH as usize {
+                return Ok(());
+            }
+        }
+    }
+
+    async fn disconnect(&mut self, reason: &str) -> Result<(), ()> {
+        self.send(frame_framing(
+            "disconnecting",
+            serde_json::json!({"reason": reason, "retry_ms": 100}),
+        ))
+        .await
+    }
+
+    async fn send(&mut self, b: Bytes) -> Result<(), ()> {
+        self.tx.send(b).await.map_err(|_| ())
+    }
+}
