@@ -10,9 +10,9 @@
 //! (over the *new* chunk only; `memchr2` for anything but tiny chunks). A line that is complete
 //! inside one chunk is interpreted in place. A line split across chunks is never rescanned
 //! either: once its colon has been seen, the rest of its value is appended straight to the
-//! field it belongs to (a `data` value goes directly into the event's data buffer, which later
-//! becomes the frame's `String` without another copy), and values nobody keeps (comments,
-//! unknown fields) are only counted. Total work is therefore proportional to the number of
+//! field it belongs to (a `data` value goes directly into the event's data buffer, where its
+//! UTF-8 is checked while still in cache, and which later becomes the frame's `String` without
+//! another copy or pass), and values nobody keeps (comments, unknown fields) are only counted. Total work is therefore proportional to the number of
 //! bytes pushed, however the stream is chunked.
 
 use std::collections::VecDeque;
@@ -134,7 +134,7 @@ pub struct SseParser {
     failed: bool,
 
     // The event being accumulated.
-    data: Vec<u8>,
+    data: Utf8Buf,
     has_data: bool,
     event: Vec<u8>,
     id: Vec<u8>,
@@ -177,7 +177,7 @@ impl SseParser {
             pending_cr: false,
             bom: Bom::Matching(0),
             failed: false,
-            data: Vec::new(),
+            data: Utf8Buf::default(),
             has_data: false,
             event: Vec::new(),
             id: Vec::new(),
@@ -337,7 +337,7 @@ impl SseParser {
         match classify(name) {
             Field::Data => {
                 self.start_data_value();
-                self.data.extend_from_slice(value);
+                self.data.extend(value);
             }
             Field::Event => {
                 self.event.clear();
@@ -395,7 +395,7 @@ impl SseParser {
             }
             let field = *field;
             match field {
-                Field::Data => self.data.extend_from_slice(bytes),
+                Field::Data => self.data.extend(bytes),
                 Field::Event => self.event.extend_from_slice(bytes),
                 Field::Id | Field::Retry => self.line.extend_from_slice(bytes),
                 Field::Comment | Field::Ignored => return Ok(()),
@@ -450,7 +450,7 @@ impl SseParser {
 
     fn start_data_value(&mut self) {
         if self.has_data {
-            self.data.push(b'\n');
+            self.data.extend(b"\n");
         }
         self.has_data = true;
     }
@@ -473,12 +473,12 @@ impl SseParser {
     /// A blank line: emit the accumulated event (if it carries anything) and start afresh.
     fn dispatch(&mut self) {
         if self.has_data || self.has_id || self.retry.is_some() {
-            // The data buffer is handed over as is: the first data line of the next event
-            // allocates exactly its own length, so a one-line event costs one allocation and
-            // one copy of its data.
+            // The data buffer is handed over as is (already validated as UTF-8): the first
+            // data line of the next event allocates exactly its own length, so a one-line
+            // event costs one allocation and one copy of its data.
             let frame = SseFrame {
                 event: (!self.event.is_empty()).then(|| bytes_to_string(&self.event)),
-                data: vec_into_string(mem::take(&mut self.data)),
+                data: self.data.take_string(),
                 id: self.has_id.then(|| bytes_to_string(&self.id)),
                 retry: self.retry,
             };
@@ -494,7 +494,7 @@ impl SseParser {
         self.id.clear();
         self.has_id = false;
         self.retry = None;
-        release(&mut self.data);
+        self.data.release();
         release(&mut self.event);
         release(&mut self.id);
     }
@@ -550,6 +550,66 @@ impl SseParser {
     }
 }
 
+/// The data buffer of an event. It checks UTF-8 as it grows, while the new bytes are still in
+/// cache, so turning it into the frame's `String` needs no second pass over a large event.
+#[derive(Debug, Default)]
+struct Utf8Buf {
+    bytes: Vec<u8>,
+    /// Invariant: `bytes[..valid]` is valid UTF-8 (so `valid` is on a char boundary).
+    valid: usize,
+    /// An invalid sequence was seen: the final conversion replaces it (lossy, slow path).
+    invalid: bool,
+}
+
+impl Utf8Buf {
+    fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    fn extend(&mut self, more: &[u8]) {
+        let complete_before = !self.invalid && self.valid == self.bytes.len();
+        self.bytes.extend_from_slice(more);
+        if complete_before && more.len() <= 8 && more.is_ascii() {
+            // Fast path for tiny pieces (1-byte chunks): ASCII after complete UTF-8.
+            self.valid = self.bytes.len();
+        } else if !self.invalid {
+            // Only the new bytes are checked, plus at most 3 bytes of a character that was
+            // incomplete at the end of the previous piece.
+            match std::str::from_utf8(&self.bytes[self.valid..]) {
+                Ok(_) => self.valid = self.bytes.len(),
+                // An incomplete character at the end may be completed by the next piece.
+                Err(err) if err.error_len().is_none() => self.valid += err.valid_up_to(),
+                Err(_) => self.invalid = true,
+            }
+        }
+    }
+
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.valid = 0;
+        self.invalid = false;
+    }
+
+    /// Hands the bytes over as a `String` (invalid UTF-8 replaced) and leaves the buffer empty.
+    fn take_string(&mut self) -> String {
+        let bytes = mem::take(&mut self.bytes);
+        let all_valid = !self.invalid && self.valid == bytes.len();
+        self.clear();
+        if all_valid {
+            debug_assert!(std::str::from_utf8(&bytes).is_ok());
+            // SAFETY: `extend` is the only way bytes are added, and it advances `valid` only
+            // over bytes `str::from_utf8` accepted; `valid == bytes.len()` means all of them.
+            unsafe { String::from_utf8_unchecked(bytes) }
+        } else {
+            String::from_utf8_lossy(&bytes).into_owned()
+        }
+    }
+
+    fn release(&mut self) {
+        release(&mut self.bytes);
+    }
+}
+
 /// Which field a (complete) field name designates. An empty name is a comment line.
 fn classify(name: &[u8]) -> Field {
     match name {
@@ -601,11 +661,6 @@ fn bytes_to_string(bytes: &[u8]) -> String {
         Ok(text) => text.to_owned(),
         Err(_) => String::from_utf8_lossy(bytes).into_owned(),
     }
-}
-
-fn vec_into_string(bytes: Vec<u8>) -> String {
-    String::from_utf8(bytes)
-        .unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned())
 }
 
 #[cfg(test)]
@@ -718,7 +773,7 @@ mod tests {
         }
         assert!(parser.next_frame().is_some());
         assert!(parser.line.capacity() <= RETAINED_CAPACITY);
-        assert!(parser.data.capacity() <= RETAINED_CAPACITY);
+        assert!(parser.data.bytes.capacity() <= RETAINED_CAPACITY);
     }
 
     #[test]
@@ -735,7 +790,7 @@ mod tests {
         }
         assert_eq!(result, Err(SseError::EventTooLarge { limit: 1 << 20 }));
         assert!(parser.line.capacity() <= RETAINED_CAPACITY);
-        assert!(parser.data.is_empty());
+        assert_eq!(parser.data.len(), 0);
     }
 
     #[test]
@@ -779,6 +834,50 @@ mod tests {
             }
             assert_eq!(drain(&mut parser), expected);
             assert_eq!(parser.comments_seen(), 300);
+        }
+    }
+
+    #[test]
+    fn data_utf8_matches_lossy_decoding_however_chunked() {
+        const PIECES: [&[u8]; 10] = [
+            b"a",
+            b"\xC3\xA9",
+            b"\xE2\x82\xAC",
+            b"\xF0\x9F\x98\x80",
+            b"\xFF",
+            b"\xC3",
+            b"\xE2\x82",
+            b"\x80",
+            b"\xF0\x9F",
+            b"b", // not a space: one leading space of a value is stripped
+        ];
+        let mut rng = XorShift(0xfeed_beef_0123_4567);
+        for _ in 0..400 {
+            let mut values: Vec<Vec<u8>> = Vec::new();
+            for _ in 0..(rng.next() % 3 + 1) {
+                let mut value = Vec::new();
+                for _ in 0..(rng.next() % 8) {
+                    value.extend_from_slice(PIECES[(rng.next() % 10) as usize]);
+                }
+                values.push(value);
+            }
+            let mut stream = Vec::new();
+            for value in &values {
+                stream.extend_from_slice(b"data:");
+                stream.extend_from_slice(value);
+                stream.push(b'\n');
+            }
+            stream.push(b'\n');
+            let expected = String::from_utf8_lossy(&values.join(&b'\n')).into_owned();
+
+            for chunk in [1, 2, 3, 5, stream.len()] {
+                let mut parser = SseParser::new();
+                for piece in stream.chunks(chunk) {
+                    parser.push(piece).unwrap();
+                }
+                let frame = parser.next_frame().unwrap();
+                assert_eq!(frame.data, expected, "chunk {chunk}, stream {stream:?}");
+            }
         }
     }
 
