@@ -669,27 +669,37 @@ async fn request_url_and_invalid_arguments() {
 async fn oversized_events_end_the_stream_with_an_error() {
     let server = TestServer::start(|_, _| {
         let big = "x".repeat(4096);
-        sse_script(
-            vec![
-                CONNECTED.to_string(),
-                sse_event(SID, 1, "tool.progress", json!({"blob": big})),
-            ],
-            Duration::ZERO,
-            Ending::Hang,
-        )
+        let body = format!(
+            "{CONNECTED}{}{}",
+            sse_event(SID, 1, "tool.progress", json!({})),
+            sse_event(SID, 2, "tool.progress", json!({ "blob": big }))
+        );
+        sse_script(vec![body], Duration::ZERO, Ending::Hang)
     })
     .await;
     let mut stream = server
         .client()
         .events()
         .stream(SID, fast().max_event_bytes(1024));
+    let first = tokio::time::timeout(WAIT, stream.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        first.sequence,
+        Some(1),
+        "events before the oversized one come first"
+    );
     let e = tokio::time::timeout(WAIT, stream.next())
         .await
         .unwrap()
         .unwrap()
         .unwrap_err();
     assert!(matches!(e, Error::Stream { .. }), "{e:?}");
+    assert!(e.message().contains("1024"), "{e}");
     assert!(stream.next().await.is_none());
+    assert_eq!(server.request_count(), 1, "not retried");
 }
 
 #[tokio::test]

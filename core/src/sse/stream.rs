@@ -305,6 +305,8 @@ struct State {
     last_event: Instant,
     /// An end or error seen while draining ready chunks, handled on the next read.
     deferred: Option<ReadOutcome>,
+    /// An error to yield once the buffered events are delivered.
+    final_error: Option<Error>,
     ended: bool,
 }
 
@@ -377,6 +379,10 @@ impl State {
                 self.deliver(&ev);
                 return Some(Ok(ev));
             }
+            if let Some(e) = self.final_error.take() {
+                self.end();
+                return Some(Err(e));
+            }
             if self.ended {
                 return None;
             }
@@ -430,13 +436,21 @@ impl State {
                     let mut next = Some(bytes);
                     let mut budget = GREEDY_CHUNKS;
                     while let Some(bytes) = next.take() {
-                        if let Err(e) = self.parser.push(&bytes) {
+                        let pushed = self.parser.push(&bytes);
+                        while let Some(frame) = self.parser.next_frame() {
+                            self.on_frame(frame);
+                        }
+                        if let Err(e) = pushed {
                             let err = Error::Stream {
                                 message: e.to_string(),
                             };
                             log_at!(true, session_id = %self.session_id, error = %err, "event stream ended");
-                            self.end();
-                            return Some(Err(err));
+                            // Events completed before the failure are still yielded first.
+                            self.conn = None;
+                            self.deferred = None;
+                            self.ended = true;
+                            self.final_error = Some(err);
+                            break;
                         }
                         budget -= 1;
                         if budget == 0 {
@@ -456,9 +470,6 @@ impl State {
                             }
                             None => {}
                         }
-                    }
-                    while let Some(frame) = self.parser.next_frame() {
-                        self.on_frame(frame);
                     }
                 }
                 ReadOutcome::Eof | ReadOutcome::DrainDone => {
@@ -762,6 +773,7 @@ impl EventStream {
             last_bytes: now,
             last_event: now,
             deferred: None,
+            final_error: None,
             ended: false,
         };
         Self {
