@@ -1,0 +1,188 @@
+//! `NativeStream`: the pull adapter for the core's streams (events and paginated listings).
+//!
+//! JavaScript calls `nextBatch(max)`; the addon waits for one item, then takes whatever further
+//! items the core stream has ready without waiting (up to `max`), and resolves with them as one
+//! JSON array text (one `JSON.parse` per batch). `null` means the stream ended. Nothing is read
+//! from the network unless JavaScript asks, and nothing is pushed to JavaScript unasked, so an
+//! abandoned stream holds no callback that could keep the process alive. `close()` (from
+//! `return()`, `abort()`, an `AbortSignal` or the client's `close()`) stops the core stream and
+//! drops its connection.
+
+use std::sync::Arc;
+
+use everruns_core::client::{EventStream, StopHandle};
+use futures::stream::BoxStream;
+use futures::{FutureExt, StreamExt};
+use napi::bindgen_prelude::PromiseRaw;
+use napi::{Env, Result};
+use napi_derive::napi;
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+use crate::client::CancelToken;
+use crate::convert::to_js_json;
+use crate::errors::{aborted, core_error, encode_error};
+
+type Items = BoxStream<'static, Result<String>>;
+
+/// Where a [`NativeStream`] pulls from.
+pub struct StreamSource {
+    items: Items,
+    stop: Option<StopHandle>,
+}
+
+fn encoded<T: Serialize>(r: everruns_core::client::Result<T>) -> Result<String> {
+    match r {
+        Ok(v) => to_js_json(&v).map_err(encode_error),
+        Err(e) => Err(core_error(e)),
+    }
+}
+
+impl StreamSource {
+    /// The core's resilient event stream.
+    pub fn events(stream: EventStream) -> Self {
+        let stop = Some(stream.stop_handle());
+        StreamSource {
+            items: stream.map(encoded).boxed(),
+            stop,
+        }
+    }
+
+    /// A paginated listing (`list_all`).
+    pub fn items<T: Serialize + Send + 'static>(
+        stream: BoxStream<'static, everruns_core::client::Result<T>>,
+    ) -> Self {
+        StreamSource {
+            items: stream.map(encoded).boxed(),
+            stop: None,
+        }
+    }
+}
+
+struct State {
+    items: Option<Items>,
+    /// An error met while filling a batch, delivered by the next call.
+    pending_error: Option<napi::Error>,
+}
+
+/// A pulled stream of JSON items (events or listing entries).
+#[napi]
+pub struct NativeStream {
+    state: Arc<tokio::sync::Mutex<State>>,
+    stopped: CancellationToken,
+    stop: Option<StopHandle>,
+}
+
+impl NativeStream {
+    /// Wraps `source`; `stopped` fires on `close()` (a child of the client's token, so the
+    /// client's `close()` ends every stream too).
+    pub fn new(source: StreamSource, stopped: CancellationToken) -> Self {
+        NativeStream {
+            state: Arc::new(tokio::sync::Mutex::new(State {
+                items: Some(source.items),
+                pending_error: None,
+            })),
+            stopped,
+            stop: source.stop,
+        }
+    }
+}
+
+#[napi]
+impl NativeStream {
+    /// Waits for at least one item and resolves with up to `max` items as a JSON array text,
+    /// or `null` once the stream ended. An error rejects once; the stream is ended after it.
+    /// `token` aborts this wait (the stream stays usable).
+    #[napi(ts_return_type = "Promise<string | null>")]
+    pub fn next_batch<'e>(
+        &self,
+        env: &'e Env,
+        max: u32,
+        token: Option<&CancelToken>,
+    ) -> Result<PromiseRaw<'e, Option<String>>> {
+        let state = self.state.clone();
+        let stopped = self.stopped.clone();
+        let call = token.map(|t| t.0.clone()).unwrap_or_default();
+        let max = max.max(1) as usize;
+        env.spawn_future(async move {
+            let mut st = tokio::select! {
+                biased;
+                _ = stopped.cancelled() => return Ok(None),
+                _ = call.cancelled() => return Err(aborted()),
+                g = state.lock() => g,
+            };
+            if let Some(e) = st.pending_error.take() {
+                st.items = None;
+                return Err(e);
+            }
+            let Some(items) = st.items.as_mut() else {
+                return Ok(None);
+            };
+            let first = tokio::select! {
+                biased;
+                _ = stopped.cancelled() => None,
+                _ = call.cancelled() => return Err(aborted()),
+                x = items.next() => x,
+            };
+            let first = match first {
+                None => {
+                    st.items = None;
+                    return Ok(None);
+                }
+                Some(Err(e)) => {
+                    st.items = None;
+                    return Err(e);
+                }
+                Some(Ok(s)) => s,
+            };
+            let mut out = String::with_capacity(first.len() * 2 + 2);
+            out.push('[');
+            out.push_str(&first);
+            let mut n = 1;
+            let mut ended = false;
+            while n < max && !stopped.is_cancelled() {
+                match items.next().now_or_never() {
+                    Some(Some(Ok(s))) => {
+                        out.push(',');
+                        out.push_str(&s);
+                        n += 1;
+                    }
+                    Some(Some(Err(e))) => {
+                        st.pending_error = Some(e);
+                        break;
+                    }
+                    Some(None) => {
+                        ended = true;
+                        break;
+                    }
+                    None => break,
+                }
+            }
+            if ended {
+                st.items = None;
+            }
+            out.push(']');
+            Ok(Some(out))
+        })
+    }
+
+    /// Ends the stream: a pending `nextBatch` resolves `null`, the connection is dropped and
+    /// no further request is made. Idempotent.
+    #[napi]
+    pub fn close(&self) {
+        self.stopped.cancel();
+        if let Some(h) = &self.stop {
+            h.stop();
+        }
+        if let Ok(mut st) = self.state.try_lock() {
+            st.items = None;
+            st.pending_error = None;
+        }
+    }
+
+    /// True after `close()` (or the client's `close()`).
+    #[napi(getter)]
+    pub fn closed(&self) -> bool {
+        self.stopped.is_cancelled()
+    }
+}

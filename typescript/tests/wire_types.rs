@@ -1,0 +1,302 @@
+//! The TypeScript declarations of the wire types (`ts/generated/wire.ts`) are generated from
+//! the core's own schemas (utoipa, the same ones the server's OpenAPI document uses). This test
+//! regenerates them and fails when the committed file differs, so a field added to, removed
+//! from or renamed in `everruns-core` cannot silently drift from the Node package.
+//!
+//! Regenerate with `make node-wire` (runs this test with `EVERRUNS_UPDATE_WIRE=1`).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use everruns_core::types as t;
+use everruns_node::convert::camel_case;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+fn collect<T: ToSchema>(out: &mut BTreeMap<String, Value>) {
+    out.insert(
+        T::name().to_string(),
+        serde_json::to_value(T::schema()).unwrap(),
+    );
+    let mut nested = Vec::new();
+    T::schemas(&mut nested);
+    for (name, schema) in nested {
+        out.entry(name)
+            .or_insert_with(|| serde_json::to_value(schema).unwrap());
+    }
+}
+
+/// Every wire type the Node package exposes (results, options and their parts).
+fn schemas() -> BTreeMap<String, Value> {
+    let mut m = BTreeMap::new();
+    collect::<t::Agent>(&mut m);
+    collect::<t::CreateAgentRequest>(&mut m);
+    collect::<t::UpdateAgentRequest>(&mut m);
+    collect::<t::ListAgentsParams>(&mut m);
+    collect::<t::Session>(&mut m);
+    collect::<t::CreateSessionRequest>(&mut m);
+    collect::<t::UpdateSessionRequest>(&mut m);
+    collect::<t::ListSessionsParams>(&mut m);
+    collect::<t::CancelTurnResponse>(&mut m);
+    collect::<t::Message>(&mut m);
+    collect::<t::InputMessage>(&mut m);
+    collect::<t::Controls>(&mut m);
+    collect::<t::Event>(&mut m);
+    collect::<t::ListEventsParams>(&mut m);
+    collect::<t::FileInfo>(&mut m);
+    collect::<t::SessionFile>(&mut m);
+    collect::<t::FileStat>(&mut m);
+    collect::<t::CreateFileRequest>(&mut m);
+    collect::<t::UpdateFileRequest>(&mut m);
+    collect::<t::GrepRequest>(&mut m);
+    collect::<t::GrepResult>(&mut m);
+    collect::<t::CapabilityInfo>(&mut m);
+    collect::<t::ListCapabilitiesParams>(&mut m);
+    collect::<t::Harness>(&mut m);
+    collect::<t::ListHarnessesParams>(&mut m);
+    collect::<t::Model>(&mut m);
+    collect::<t::ListModelsParams>(&mut m);
+    collect::<t::LlmSimScript>(&mut m);
+    // Hand-written below: free-form JSON on the wire.
+    m.remove("ContentPart");
+    m
+}
+
+const HEADER: &str = "\
+// GENERATED from the everruns-core wire types (utoipa schemas) by
+// typescript/tests/wire_types.rs — do not edit; run `make node-wire`.
+//
+// Struct fields are camelCase (the addon renames them mechanically); free-form JSON (event
+// `data`, `metadata`, capability `config`, tool `arguments`, content parts) keeps its wire keys.
+// String enums list the known values and accept any other string (servers may add values).
+
+/** Any JSON value. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * One part of a message's content, as on the wire (snake_case keys), discriminated by `type`.
+ * Parts of kinds this version does not know are passed through untouched.
+ */
+export type ContentPart =
+  | { type: \"text\"; text: string }
+  | { type: \"image\"; base64?: string; url?: string; media_type?: string }
+  | { type: \"image_file\"; image_id: string; filename?: string }
+  | { type: \"tool_call\"; id: string; name: string; arguments: { [key: string]: any } }
+  | { type: \"tool_result\"; tool_call_id: string; result?: any; error?: string }
+  | { type: string; [key: string]: any };
+";
+
+/// Result types: a field is present unless it is an `Option` (nullable in the schema) or a
+/// defaulted array, because the addon writes every other field. Every other type is an input (or a part shared by
+/// inputs): a field may be omitted unless the schema requires it.
+const OUTPUT: &[&str] = &[
+    "Agent",
+    "CancelTurnResponse",
+    "CapabilityInfo",
+    "CapabilityToolInfo",
+    "Event",
+    "EventContext",
+    "FileInfo",
+    "FileStat",
+    "GrepMatch",
+    "GrepResult",
+    "Harness",
+    "Message",
+    "Model",
+    "Session",
+    "SessionFile",
+    "TokenUsage",
+];
+
+fn nullable(s: &Value) -> bool {
+    match s.get("type") {
+        Some(Value::String(t)) if t == "null" => return true,
+        Some(Value::Array(xs)) if xs.iter().any(|x| x == "null") => return true,
+        _ => {}
+    }
+    ["oneOf", "anyOf"].iter().any(|k| {
+        s.get(*k)
+            .and_then(Value::as_array)
+            .is_some_and(|alts| alts.iter().any(nullable))
+    })
+}
+
+fn doc(out: &mut String, indent: &str, schema: &Value) {
+    if let Some(d) = schema.get("description").and_then(Value::as_str) {
+        let d = d.trim().replace("*/", "*\\/");
+        if d.contains('\n') {
+            let _ = writeln!(out, "{indent}/**");
+            for line in d.lines() {
+                let _ = writeln!(out, "{indent} * {}", line.trim_end());
+            }
+            let _ = writeln!(out, "{indent} */");
+        } else {
+            let _ = writeln!(out, "{indent}/** {d} */");
+        }
+    }
+}
+
+/// The TypeScript type of a schema (`owner.prop` picks overrides for free-form members).
+fn ts_type(s: &Value, owner: &str, prop: &str) -> String {
+    if let Some(r) = s.get("$ref").and_then(Value::as_str) {
+        let name = r.rsplit('/').next().unwrap();
+        // Inputs accept a capability as a bare id, as the core does.
+        if name == "CapabilityRef" && !OUTPUT.contains(&owner) {
+            return "CapabilityRef | string".to_string();
+        }
+        return name.to_string();
+    }
+    for key in ["oneOf", "anyOf"] {
+        if let Some(alts) = s.get(key).and_then(Value::as_array) {
+            let mut parts: Vec<String> = alts.iter().map(|a| ts_type(a, owner, prop)).collect();
+            parts.dedup();
+            return parts.join(" | ");
+        }
+    }
+    if let Some(all) = s.get("allOf").and_then(Value::as_array) {
+        let parts: Vec<String> = all.iter().map(|a| ts_type(a, owner, prop)).collect();
+        return parts.join(" & ");
+    }
+    let types: Vec<String> = match s.get("type") {
+        Some(Value::String(x)) => vec![x.clone()],
+        Some(Value::Array(xs)) => xs
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    };
+    if types.is_empty() {
+        // serde_json::Value: free-form JSON.
+        return match (owner, prop) {
+            ("Event", "data") => "{ [key: string]: any }".to_string(),
+            _ => "any".to_string(),
+        };
+    }
+    let mut out: Vec<String> = Vec::new();
+    for ty in &types {
+        let one = match ty.as_str() {
+            "null" => "null".to_string(),
+            "boolean" => "boolean".to_string(),
+            "integer" | "number" => "number".to_string(),
+            "string" => match s.get("enum").and_then(Value::as_array) {
+                Some(vals) => {
+                    let mut v: Vec<String> = vals
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(|x| format!("{x:?}"))
+                        .collect();
+                    v.push("(string & {})".to_string());
+                    v.join(" | ")
+                }
+                None => "string".to_string(),
+            },
+            "array" => {
+                let item = s
+                    .get("items")
+                    .map(|i| ts_type(i, owner, prop))
+                    .unwrap_or_else(|| "any".into());
+                if item.contains(' ') {
+                    format!("Array<{item}>")
+                } else {
+                    format!("{item}[]")
+                }
+            }
+            "object" => {
+                if s.get("properties").is_some() {
+                    inline_object(s, owner)
+                } else {
+                    match s.get("additionalProperties") {
+                        Some(ap) if ap.is_object() && !ap.as_object().unwrap().is_empty() => {
+                            format!("{{ [key: string]: {} }}", ts_type(ap, owner, prop))
+                        }
+                        _ => "{ [key: string]: any }".to_string(),
+                    }
+                }
+            }
+            other => panic!("unhandled schema type {other} in {owner}.{prop}"),
+        };
+        out.push(one);
+    }
+    out.join(" | ")
+}
+
+fn inline_object(s: &Value, owner: &str) -> String {
+    let mut o = String::from("{ ");
+    for (name, prop, optional) in props(s) {
+        let _ = write!(
+            o,
+            "{}{}: {}; ",
+            camel_case(&name),
+            if optional { "?" } else { "" },
+            ts_type(&prop, owner, &name)
+        );
+    }
+    o.push('}');
+    o
+}
+
+fn props(s: &Value) -> Vec<(String, Value, bool)> {
+    let required: Vec<&str> = s
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    s.get("properties")
+        .and_then(Value::as_object)
+        .map(|p| {
+            p.iter()
+                .map(|(k, v)| (k.clone(), v.clone(), !required.contains(&k.as_str())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn render() -> String {
+    let mut out = String::from(HEADER);
+    for (name, s) in schemas() {
+        out.push('\n');
+        doc(&mut out, "", &s);
+        let is_object = s.get("properties").is_some();
+        if is_object {
+            let _ = writeln!(out, "export interface {name} {{");
+            let output = OUTPUT.contains(&name.as_str());
+            for (prop, ps, not_required) in props(&s) {
+                // Arrays may be skipped when empty (`skip_serializing_if = "Vec::is_empty"`).
+                let is_array = ps.get("type").is_some_and(|t| t == "array");
+                let optional = if output {
+                    nullable(&ps) || (not_required && is_array)
+                } else {
+                    not_required
+                };
+                doc(&mut out, "  ", &ps);
+                let ty = ts_type(&ps, &name, &prop);
+                let _ = writeln!(
+                    out,
+                    "  {}{}: {};",
+                    camel_case(&prop),
+                    if optional { "?" } else { "" },
+                    ty
+                );
+            }
+            out.push_str("}\n");
+        } else {
+            let _ = writeln!(out, "export type {name} = {};", ts_type(&s, &name, ""));
+        }
+    }
+    out
+}
+
+#[test]
+fn wire_types_are_current() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/ts/generated/wire.ts");
+    let fresh = render();
+    if std::env::var_os("EVERRUNS_UPDATE_WIRE").is_some() {
+        std::fs::write(path, &fresh).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        committed == fresh,
+        "{path} is stale: the core's wire types changed. Run `make node-wire` and commit the result."
+    );
+}

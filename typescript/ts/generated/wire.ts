@@ -1,0 +1,693 @@
+// GENERATED from the everruns-core wire types (utoipa schemas) by
+// typescript/tests/wire_types.rs — do not edit; run `make node-wire`.
+//
+// Struct fields are camelCase (the addon renames them mechanically); free-form JSON (event
+// `data`, `metadata`, capability `config`, tool `arguments`, content parts) keeps its wire keys.
+// String enums list the known values and accept any other string (servers may add values).
+
+/** Any JSON value. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * One part of a message's content, as on the wire (snake_case keys), discriminated by `type`.
+ * Parts of kinds this version does not know are passed through untouched.
+ */
+export type ContentPart =
+  | { type: "text"; text: string }
+  | { type: "image"; base64?: string; url?: string; media_type?: string }
+  | { type: "image_file"; image_id: string; filename?: string }
+  | { type: "tool_call"; id: string; name: string; arguments: { [key: string]: any } }
+  | { type: "tool_result"; tool_call_id: string; result?: any; error?: string }
+  | { type: string; [key: string]: any };
+
+/** An agent: system prompt, default model and capabilities. */
+export interface Agent {
+  /** When the agent was archived. */
+  archivedAt?: string | null;
+  /** Enabled capabilities, in order. */
+  capabilities?: CapabilityRef[];
+  /** Creation time. */
+  createdAt: string;
+  /** Default model (`model_…`). */
+  defaultModelId?: string | null;
+  /** What the agent is for. */
+  description?: string | null;
+  /** Human label. */
+  displayName?: string | null;
+  /** The harness the agent runs in (defaults to the built-in `generic`). */
+  harnessId: string;
+  /** `agent_<32hex>`. */
+  id: string;
+  /** Files seeded into every session of this agent. */
+  initialFiles?: InitialFile[];
+  /** Maximum reason→act iterations per turn (default 100). */
+  maxIterations?: number | null;
+  /** Addressable slug, unique per organization. */
+  name: string;
+  networkAccess?: null | NetworkAccess;
+  /** Whether tool calls of one batch may run in parallel. */
+  parallelToolCalls?: boolean | null;
+  /** Absolute API URL of this agent. */
+  selfUrl?: string | null;
+  /** Number of sessions using this agent (list/get responses). */
+  sessionCount?: number | null;
+  /** Lifecycle status. */
+  status: ResourceStatus;
+  /** The agent's instructions. */
+  systemPrompt: string;
+  /** Free-form tags. */
+  tags?: string[];
+  /** Client-side tools. */
+  tools?: ToolDefinition[];
+  /** Last update time. */
+  updatedAt: string;
+  usage?: null | TokenUsage;
+}
+
+export type CancelStatus = "cancelled" | "no_op" | (string & {});
+
+/** Response of `POST /v1/sessions/{id}/cancel`. */
+export interface CancelTurnResponse {
+  /** Human-readable explanation. */
+  message: string;
+  /** What happened. */
+  status: CancelStatus;
+  /** The cancelled turn. */
+  turnId?: string | null;
+}
+
+/** A capability as listed by the server. */
+export interface CapabilityInfo {
+  /** Other ids that name this capability (e.g. `file_system`). */
+  aliases?: string[];
+  /** Grouping label. */
+  category?: string | null;
+  /** Capabilities included automatically with this one. */
+  dependencies?: string[];
+  /** What it does. */
+  description: string;
+  /** Capability id, e.g. `session_file_system`. */
+  id: string;
+  /** Human name. */
+  name: string;
+  /** True when the capability needs outbound network access. */
+  requiresNetwork: boolean;
+  /** `active` for usable capabilities. */
+  status: string;
+  /** Prompt text the capability adds. */
+  systemPrompt?: string | null;
+  /** Tools the capability provides. */
+  toolDefinitions?: CapabilityToolInfo[];
+}
+
+/**
+ * A capability enabled on a harness, agent or session: `{ref, config?}`.
+ * 
+ * Also decodes a bare string (`"web_fetch"`), the form used in agent markdown files and by old
+ * servers.
+ */
+export interface CapabilityRef {
+  /** Per-capability configuration. */
+  config?: any;
+  /** Capability id, e.g. `session_file_system`. */
+  ref: string;
+}
+
+/** A tool a capability provides, as listed by `GET /v1/capabilities`. */
+export interface CapabilityToolInfo {
+  /** What the tool does. */
+  description: string;
+  /** Tool name as the model sees it. */
+  name: string;
+  /** JSON Schema of the arguments. */
+  parameters: any;
+}
+
+/** Per-turn overrides sent with a message. */
+export interface Controls {
+  /** Locale for this turn. */
+  locale?: string | null;
+  /** Model for this turn (`model_…`). */
+  modelId?: string | null;
+  /** Reasoning settings, e.g. `{"effort":"high"}`. */
+  reasoning?: any;
+}
+
+/** Body of `POST /v1/agents` and `PUT /v1/agents/{id_or_name}` (create or upsert). */
+export interface CreateAgentRequest {
+  /** Enabled capabilities, in order. */
+  capabilities?: Array<CapabilityRef | string>;
+  /** Default model (`model_…`). */
+  defaultModelId?: string | null;
+  /** What the agent is for. */
+  description?: string | null;
+  /** Human label. */
+  displayName?: string | null;
+  /** Harness by id (exclusive with `harness_name`). */
+  harnessId?: string | null;
+  /** Harness by name (exclusive with `harness_id`). */
+  harnessName?: string | null;
+  /** Client-chosen id: upsert by id when present. */
+  id?: string | null;
+  /** Files seeded into every session. */
+  initialFiles?: InitialFile[];
+  /** Maximum iterations per turn. */
+  maxIterations?: number | null;
+  /** Addressable slug (an existing agent with this name is updated). */
+  name: string;
+  networkAccess?: null | NetworkAccess;
+  /** Whether tool calls may run in parallel. */
+  parallelToolCalls?: boolean | null;
+  /** The agent's instructions. */
+  systemPrompt: string;
+  /** Free-form tags. */
+  tags?: string[];
+  /** Client-side tools. */
+  tools?: ToolDefinition[];
+}
+
+/** Body of `POST …/fs/{path}`: a file (default) or, with `is_directory`, a directory. */
+export interface CreateFileRequest {
+  /** Content (text or base64). */
+  content?: string | null;
+  encoding?: null | FileEncoding;
+  /** Create a directory instead. */
+  isDirectory?: boolean | null;
+  /** Create the file read-only. */
+  isReadonly?: boolean | null;
+}
+
+/** Body of `POST /v1/sessions` (every field optional). */
+export interface CreateSessionRequest {
+  /** Agent by id (exclusive with `agent_name`). */
+  agentId?: string | null;
+  /** Agent by name. */
+  agentName?: string | null;
+  /** Extra capabilities. */
+  capabilities?: Array<CapabilityRef | string>;
+  /** Harness by id (exclusive with `harness_name`). */
+  harnessId?: string | null;
+  /** Harness by name. */
+  harnessName?: string | null;
+  /** Extra starter files (same path overrides the agent's). */
+  initialFiles?: InitialFile[];
+  /** BCP 47 locale. */
+  locale?: string | null;
+  /** Iteration limit override. */
+  maxIterations?: number | null;
+  /** Model override (`model_…`). */
+  modelId?: string | null;
+  networkAccess?: null | NetworkAccess;
+  /** Parallel-tools override. */
+  parallelToolCalls?: boolean | null;
+  /** Prompt added to the agent's. */
+  systemPrompt?: string | null;
+  /** Tags. */
+  tags?: string[];
+  /** Title. */
+  title?: string | null;
+  /** Extra client-side tools. */
+  tools?: ToolDefinition[];
+}
+
+/** One immutable, append-only event of a session. */
+export interface Event {
+  /** Correlation ids. */
+  context: EventContext;
+  /** Type-specific payload; always an object. See [`Event::payload`]. */
+  data: { [key: string]: any };
+  /** `event_<32hex>`; also the SSE `id:` and the `since_id` cursor. */
+  id: string;
+  /** Arbitrary metadata. */
+  metadata: any;
+  /** Position in the session's log, starting at 1 (the sort key). */
+  sequence?: number | null;
+  /** `session_<32hex>`. */
+  sessionId: string;
+  /** Tags. */
+  tags?: string[];
+  /** Creation time (millisecond precision). */
+  ts: string;
+  /** Dotted type, e.g. `output.message.delta`. */
+  type: string;
+}
+
+/** Correlation ids of an event; every member is optional. */
+export interface EventContext {
+  /** The reason/act step (`exec_…`). */
+  execId?: string | null;
+  /** The user message that started the turn. */
+  inputMessageId?: string | null;
+  /** Trace id (usually the turn id). */
+  traceId?: string | null;
+  /** The turn (`turn_…`). */
+  turnId?: string | null;
+}
+
+export type FileEncoding = "text" | "base64" | (string & {});
+
+/** A listing entry (no content). */
+export interface FileInfo {
+  /** Creation time. */
+  createdAt: string;
+  /** File id. */
+  id: string;
+  /** True for directories. */
+  isDirectory: boolean;
+  /** True when writes and deletes are refused. */
+  isReadonly: boolean;
+  /** Last path segment. */
+  name: string;
+  /** Absolute stored path, e.g. `/notes.md`. */
+  path: string;
+  /** The prefixed session id (DECISIONS #14). */
+  sessionId: string;
+  /** Size in bytes (0 for directories). */
+  sizeBytes: number;
+  /** Last update time. */
+  updatedAt: string;
+}
+
+/** What `stat` returns. */
+export interface FileStat {
+  /** Creation time. */
+  createdAt: string;
+  /** True for directories. */
+  isDirectory: boolean;
+  /** True when read-only. */
+  isReadonly: boolean;
+  /** Last path segment. */
+  name: string;
+  /** Absolute stored path. */
+  path: string;
+  /** Size in bytes. */
+  sizeBytes: number;
+  /** Last update time. */
+  updatedAt: string;
+}
+
+/** One matching line. */
+export interface GrepMatch {
+  /** The line. */
+  line: string;
+  /** 1-based line number. */
+  lineNumber: number;
+  /** File path. */
+  path: string;
+}
+
+/** Body of `POST …/fs/_/grep`. */
+export interface GrepRequest {
+  /** Glob on paths, e.g. `**\/*.md`. */
+  pathPattern?: string | null;
+  /** Regular expression (Rust `regex` syntax). */
+  pattern: string;
+}
+
+/** Matches in one file. */
+export interface GrepResult {
+  /** Matching lines. */
+  matches?: GrepMatch[];
+  /** File path. */
+  path: string;
+}
+
+/**
+ * A harness: base prompt, capabilities and starter files. The built-in `generic` harness is
+ * the default of every agent and session.
+ */
+export interface Harness {
+  /** Capabilities every session of this harness gets. */
+  capabilities?: CapabilityRef[];
+  /** Creation time. */
+  createdAt: string;
+  /** Default model. */
+  defaultModelId?: string | null;
+  /** What the harness is for. */
+  description?: string | null;
+  /** Human label. */
+  displayName?: string | null;
+  /** `harness_<32hex>`. */
+  id: string;
+  /** Starter files. */
+  initialFiles?: InitialFile[];
+  /** True for harnesses shipped with the server. */
+  isBuiltIn: boolean;
+  /** Addressable slug. */
+  name: string;
+  networkAccess?: null | NetworkAccess;
+  /** Whether tool calls may run in parallel. */
+  parallelToolCalls?: boolean | null;
+  /** Parent harness for inheritance. */
+  parentHarnessId?: string | null;
+  /** Lifecycle status. */
+  status: ResourceStatus;
+  /** Base system prompt. */
+  systemPrompt?: string | null;
+  /** Tags. */
+  tags?: string[];
+  /** Last update time. */
+  updatedAt: string;
+}
+
+/** A file seeded into a session's workspace at creation (`/workspace` prefix accepted). */
+export interface InitialFile {
+  /** Content, as text or base64 per `encoding`. */
+  content: string;
+  encoding?: null | FileEncoding;
+  /** Whether the seeded file is read-only. */
+  isReadonly?: boolean | null;
+  /** Absolute path, e.g. `/workspace/README.md`. */
+  path: string;
+}
+
+/** The message part of a create-message request. */
+export interface InputMessage {
+  /** Text, image or image_file parts. */
+  content: ContentPart[];
+  /** Always `user` for API-created messages. */
+  role?: MessageRole;
+}
+
+/** Query of `GET /v1/agents`. */
+export interface ListAgentsParams {
+  /** Include archived agents. */
+  includeArchived?: boolean | null;
+  /** Page size, 1..=100 (default 20). */
+  limit?: number | null;
+  /** Items to skip (default 0). */
+  offset?: number | null;
+  /** Case-insensitive substring of name, display name or description. */
+  search?: string | null;
+}
+
+/** Query of `GET /v1/capabilities`. */
+export interface ListCapabilitiesParams {
+  /** Page size, 1..=100. */
+  limit?: number | null;
+  /** Items to skip. */
+  offset?: number | null;
+  /** Substring of id, name or description. */
+  search?: string | null;
+}
+
+/** Query of `GET /v1/sessions/{id}/events` (filters are repeated keys on the wire). */
+export interface ListEventsParams {
+  /** Only events with a higher sequence. */
+  afterSequence?: number | null;
+  /** Only events with a lower sequence. */
+  beforeSequence?: number | null;
+  /** Not these types (applied after `types`). */
+  exclude?: string[];
+  /** Only the last N matching events (1..=1000), oldest first. */
+  limit?: number | null;
+  /** Only events after this one (exclusive). */
+  sinceId?: string | null;
+  /** Only events of this turn. */
+  turnId?: string | null;
+  /** Only these types (empty = all). */
+  types?: string[];
+}
+
+/** Query of `GET /v1/harnesses`. */
+export interface ListHarnessesParams {
+  /** Include archived harnesses. */
+  includeArchived?: boolean | null;
+  /** Substring of name or description. */
+  search?: string | null;
+}
+
+/** Query of `GET /v1/models`. */
+export interface ListModelsParams {
+  /** Only favourites. */
+  favoritesOnly?: boolean | null;
+  source?: null | ModelSource;
+}
+
+/** Query of `GET /v1/sessions`. */
+export interface ListSessionsParams {
+  /** Only sessions of this agent. */
+  agentId?: string | null;
+  /** Page size, 1..=100. */
+  limit?: number | null;
+  /** Items to skip. */
+  offset?: number | null;
+  /** Case-insensitive title substring. */
+  search?: string | null;
+}
+
+export type LlmProviderType = "openai" | "anthropic" | "azure_openai" | "llmsim" | (string & {});
+
+/**
+ * A per-session script for `llmsim`. Its position is persisted with the session, so a retried
+ * step never skips or repeats a reply.
+ */
+export interface LlmSimScript {
+  /** Delay between streamed text chunks, in milliseconds (default 0). */
+  chunkDelayMs?: number | null;
+  onExhausted?: null | OnExhausted;
+  /** The replies, used one per LLM call, in order. */
+  steps?: SimStep[];
+}
+
+/** A stored message (derived from events). */
+export interface Message {
+  /** Content parts. */
+  content?: ContentPart[];
+  controls?: null | Controls;
+  /** Creation time. */
+  createdAt: string;
+  /** `message_<32hex>`. */
+  id: string;
+  /** Arbitrary metadata. */
+  metadata: any;
+  /** Author. */
+  role: MessageRole;
+  /** Sequence of the event that carries this message. */
+  sequence?: number | null;
+  /** The session. */
+  sessionId?: string | null;
+  /** Tags. */
+  tags?: string[];
+}
+
+export type MessageRole = "system" | "user" | "agent" | "tool_result" | (string & {});
+
+/** A model together with its provider (`ModelWithProvider`). */
+export interface Model {
+  /** Features such as `text`, `tools`, `vision`, `thinking`. */
+  capabilities?: string[];
+  /** Creation time. */
+  createdAt: string;
+  /** Human label. */
+  displayName: string;
+  /** Whether the model can be used. */
+  enabled: boolean;
+  /** Whether the provider answered its last health check. */
+  healthy: boolean;
+  /** `model_<32hex>`. */
+  id: string;
+  /** True for the server's default model. */
+  isDefault: boolean;
+  /** Marked as favourite. */
+  isFavorite: boolean;
+  /** Provider-side model name, e.g. `gpt-4o` or `llmsim-model`. */
+  modelId: string;
+  /** `provider_<32hex>`. */
+  providerId: string;
+  /** Provider's name. */
+  providerName: string;
+  /** Driver, e.g. `llmsim`, `openai`, `anthropic`. */
+  providerType: LlmProviderType;
+  /** Where the entry came from. */
+  source: ModelSource;
+  /** Last update time. */
+  updatedAt: string;
+}
+
+export type ModelSource = "manual" | "discovered" | "predefined" | (string & {});
+
+/** Network allow/block lists (host patterns). */
+export interface NetworkAccess {
+  /** Hosts that may be reached (empty = no restriction from this layer). */
+  allowed?: string[];
+  /** Hosts that may not be reached. */
+  blocked?: string[];
+}
+
+export type OnExhausted = "repeat_last" | "loop" | "error" | "fixed" | (string & {});
+
+export type ResourceStatus = "active" | "archived" | "deleted" | (string & {});
+
+/** A session. */
+export interface Session {
+  /** The session's agent, if any. */
+  agentId?: string | null;
+  /** Capabilities added to the agent's and harness's. */
+  capabilities?: CapabilityRef[];
+  /** Creation time. */
+  createdAt: string;
+  /** The session's harness. */
+  harnessId: string;
+  /** `session_<32hex>`. */
+  id: string;
+  /** Files seeded at creation. */
+  initialFiles?: InitialFile[];
+  /** BCP 47 locale. */
+  locale?: string | null;
+  /** Iteration limit override. */
+  maxIterations?: number | null;
+  /** Model override. */
+  modelId?: string | null;
+  networkAccess?: null | NetworkAccess;
+  /** `org_<32hex>`. */
+  organizationId: string;
+  /** Last agent text, truncated. */
+  outputPreview?: string | null;
+  /** Parallel-tools override. */
+  parallelToolCalls?: boolean | null;
+  /** First user text, truncated. */
+  preview?: string | null;
+  /** Absolute API URL of this session. */
+  selfUrl?: string | null;
+  /** When the first turn started. */
+  startedAt?: string | null;
+  /** Status. */
+  status: SessionStatus;
+  /** Prompt added to the agent's. */
+  systemPrompt?: string | null;
+  /** Tags. */
+  tags?: string[];
+  /** Title. */
+  title?: string | null;
+  /** Client-side tools added to the agent's. */
+  tools?: ToolDefinition[];
+  /** Last update time. */
+  updatedAt: string;
+  usage?: null | TokenUsage;
+  /** `wsp_<32hex>`: the workspace that owns the session's files. */
+  workspaceId?: string | null;
+}
+
+/** A file with its content. */
+export interface SessionFile {
+  /** Text, or base64 when `encoding` is `base64`; `null` for directories. */
+  content?: string | null;
+  /** Creation time. */
+  createdAt: string;
+  encoding?: null | FileEncoding;
+  /** File id. */
+  id: string;
+  /** True for directories. */
+  isDirectory: boolean;
+  /** True when writes and deletes are refused. */
+  isReadonly: boolean;
+  /** Last path segment. */
+  name: string;
+  /** Absolute stored path. */
+  path: string;
+  /** The prefixed session id. */
+  sessionId: string;
+  /** Size in bytes. */
+  sizeBytes: number;
+  /** Last update time. */
+  updatedAt: string;
+}
+
+export type SessionStatus = "started" | "active" | "idle" | "waitingfortoolresults" | (string & {});
+
+export type SimErrorKind = "rate_limit" | "server_error" | "timeout" | (string & {});
+
+/** One reply of the simulated model: text, tool calls, both, or an injected error. */
+export interface SimStep {
+  /** Delay before the first token, in milliseconds. */
+  delayMs?: number | null;
+  error?: null | SimErrorKind;
+  /** Text streamed as deltas (whitespace and newlines kept). */
+  text?: string | null;
+  /** Tool calls returned after the text. */
+  toolCalls?: SimToolCall[];
+}
+
+/** A tool call the simulated model makes. */
+export interface SimToolCall {
+  /** Arguments object. */
+  arguments?: any;
+  /** Call id; generated (deterministically from the step position) when absent. */
+  id?: string | null;
+  /** Tool name, e.g. `write_file`. */
+  name: string;
+}
+
+/** Token accounting of an LLM call, a turn or a session. */
+export interface TokenUsage {
+  /** Tokens written to the provider's cache. */
+  cacheCreationTokens?: number | null;
+  /** Tokens read from the provider's cache. */
+  cacheReadTokens?: number | null;
+  /** Estimated cost in US dollars. */
+  estimatedCostUsd?: number | null;
+  /** Prompt tokens (excluding cache buckets). */
+  inputTokens: number;
+  /** Completion tokens. */
+  outputTokens: number;
+}
+
+/** A client-side tool the agent may call (the client posts its results). */
+export interface ToolDefinition {
+  /** What the tool does, for the model. */
+  description?: string;
+  /** Tool name. */
+  name: string;
+  /** JSON Schema of the arguments. */
+  parameters?: any;
+  /** Tool kind, normally `client_side`. */
+  type?: string;
+}
+
+/** Body of `PATCH /v1/agents/{id}`: only the fields present change. */
+export interface UpdateAgentRequest {
+  /** Replaces the capability list. */
+  capabilities?: Array<CapabilityRef | string> | null;
+  /** New default model. */
+  defaultModelId?: string | null;
+  /** New description. */
+  description?: string | null;
+  /** New human label. */
+  displayName?: string | null;
+  /** Replaces the initial files. */
+  initialFiles?: InitialFile[] | null;
+  /** New iteration limit. */
+  maxIterations?: number | null;
+  /** New slug. */
+  name?: string | null;
+  networkAccess?: null | NetworkAccess;
+  /** New parallel-tools flag. */
+  parallelToolCalls?: boolean | null;
+  status?: null | ResourceStatus;
+  /** New system prompt. */
+  systemPrompt?: string | null;
+  /** Replaces the tags. */
+  tags?: string[] | null;
+  /** Replaces the client-side tools. */
+  tools?: ToolDefinition[] | null;
+}
+
+/** Body of `PUT …/fs/{path}`. */
+export interface UpdateFileRequest {
+  /** New content. */
+  content?: string | null;
+  encoding?: null | FileEncoding;
+  /** New read-only flag. */
+  isReadonly?: boolean | null;
+}
+
+/** Body of `PATCH /v1/sessions/{id}`. */
+export interface UpdateSessionRequest {
+  /** New locale. */
+  locale?: string | null;
+  /** Replaces the tags. */
+  tags?: string[] | null;
+  /** New title. */
+  title?: string | null;
+}

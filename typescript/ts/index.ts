@@ -1,0 +1,56 @@
+/**
+ * `@everruns/sdk` — the Everruns SDK for Node.js.
+ *
+ * ```ts
+ * import { Everruns } from "@everruns/sdk";
+ *
+ * const client = new Everruns({ apiKey: "dev", baseUrl: "http://localhost:9300/api" });
+ * const agent = await client.agents.create({ name: "Assistant", systemPrompt: "Be brief." });
+ * const session = await client.sessions.create({ agentId: agent.id });
+ * await client.messages.create(session.id, "Hello!");
+ * for await (const event of client.events.stream(session.id)) {
+ *   if (event.type === "output.message.delta") process.stdout.write(String(event.data.delta ?? ""));
+ *   if (event.type === "turn.completed" || event.type === "turn.failed") break;
+ * }
+ * await client.close();
+ * ```
+ */
+import { native } from "./native";
+
+export {
+  Everruns,
+  AgentsClient,
+  SessionsClient,
+  MessagesClient,
+  EventsClient,
+  EventStream,
+  FilesystemClient,
+  CapabilitiesClient,
+  HarnessesClient,
+  ModelsClient,
+} from "./client";
+export type { CallOptions, PullOptions } from "./client";
+export { PulledStream } from "./stream";
+export {
+  EverrunsError,
+  ApiError,
+  ValidationError,
+  AuthenticationError,
+  PermissionDeniedError,
+  NotFoundError,
+  ConflictError,
+  RateLimitError,
+  ServerError,
+  NetworkError,
+  TimeoutError,
+  EverrunsTimeoutError,
+  StreamError,
+  DecodeError,
+  ConfigurationError,
+  AbortError,
+  ClientClosedError,
+} from "./errors";
+export type * from "./types";
+
+/** The version of this package (and of its native addon). */
+export const VERSION: string = native.version();
