@@ -109,9 +109,33 @@ pub fn router(app: App) -> Router {
         .merge(routes::public_routes())
         .fallback(routes::not_found)
         .layer(DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn(
+            move |req: Request<Body>, next: Next| content_length_limit(limit, req, next),
+        ))
         .layer(middleware::from_fn(error::normalize_errors))
         .layer(middleware::from_fn(request_id))
         .with_state(app)
+}
+
+/// Middleware: answers 413 at once when `Content-Length` announces a body over the limit
+/// (without reading it); bodies without a length are cut by `DefaultBodyLimit`.
+async fn content_length_limit(limit: usize, req: Request<Body>, next: Next) -> Response {
+    let announced = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > limit as u64) {
+        let mut resp = axum::response::IntoResponse::into_response(error::ApiError::too_large(
+            format!("The request body exceeds the limit of {limit} bytes."),
+        ));
+        resp.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            HeaderValue::from_static("close"),
+        );
+        return resp;
+    }
+    next.run(req).await
 }
 
 /// Middleware: echoes a sane incoming `X-Request-Id` or mints one, on every response.

@@ -75,19 +75,20 @@ pub async fn list_models(
     OriginalUri(uri): OriginalUri,
 ) -> ApiResult<Json<ListResponse<Model>>> {
     let q = Qs::parse(uri.query());
-    let source =
-        match q.get("source") {
-            None => None,
-            Some(s) => match ModelSource::from(s) {
-                ModelSource::Other(o) => return Err(ApiError::bad_request(
+    let source = match q.get("source") {
+        None => None,
+        Some(s) => match ModelSource::from(s) {
+            ModelSource::Other(o) => {
+                return Err(ApiError::bad_request(
                     "invalid_query",
                     format!(
                         "Unknown model source {o:?}: expected manual, discovered or predefined."
                     ),
-                )),
-                known => Some(known),
-            },
-        };
+                ))
+            }
+            known => Some(known),
+        },
+    };
     let favorites_only = q.bool("favorites_only")?.unwrap_or(false);
     q.bool("include_stale")?;
     let data = app
