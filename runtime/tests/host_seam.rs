@@ -219,3 +219,57 @@ fn configuration_layers_merge_as_documented() {
     assert_eq!(ctx.unknown_capabilities, vec!["no_such_cap"]);
     assert_eq!(ctx.max_iterations, 100);
 }
+
+#[tokio::test]
+async fn a_host_can_fail_a_stuck_turn_once() {
+    let engine = TurnEngine::new(PlatformDefinition::builtin(), RuntimeConfig::default());
+    let mut b = RuntimeBackends::in_memory();
+    b.models = Arc::new(StaticModelCatalog::with_default(llmsim_model()));
+    let h = HarnessBuilder::new("h", "p").build();
+    let s = SessionBuilder::new(&h.id).build();
+    let m = append_input_message(
+        b.events.as_ref(),
+        &s.id,
+        InputMessage::user("x"),
+        None,
+        None,
+        vec![],
+    )
+    .await
+    .unwrap();
+    let req = TurnRequest::new(s.clone(), h, "turn_stuck", m.id);
+    engine.step(&req, &b).await.unwrap(); // started, then the host gives up
+    let r = engine
+        .fail_turn(&req, &b, "internal error", "internal_error")
+        .await
+        .unwrap();
+    assert_eq!(r.outcome, TurnOutcome::Failed);
+    assert_eq!(r.error_code.as_deref(), Some("internal_error"));
+    let again = engine.fail_turn(&req, &b, "x", "y").await.unwrap();
+    assert_eq!(again.error_code.as_deref(), Some("internal_error"));
+    let ev = b.events.list(&s.id).await.unwrap();
+    assert_eq!(count(&ev, "turn.failed"), 1);
+    assert_eq!(count(&ev, "session.idled"), 1);
+    // a completed turn is never failed afterwards
+    let m2 = append_input_message(
+        b.events.as_ref(),
+        &s.id,
+        InputMessage::user("y"),
+        None,
+        None,
+        vec![],
+    )
+    .await
+    .unwrap();
+    let req2 = TurnRequest::new(s.clone(), req.harness.clone(), "turn_ok", m2.id);
+    assert!(engine.run_turn(&req2, &b).await.unwrap().success);
+    let r = engine.fail_turn(&req2, &b, "late", "late").await.unwrap();
+    assert_eq!(r.outcome, TurnOutcome::Completed);
+    assert_eq!(
+        count(
+            &last_turn(&b.events.list(&s.id).await.unwrap(), "turn_ok"),
+            "turn.failed"
+        ),
+        0
+    );
+}

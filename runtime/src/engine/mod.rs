@@ -464,6 +464,41 @@ impl TurnEngine {
         }
     }
 
+    /// Ends a turn the host gives up on (e.g. a step failed with a store error too many
+    /// times): stores `turn.failed {error, error_code}` and `session.idled` unless the turn
+    /// already has a terminal event (then only a missing `session.idled` is added). Exactly one
+    /// terminal event either way.
+    pub async fn fail_turn(
+        &self,
+        request: &TurnRequest,
+        backends: &RuntimeBackends,
+        error: impl Into<String>,
+        error_code: impl Into<String>,
+    ) -> Result<TurnResult, RuntimeError> {
+        let state = self
+            .turn_state(&request.session.id, &request.turn_id, backends)
+            .await?;
+        if state.terminal.is_none() {
+            self.complete(
+                request,
+                backends,
+                TurnEnd::Failed {
+                    error: error.into(),
+                    error_code: error_code.into(),
+                },
+            )
+            .await?;
+        } else if !state.idled {
+            self.complete(request, backends, TurnEnd::IdleOnly).await?;
+        }
+        let (plan, state) = self.next_plan(request, backends).await?;
+        match plan {
+            RuntimeTurnPlan::Done(o) => Ok(result_of(&state, o)),
+            // a cancelled turn with its sequence unfinished: finish it
+            _ => self.cancel_turn(request, backends, None).await,
+        }
+    }
+
     async fn next_plan(
         &self,
         request: &TurnRequest,
