@@ -191,11 +191,19 @@ pub async fn serve(
         tracing::info!("shutdown requested");
         let _ = shutdown_tx.send(true);
     });
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
-            let _ = rx.wait_for(|v| *v).await;
-        })
-        .await?;
+    // Trailing slashes are trimmed before routing (`…/fs/` = `…/fs`).
+    let service = tower::Layer::layer(
+        &tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash(),
+        router,
+    );
+    axum::serve(
+        listener,
+        axum::ServiceExt::<Request<Body>>::into_make_service(service),
+    )
+    .with_graceful_shutdown(async move {
+        let _ = rx.wait_for(|v| *v).await;
+    })
+    .await?;
     worker.stop().await;
     store.close().await;
     signal_task.abort();
