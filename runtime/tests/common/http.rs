@@ -129,7 +129,8 @@ where
             let handler = handler.clone();
             let reqs = reqs.clone();
             tokio::spawn(async move {
-                while let Some(req) = read_request(&mut sock).await {
+                // one request per connection (`Connection: close`)
+                if let Some(req) = read_request(&mut sock).await {
                     let idx = {
                         let mut r = reqs.lock().unwrap();
                         r.push(req.clone());
@@ -164,7 +165,6 @@ where
                     let _ = sock.write_all(head.as_bytes()).await;
                     let _ = sock.write_all(&body).await;
                     let _ = sock.flush().await;
-                    return;
                 }
             });
         }
