@@ -644,3 +644,28 @@ async fn tool_timeout_and_output_cap() {
     assert!(text.len() <= 64 * 1024, "{}", text.len());
     assert!(text.contains("[output truncated"), "marker present");
 }
+
+#[tokio::test]
+async fn llmsim_config_modes_echo_fixed_and_error() {
+    use everruns_runtime::llmsim_driver::LlmSimConfig;
+    for (cfg, input, expect_ok, expect) in [
+        (LlmSimConfig::echo(), "hi there\n", true, "Echo: hi there\n"),
+        (LlmSimConfig::fixed("4"), "2+2", true, "4"),
+        (LlmSimConfig::error("boom"), "x", false, "boom"),
+    ] {
+        let rt = InProcessRuntimeBuilder::new()
+            .single_session(|s| s.harness("h", "p"))
+            .llm_sim(cfg)
+            .build()
+            .await
+            .unwrap();
+        let sid = rt.default_session_id().unwrap();
+        let r = rt.run_turn(&sid, InputMessage::user(input)).await.unwrap();
+        assert_eq!(r.success, expect_ok);
+        if expect_ok {
+            assert_eq!(r.response, expect);
+        } else {
+            assert!(r.error.unwrap().contains(expect));
+        }
+    }
+}
