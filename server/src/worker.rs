@@ -11,12 +11,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use everruns_core::{EventContext, Session};
+use everruns_core::Session;
 use everruns_runtime::{CancellationToken, RuntimeBackends, TurnEngine, TurnOutcome, TurnRequest};
 use tokio::sync::{watch, Notify, Semaphore};
 use tokio::task::JoinSet;
 
-use crate::store::{now, parse_ts, seeded, NewEvent, Store, StoreResult, TurnRow};
+use crate::store::{now, parse_ts, seeded, Store, StoreResult, TurnRow};
 
 /// Claims of one turn before the worker gives up on it.
 pub const MAX_ATTEMPTS: i64 = 5;
@@ -224,42 +224,24 @@ impl Worker {
         Ok(())
     }
 
-    /// Ends a turn that cannot run with `turn.failed` + `session.idled` (unless it already
-    /// has a terminal event).
+    /// Ends a turn that cannot run: the runtime stores `turn.failed`
+    /// (`error_code: internal_error`) and `session.idled`, unless the turn already has its
+    /// terminal event.
     async fn give_up(&self, turn: &TurnRow, error: &str) -> StoreResult<()> {
-        let events = self.store.all_events(&turn.session_id).await?;
-        let has_terminal = events
-            .iter()
-            .any(|e| e.is_terminal() && e.turn_id() == Some(turn.id.as_str()));
-        if !has_terminal {
-            let ctx = EventContext {
-                turn_id: Some(turn.id.clone()),
-                input_message_id: Some(turn.input_message_id.clone()),
-                trace_id: Some(turn.id.clone()),
-                ..Default::default()
-            };
-            tracing::error!(turn_id = %turn.id, %error, "giving up on turn");
-            self.store
-                .append_events(
-                    &turn.session_id,
-                    vec![
-                        NewEvent::new(
-                            "turn.failed",
-                            serde_json::json!({
-                                "turn_id": turn.id,
-                                "error": "An error occurred while processing your request.",
-                                "error_code": "internal_error",
-                            }),
-                            ctx.clone(),
-                        ),
-                        NewEvent::new(
-                            "session.idled",
-                            serde_json::json!({ "turn_id": turn.id }),
-                            ctx,
-                        ),
-                    ],
-                )
+        tracing::error!(turn_id = %turn.id, %error, "giving up on turn");
+        if let Some(session) = self.store.get_session(&turn.session_id).await? {
+            let req = self
+                .request_for(turn, session, CancellationToken::new())
                 .await?;
+            self.engine
+                .fail_turn(
+                    &req,
+                    &self.backends,
+                    "An error occurred while processing your request.",
+                    "internal_error",
+                )
+                .await
+                .map_err(|e| crate::store::StoreError::Other(e.to_string()))?;
         }
         self.store.finish_turn(&turn.id, "failed").await
     }
