@@ -1,1 +1,33 @@
-//! Python bindings of the Everruns SDK (PyO3)
+//! Python bindings of the Everruns SDK (PyO3): the native module `everruns_sdk._native`.
+//!
+//! This crate is a mechanical bridge over `everruns-core` (ARCHITECTURE principle 2): it converts
+//! values, maps core errors to the Python exception classes defined in `everruns_sdk._errors`,
+//! and adapts core futures and event streams to asyncio. Retries, timeouts, URL building and the
+//! SSE state machine all live in the core.
+#![warn(missing_docs)]
+
+use pyo3::prelude::*;
+
+pub mod client;
+pub mod convert;
+pub mod errors;
+pub mod runtime;
+pub mod stream;
+
+/// The `everruns_sdk._native` module.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_function(wrap_pyfunction!(runtime::shutdown_hook, m)?)?;
+    m.add_function(wrap_pyfunction!(runtime::runtime_info, m)?)?;
+    m.add_function(wrap_pyfunction!(runtime::sleep, m)?)?;
+    m.add_class::<client::Client>()?;
+    m.add_class::<stream::EventStream>()?;
+    m.add_class::<stream::ItemStream>()?;
+    m.add("CoreError", py.get_type::<errors::CoreError>())?;
+    // The exit-crash guard: flag "exiting" and drain completion callbacks before finalisation.
+    let hook = m.getattr("shutdown_hook")?;
+    py.import("atexit")?.call_method1("register", (hook,))?;
+    Ok(())
+}

@@ -155,6 +155,23 @@ struct RecursiveJs {
     recursive: Option<bool>,
 }
 
+pub(crate) fn option_fields() -> String {
+    use crate::convert::{camel_case, struct_fields};
+    fn names<T: DeserializeOwned>() -> Vec<String> {
+        let mut v: Vec<String> = struct_fields::<T>().iter().map(|f| camel_case(f)).collect();
+        v.sort();
+        v
+    }
+    serde_json::json!({
+        "ClientOptions": names::<ClientConfig>(),
+        "StreamOptions": names::<StreamOptionsJs>(),
+        "MessageOptions": names::<MessageOptionsJs>(),
+        "CreateFileOptions": names::<CreateFileRequest>(),
+        "UpdateFileOptions": names::<UpdateFileRequest>(),
+    })
+    .to_string()
+}
+
 fn parse<T: DeserializeOwned>(what: &str, json: &str) -> Result<T> {
     from_js_json(json).map_err(|e| input_error(what, e))
 }

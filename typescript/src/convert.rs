@@ -468,6 +468,48 @@ impl<'de> de::Deserializer<'de> for CamelDe {
     }
 }
 
+/// The serde field names of a struct type `T` (what `deserialize_struct` is told), used to check
+/// that hand-written TypeScript option interfaces list exactly the options the bridge accepts.
+pub fn struct_fields<T: DeserializeOwned>() -> &'static [&'static str] {
+    struct Probe;
+    #[derive(Debug)]
+    struct Found(&'static [&'static str]);
+    impl fmt::Display for Found {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "{:?}", self.0)
+        }
+    }
+    impl std::error::Error for Found {}
+    impl de::Error for Found {
+        fn custom<M: fmt::Display>(_: M) -> Self {
+            Found(&[])
+        }
+    }
+    impl<'de> de::Deserializer<'de> for Probe {
+        type Error = Found;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Found> {
+            Err(Found(&[]))
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Found> {
+            Err(Found(fields))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+            identifier ignored_any
+        }
+    }
+    match T::deserialize(Probe) {
+        Err(Found(fields)) => fields,
+        Ok(_) => &[],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -523,5 +565,11 @@ mod tests {
         assert_eq!(e.0, "missing field `systemPrompt`");
         let e = from_js_json::<CreateAgentRequest>(r#"{"name":1,"systemPrompt":"p"}"#).unwrap_err();
         assert!(e.0.contains("invalid type"), "{e}");
+    }
+
+    #[test]
+    fn probes_struct_fields() {
+        let f = struct_fields::<CreateAgentRequest>();
+        assert!(f.contains(&"system_prompt") && f.contains(&"name"), "{f:?}");
     }
 }

@@ -30,6 +30,16 @@ test("404 → NotFoundError with status, code and requestId", { timeout: LONG },
   assert.ok(err.message.includes(err.requestId));
 });
 
+test("a stream of an unknown session throws NotFoundError from for-await", { timeout: LONG }, async () => {
+  const err = await (async () => {
+    for await (const _ of client.events.stream("session_0190f3c2a7b87e1c9d2a5b6c7d8e9f02")) {
+      /* nothing arrives */
+    }
+  })().catch((e) => e);
+  assert.ok(err instanceof E.NotFoundError, String(err));
+  assert.equal(err.status, 404);
+});
+
 test("400 → ValidationError", { timeout: LONG }, async () => {
   const agent = await client.agents.create({ name: "Err Agent", systemPrompt: "x" });
   const session = await client.sessions.create({ agentId: agent.id });

@@ -161,3 +161,25 @@ test("calls after close() reject with ClientClosedError", async () => {
   assert.equal(c.closed, true);
   await assert.rejects(c.agents.list(), (e) => e instanceof cjs.ClientClosedError);
 });
+
+/** Property names of an interface in a .d.ts file. */
+function interfaceKeys(file, name) {
+  const src = readFileSync(join(pkgDir, file), "utf8");
+  const start = src.indexOf(`export interface ${name} {`);
+  assert.ok(start >= 0, `${name} not found in ${file}`);
+  const body = src.slice(start, src.indexOf("\n}", start));
+  return [...body.matchAll(/^ {4}(\w+)\??:/gm)].map((m) => m[1]).sort();
+}
+
+test("hand-written option interfaces list exactly the options the bridge accepts", () => {
+  const addon = require(join(pkgDir, "native", "index.js"));
+  const native = JSON.parse(addon.optionFields());
+  const without = (list, drop) => list.filter((k) => !drop.includes(k)).sort();
+  const ts = (name) => interfaceKeys("dist/types.d.ts", name);
+  assert.deepEqual(ts("ClientOptions"), native.ClientOptions);
+  assert.deepEqual(without(ts("StreamOptions"), ["signal", "batchSize"]), native.StreamOptions);
+  assert.deepEqual(ts("MessageOptions"), native.MessageOptions);
+  // content is a positional argument; directories come from createDir.
+  assert.deepEqual(ts("CreateFileOptions"), without(native.CreateFileOptions, ["content", "isDirectory"]));
+  assert.deepEqual(ts("UpdateFileOptions"), without(native.UpdateFileOptions, ["content"]));
+});

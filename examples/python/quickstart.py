@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""Quick start: create an agent, start a session, send a message and stream the reply.
+
+Run a server (`everruns-server --dev`), then:
+
+    EVERRUNS_API_URL=http://127.0.0.1:9300/api python quickstart.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from everruns_sdk import Everruns
+
+
+async def main() -> int:
+    async with Everruns(
+        api_key=os.environ.get("EVERRUNS_API_KEY", "dev"),
+        base_url=os.environ.get("EVERRUNS_API_URL", "http://localhost:9300/api"),
+    ) as client:
+        agent = await client.agents.create(
+            name="Quickstart Assistant",
+            system_prompt="You are a helpful assistant. Answer briefly.",
+            capabilities=["current_time"],
+        )
+        session = await client.sessions.create(agent_id=agent.id, title="Quick start")
+        print(f"Agent {agent.id}, session {session.id}")
+        try:
+            await client.messages.create(session.id, "Hello! What can you do?")
+            outcome = 1
+            async for event in client.events.stream(session.id):
+                if event.type == "output.message.delta":
+                    print(event.data.get("delta", ""), end="", flush=True)
+                elif event.type == "tool.started":
+                    print(f"\n  [Tool] {event.data.get('tool_call', {}).get('name', '?')}")
+                elif event.type == "turn.completed":
+                    print("\n[Turn completed]")
+                    outcome = 0
+                    break
+                elif event.type in ("turn.failed", "turn.cancelled"):
+                    print(f"\n[{event.type}: {event.data.get('error', '')}]")
+                    break
+        finally:
+            await client.sessions.delete(session.id)
+            await client.agents.delete(agent.id)
+        return outcome
+
+
+if __name__ == "__main__":
+    raise SystemExit(asyncio.run(main()))

@@ -1,0 +1,106 @@
+"""Everruns SDK for Python: an asyncio client over the shared Rust core (PyO3).
+
+    from everruns_sdk import Everruns
+
+    async with Everruns() as client:
+        agent = await client.agents.create(name="Helper", system_prompt="Be brief.")
+"""
+
+from __future__ import annotations
+
+from . import _native
+from ._client import (
+    AgentsClient,
+    CapabilitiesClient,
+    CapabilitySpec,
+    EventsClient,
+    Everruns,
+    FilesystemClient,
+    HarnessesClient,
+    MessagesClient,
+    ModelsClient,
+    SessionsClient,
+)
+from ._errors import (
+    ApiError,
+    AuthenticationError,
+    ConfigurationError,
+    ConflictError,
+    DecodeError,
+    EverrunsError,
+    EverrunsTimeoutError,
+    NetworkError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    StreamError,
+    ValidationError,
+)
+from ._models import (
+    Agent,
+    CancelTurnResponse,
+    CapabilityInfo,
+    Event,
+    FileInfo,
+    FileListing,
+    FileStat,
+    GrepMatch,
+    GrepResult,
+    Harness,
+    Message,
+    Model,
+    Page,
+    Session,
+    SessionFile,
+    WireObject,
+)
+from ._streams import EventStream, PageIterator
+
+__version__: str = _native.__version__
+
+__all__ = [
+    "__version__",
+    "Everruns",
+    "AgentsClient",
+    "SessionsClient",
+    "MessagesClient",
+    "EventsClient",
+    "FilesystemClient",
+    "CapabilitiesClient",
+    "HarnessesClient",
+    "ModelsClient",
+    "CapabilitySpec",
+    "EventStream",
+    "PageIterator",
+    "WireObject",
+    "Agent",
+    "Session",
+    "Message",
+    "Event",
+    "FileInfo",
+    "SessionFile",
+    "FileStat",
+    "FileListing",
+    "GrepMatch",
+    "GrepResult",
+    "CancelTurnResponse",
+    "CapabilityInfo",
+    "Harness",
+    "Model",
+    "Page",
+    "EverrunsError",
+    "ApiError",
+    "ValidationError",
+    "AuthenticationError",
+    "PermissionDeniedError",
+    "NotFoundError",
+    "ConflictError",
+    "RateLimitError",
+    "ServerError",
+    "NetworkError",
+    "EverrunsTimeoutError",
+    "StreamError",
+    "DecodeError",
+    "ConfigurationError",
+]

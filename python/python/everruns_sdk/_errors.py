@@ -1,0 +1,250 @@
+"""Exception classes of the Everruns SDK.
+
+Every error the SDK raises derives from :class:`EverrunsError`. The native core's errors are
+mapped to these classes in one place (the bridge); the original native error, when there is one,
+is kept as ``__cause__``.
+
+Hierarchy::
+
+    EverrunsError
+    ├── ApiError (status, code, message, request_id)
+    │   ├── ValidationError        400 / 422
+    │   ├── AuthenticationError    401
+    │   ├── PermissionDeniedError  403
+    │   ├── NotFoundError          404
+    │   ├── ConflictError          409
+    │   ├── RateLimitError         429 (retry_after)
+    │   └── ServerError            5xx
+    ├── NetworkError               connection failures
+    ├── EverrunsTimeoutError       timeouts (also a builtin TimeoutError)
+    ├── StreamError                the event stream gave up
+    ├── DecodeError                a response that does not decode
+    └── ConfigurationError         bad client settings or arguments
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+__all__ = [
+    "EverrunsError",
+    "ApiError",
+    "ValidationError",
+    "AuthenticationError",
+    "PermissionDeniedError",
+    "NotFoundError",
+    "ConflictError",
+    "RateLimitError",
+    "ServerError",
+    "NetworkError",
+    "EverrunsTimeoutError",
+    "StreamError",
+    "DecodeError",
+    "ConfigurationError",
+    "api_error_class",
+]
+
+
+class EverrunsError(Exception):
+    """Base class of every error the SDK raises."""
+
+    def __init__(self, message: str = "", *, code: str = "unknown") -> None:
+        super().__init__(message)
+        self.message: str = message
+        #: Stable snake_case code: the server's code for HTTP errors, otherwise one of
+        #: ``invalid_input``, ``network_error``, ``connect_error``, ``timeout``,
+        #: ``decode_error``, ``stream_error``, ``invalid_config``.
+        self.code: str = code
+
+    def __reduce__(self) -> Any:
+        return (_rebuild_plain, (type(self), self.message, self.code))
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _rebuild_plain(cls: type[EverrunsError], message: str, code: str) -> EverrunsError:
+    return cls(message, code=code)
+
+
+class ApiError(EverrunsError):
+    """The server answered with an error status.
+
+    Attributes:
+        status: HTTP status code; ``None`` only for a :class:`ValidationError` raised by the
+            client before anything was sent.
+        code: stable error code from the body (``"unknown"`` when the body has none).
+        message: human-readable message.
+        request_id: the ``X-Request-Id`` of the failed response, when the server sent one.
+        body: the raw response body (truncated), when available.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: Optional[int],
+        code: str = "unknown",
+        request_id: Optional[str] = None,
+        body: Optional[str] = None,
+    ) -> None:
+        super().__init__(message, code=code)
+        self.status: Optional[int] = status
+        self.request_id: Optional[str] = request_id
+        self.body: Optional[str] = body
+
+    def __str__(self) -> str:
+        rid = f", request_id={self.request_id}" if self.request_id else ""
+        where = f"HTTP {self.status}" if self.status is not None else "not sent"
+        return f"{self.message} ({where}, code={self.code}{rid})"
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(status={self.status!r}, code={self.code!r}, "
+            f"message={self.message!r}, request_id={self.request_id!r})"
+        )
+
+    def __reduce__(self) -> Any:
+        return (_rebuild_api_error, (type(self), self.message, self.status, self.code, self.request_id, self.body))
+
+
+def _rebuild_api_error(
+    cls: type[ApiError],
+    message: str,
+    status: Optional[int],
+    code: str,
+    request_id: Optional[str],
+    body: Optional[str],
+) -> ApiError:
+    return cls(message, status=status, code=code, request_id=request_id, body=body)
+
+
+class ValidationError(ApiError):
+    """The request was rejected as invalid (400 or 422)."""
+
+
+class AuthenticationError(ApiError):
+    """Missing or invalid credentials (401)."""
+
+
+class PermissionDeniedError(ApiError):
+    """The credentials do not allow this operation (403)."""
+
+
+class NotFoundError(ApiError):
+    """The resource does not exist (404)."""
+
+
+class ConflictError(ApiError):
+    """The request conflicts with the current state (409)."""
+
+
+class RateLimitError(ApiError):
+    """Too many requests (429).
+
+    Attributes:
+        retry_after: seconds the server asked to wait, when it said.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: Optional[int] = 429,
+        code: str = "unknown",
+        request_id: Optional[str] = None,
+        body: Optional[str] = None,
+        retry_after: Optional[float] = None,
+    ) -> None:
+        super().__init__(message, status=status, code=code, request_id=request_id, body=body)
+        self.retry_after: Optional[float] = retry_after
+
+    def __reduce__(self) -> Any:
+        return (
+            _rebuild_rate_limit,
+            (self.message, self.status, self.code, self.request_id, self.body, self.retry_after),
+        )
+
+
+def _rebuild_rate_limit(
+    message: str,
+    status: Optional[int],
+    code: str,
+    request_id: Optional[str],
+    body: Optional[str],
+    retry_after: Optional[float],
+) -> RateLimitError:
+    return RateLimitError(
+        message, status=status, code=code, request_id=request_id, body=body, retry_after=retry_after
+    )
+
+
+class ServerError(ApiError):
+    """The server failed (5xx) after the core's retries."""
+
+
+class NetworkError(EverrunsError):
+    """The server could not be reached, or the connection broke."""
+
+
+class EverrunsTimeoutError(EverrunsError, TimeoutError):
+    """A request or stream timed out."""
+
+
+class StreamError(EverrunsError):
+    """The event stream could not continue (e.g. it ran out of reconnect attempts)."""
+
+
+class DecodeError(EverrunsError):
+    """A response body could not be decoded into the expected shape.
+
+    Attributes:
+        status: HTTP status of the response, when there was one.
+        request_id: the response's ``X-Request-Id``, when sent.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "decode_error",
+        status: Optional[int] = None,
+        request_id: Optional[str] = None,
+    ) -> None:
+        super().__init__(message, code=code)
+        self.status: Optional[int] = status
+        self.request_id: Optional[str] = request_id
+
+    def __reduce__(self) -> Any:
+        return (_rebuild_decode, (self.message, self.code, self.status, self.request_id))
+
+
+def _rebuild_decode(
+    message: str, code: str, status: Optional[int], request_id: Optional[str]
+) -> DecodeError:
+    return DecodeError(message, code=code, status=status, request_id=request_id)
+
+
+class ConfigurationError(EverrunsError, ValueError):
+    """Invalid client configuration or arguments (e.g. a malformed id or base URL)."""
+
+
+_BY_STATUS: dict[int, type[ApiError]] = {
+    400: ValidationError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: ValidationError,
+    429: RateLimitError,
+}
+
+
+def api_error_class(status: int) -> type[ApiError]:
+    """The exception class for an HTTP error status."""
+    cls = _BY_STATUS.get(status)
+    if cls is not None:
+        return cls
+    if status >= 500:
+        return ServerError
+    return ApiError

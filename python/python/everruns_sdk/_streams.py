@@ -1,0 +1,128 @@
+"""Async iterators over native pull streams."""
+
+from __future__ import annotations
+
+from collections import deque
+from types import TracebackType
+from typing import Any, AsyncIterator, Callable, Generic, Optional, TypeVar
+
+from . import _native
+from ._models import Event
+
+__all__ = ["EventStream", "PageIterator"]
+
+T = TypeVar("T")
+
+
+class EventStream(AsyncIterator[Event]):
+    """A session's live event stream: ``async for event in client.events.stream(sid)``.
+
+    Reconnection (``since_id`` resume), heartbeat liveness, backoff with jitter and
+    de-duplication happen in the native core. Events are pulled in batches; leaving the loop
+    early (``break``), :meth:`stop`, :meth:`aclose`, ``async with`` or garbage collection ends
+    the stream and closes its connection.
+    """
+
+    __slots__ = ("_native", "_buf", "_done", "_batch_size", "__weakref__")
+
+    def __init__(self, native: _native.EventStream, batch_size: int = 256) -> None:
+        self._native: _native.EventStream = native
+        self._buf: deque[Event] = deque()
+        self._done = False
+        self._batch_size = max(1, int(batch_size))
+
+    def __aiter__(self) -> EventStream:
+        return self
+
+    async def __anext__(self) -> Event:
+        if self._buf:
+            return self._buf.popleft()
+        if self._done:
+            raise StopAsyncIteration
+        batch = await self._native.next_batch(self._batch_size)
+        if not batch:
+            self._done = True
+            raise StopAsyncIteration
+        buf = self._buf
+        buf.extend(map(Event, batch))
+        return buf.popleft()
+
+    def stop(self) -> None:
+        """Ends the stream now; buffered events are dropped and the connection is closed."""
+        self._done = True
+        self._buf.clear()
+        self._native.stop()
+
+    async def aclose(self) -> None:
+        """Same as :meth:`stop` (async-generator protocol)."""
+        self.stop()
+
+    async def __aenter__(self) -> EventStream:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.stop()
+
+    def __del__(self) -> None:
+        try:
+            self._native.stop()
+        except Exception:  # pragma: no cover - interpreter teardown
+            pass
+
+    @property
+    def session_id(self) -> str:
+        """The session this stream follows."""
+        return self._native.session_id
+
+    @property
+    def stopped(self) -> bool:
+        """True once the stream was stopped."""
+        return self._done and not self._buf
+
+    @property
+    def last_event_id(self) -> Optional[str]:
+        """Id of the last event the native stream delivered (the resume cursor)."""
+        return self._native.last_event_id
+
+    @property
+    def reconnect_count(self) -> Optional[int]:
+        """Connections made after the first one (graceful cycles and unexpected drops)."""
+        return self._native.reconnect_count
+
+
+class PageIterator(AsyncIterator[T], Generic[T]):
+    """Every item of a paginated listing; pages are fetched on demand by the native core."""
+
+    __slots__ = ("_native", "_wrap", "_buf", "_done")
+
+    def __init__(self, native: _native.ItemStream, wrap: Callable[[Any], T]) -> None:
+        self._native = native
+        self._wrap = wrap
+        self._buf: deque[T] = deque()
+        self._done = False
+
+    def __aiter__(self) -> PageIterator[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        if self._buf:
+            return self._buf.popleft()
+        if self._done:
+            raise StopAsyncIteration
+        batch = await self._native.next_batch(100)
+        if not batch:
+            self._done = True
+            raise StopAsyncIteration
+        self._buf.extend(map(self._wrap, batch))
+        return self._buf.popleft()
+
+    async def aclose(self) -> None:
+        """Stops fetching pages."""
+        self._done = True
+        self._buf.clear()
+        self._native.close()

@@ -1,0 +1,232 @@
+//! Pull-based streams for Python (ARCHITECTURE principle 4): the Python async iterator awaits
+//! `next_batch(n)`, which waits for one item and takes whatever else is already buffered.
+//! Dropping or stopping a stream ends it and closes its connection.
+
+use std::sync::Arc;
+
+use everruns_core::client::{Error, StopHandle};
+use futures::stream::BoxStream;
+use futures::{FutureExt, StreamExt};
+use pyo3::prelude::*;
+use serde_json::Value;
+
+use crate::client::{Out, Reply};
+use crate::runtime::future_into_py;
+
+/// Largest batch one pull may return.
+const MAX_BATCH: usize = 4096;
+
+/// The core stream and an error held back so the events before it are delivered first.
+struct Pull {
+    /// `None` once stopped: the core stream (and its connection) is dropped.
+    stream: Option<everruns_core::client::EventStream>,
+    pending_error: Option<Error>,
+}
+
+/// True for events after which a batch is cut: the core marks every event it yields as
+/// delivered (the per-session default cursor), so a batch never runs past the event a seed
+/// loop `break`s on (a turn's terminal event, or `session.idled`).
+fn cuts_batch(ev: &everruns_core::Event) -> bool {
+    ev.is_terminal() || ev.event_type == everruns_core::event_types::SESSION_IDLED
+}
+
+/// A session's event stream (wraps the core's resilient `EventStream`).
+#[pyclass(module = "everruns_sdk._native", frozen)]
+pub struct EventStream {
+    inner: Arc<tokio::sync::Mutex<Pull>>,
+    stop: StopHandle,
+    session_id: String,
+}
+
+impl EventStream {
+    pub(crate) fn new(s: everruns_core::client::EventStream) -> Self {
+        let stop = s.stop_handle();
+        let session_id = s.session_id().to_string();
+        Self {
+            inner: Arc::new(tokio::sync::Mutex::new(Pull {
+                stream: Some(s),
+                pending_error: None,
+            })),
+            stop,
+            session_id,
+        }
+    }
+}
+
+impl EventStream {
+    /// Stops the core stream and drops it (closing its connection) as soon as no pull holds
+    /// it; a pending pull returns promptly once stopped.
+    fn shutdown(&self) {
+        self.stop.stop();
+        let inner = self.inner.clone();
+        crate::runtime::runtime().spawn(async move {
+            inner.lock().await.stream = None;
+        });
+    }
+}
+
+impl Drop for EventStream {
+    fn drop(&mut self) {
+        // Garbage-collected without `stop()` (e.g. `break` out of `async for`): end it anyway.
+        self.shutdown();
+    }
+}
+
+#[pymethods]
+impl EventStream {
+    /// Waits for at least one event and returns it with the events already buffered, up to
+    /// `max` (list of dicts). An empty list means the stream ended.
+    #[pyo3(signature = (max=256))]
+    fn next_batch<'py>(&self, py: Python<'py>, max: usize) -> PyResult<Bound<'py, PyAny>> {
+        let inner = self.inner.clone();
+        let max = max.clamp(1, MAX_BATCH);
+        future_into_py(py, async move {
+            let mut pull = inner.lock().await;
+            if let Some(e) = pull.pending_error.take() {
+                return Ok(Reply(Err(e)));
+            }
+            let Some(stream) = pull.stream.as_mut() else {
+                return Ok(Reply(Ok(Out::Events(Vec::new()))));
+            };
+            let first = match stream.next().await {
+                None => return Ok(Reply(Ok(Out::Events(Vec::new())))),
+                Some(Err(e)) => return Ok(Reply(Err(e))),
+                Some(Ok(ev)) => ev,
+            };
+            let mut out = Vec::with_capacity(16);
+            let mut cut = cuts_batch(&first);
+            out.push(first);
+            let mut pending_error = None;
+            while !cut && out.len() < max {
+                match stream.next().now_or_never() {
+                    Some(Some(Ok(ev))) => {
+                        cut = cuts_batch(&ev);
+                        out.push(ev);
+                    }
+                    Some(Some(Err(e))) => {
+                        pending_error = Some(e);
+                        break;
+                    }
+                    Some(None) | None => break,
+                }
+            }
+            pull.pending_error = pending_error;
+            Ok(Reply(Ok(Out::Events(out))))
+        })
+    }
+
+    /// Ends the stream: a pending `next_batch` returns an empty list promptly, no further
+    /// connection is made.
+    fn stop(&self) {
+        self.shutdown();
+    }
+
+    /// True once `stop()` was called (or the stream was dropped).
+    #[getter]
+    fn stopped(&self) -> bool {
+        self.stop.is_stopped()
+    }
+
+    /// The session this stream follows.
+    #[getter]
+    fn session_id(&self) -> String {
+        self.session_id.clone()
+    }
+
+    /// The id of the last event delivered (`None` before the first), or `None` while a pull
+    /// is in progress.
+    #[getter]
+    fn last_event_id(&self) -> Option<String> {
+        self.inner
+            .try_lock()
+            .ok()
+            .and_then(|p| p.stream.as_ref().and_then(|s| s.last_event_id()))
+    }
+
+    /// Connections made after the first one (graceful cycles and unexpected drops); `None`
+    /// while a pull is in progress.
+    #[getter]
+    fn reconnect_count(&self) -> Option<u64> {
+        self.inner
+            .try_lock()
+            .ok()
+            .and_then(|p| p.stream.as_ref().map(|s| s.reconnect_count()))
+    }
+
+    /// Unexpected disconnects in a row; `None` while a pull is in progress.
+    #[getter]
+    fn retry_count(&self) -> Option<u32> {
+        self.inner
+            .try_lock()
+            .ok()
+            .and_then(|p| p.stream.as_ref().map(|s| s.retry_count()))
+    }
+}
+
+/// A stream of JSON items (auto-paginated listings).
+#[pyclass(module = "everruns_sdk._native", frozen)]
+pub struct ItemStream {
+    inner: Arc<tokio::sync::Mutex<Option<BoxStream<'static, Result<Value, Error>>>>>,
+}
+
+impl ItemStream {
+    pub(crate) fn new(s: BoxStream<'static, Result<Value, Error>>) -> Self {
+        Self {
+            inner: Arc::new(tokio::sync::Mutex::new(Some(s))),
+        }
+    }
+}
+
+#[pymethods]
+impl ItemStream {
+    /// Waits for the next item and returns it with the items already available, up to `max`.
+    /// An empty list means the listing is complete.
+    #[pyo3(signature = (max=100))]
+    fn next_batch<'py>(&self, py: Python<'py>, max: usize) -> PyResult<Bound<'py, PyAny>> {
+        let inner = self.inner.clone();
+        let max = max.clamp(1, MAX_BATCH);
+        future_into_py(py, async move {
+            let mut guard = inner.lock().await;
+            let Some(s) = guard.as_mut() else {
+                return Ok(Reply(Ok(Out::Json(Value::Array(Vec::new())))));
+            };
+            let mut out = Vec::new();
+            match s.next().await {
+                None => {
+                    *guard = None;
+                }
+                Some(Err(e)) => {
+                    *guard = None;
+                    return Ok(Reply(Err(e)));
+                }
+                Some(Ok(v)) => {
+                    out.push(v);
+                    while out.len() < max {
+                        match s.next().now_or_never() {
+                            Some(Some(Ok(v))) => out.push(v),
+                            Some(Some(Err(e))) => {
+                                // Deliver what we have; the error surfaces on the next pull.
+                                let rest = futures::stream::once(async move { Err(e) }).boxed();
+                                *guard = Some(rest);
+                                break;
+                            }
+                            Some(None) => {
+                                *guard = None;
+                                break;
+                            }
+                            None => break,
+                        }
+                    }
+                }
+            }
+            Ok(Reply(Ok(Out::Json(Value::Array(out)))))
+        })
+    }
+
+    /// Stops fetching further pages.
+    fn close(&self) {
+        if let Ok(mut g) = self.inner.try_lock() {
+            *g = None;
+        }
+    }
+}
