@@ -34,7 +34,7 @@ python-wheel: python-venv ## Build the everruns-sdk abi3 wheel into target/wheel
 	rm -f $(PY_WHEEL_DIR)/everruns_sdk-*.whl
 	CARGO_TARGET_DIR=$(PY_TARGET_DIR) $(PY_VENV)/bin/maturin build --release \
 		--manifest-path python/Cargo.toml --target $(PY_RUST_TARGET) \
-		--interpreter $(PY_BIN) -o $(PY_WHEEL_DIR)
+		--interpreter $(PY_BIN) --strip -o $(PY_WHEEL_DIR)
 	$(PY_BIN) -m pip install --quiet --force-reinstall --no-deps $(PY_WHEEL_DIR)/everruns_sdk-*.whl
 
 python: python-wheel ## Python SDK: venv + wheel (installed into .venv)
