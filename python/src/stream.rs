@@ -15,6 +15,8 @@ use crate::runtime::future_into_py;
 
 /// Largest batch one pull may return.
 const MAX_BATCH: usize = 4096;
+/// Scheduler yields allowed without a new event before a batch is handed over.
+const IDLE_YIELDS: u32 = 4;
 
 /// The core stream and an error held back so the events before it are delivered first.
 struct Pull {
@@ -97,9 +99,11 @@ impl EventStream {
             let mut cut = cuts_batch(&first);
             out.push(first);
             let mut pending_error = None;
+            let mut idle = 0;
             while !cut && out.len() < max {
                 match stream.next().now_or_never() {
                     Some(Some(Ok(ev))) => {
+                        idle = 0;
                         cut = cuts_batch(&ev);
                         out.push(ev);
                     }
@@ -107,7 +111,14 @@ impl EventStream {
                         pending_error = Some(e);
                         break;
                     }
-                    Some(None) | None => break,
+                    Some(None) => break,
+                    // Nothing buffered right now: let the connection task run (it may hold
+                    // bytes already received) a few times before handing over the batch.
+                    None if idle < IDLE_YIELDS => {
+                        idle += 1;
+                        tokio::task::yield_now().await;
+                    }
+                    None => break,
                 }
             }
             pull.pending_error = pending_error;

@@ -76,3 +76,18 @@ class SseFixture:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def main() -> None:
+    """`python -m tests.sse_fixture SESSION_ID N`: serve in its own process, print the port."""
+    import sys
+    import time
+
+    srv = SseFixture(build_body(sys.argv[1], int(sys.argv[2])))
+    print(srv.port, flush=True)
+    while True:
+        time.sleep(3600)
+
+
+if __name__ == "__main__":
+    main()
