@@ -27,11 +27,12 @@ node-ts: node-deps
 
 node: node-native node-ts ## Node: build @everruns/sdk (addon + TypeScript)
 
-# Test files run by `make test-node`. The server-backed suites (tutorial, errors, streams) join
-# this list once everruns-server is on main; until then they run by hand (see typescript/README).
-NODE_TESTS ?= test/package.test.mjs
+# Test files run by `make test-node`: the server-backed suites start the real reference server
+# (built here, or $EVERRUNS_SERVER_BIN) on free ports with their own SQLite databases.
+NODE_TESTS ?= test/package.test.mjs test/errors.test.mjs test/tutorial.test.mjs test/streams.test.mjs
 
 test-node: node ## Node: node --test (server-backed suites start the real reference server)
+	$(CARGO) build -p everruns-server
 	cd $(NODE_DIR) && EVERRUNS_SERVER_BIN=$${EVERRUNS_SERVER_BIN:-$(NODE_TARGET_DIR)/debug/everruns-server} \
 		node --test --test-concurrency=1 --test-timeout=600000 $(NODE_TESTS)
 	cd examples/typescript && ../../$(NODE_DIR)/node_modules/.bin/tsc -p tsconfig.json --noEmit --strict

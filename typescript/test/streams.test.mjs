@@ -185,6 +185,8 @@ test("a stream survives connection cycling (SSE_REALTIME_CYCLE_SECS=1) without l
       if (e.type === "turn.completed" || e.type === "turn.failed") break;
     }
     assert.equal(seen.at(-1).type, "turn.completed");
+    const span = Date.parse(seen.at(-1).ts) - Date.parse(seen[0].ts);
+    assert.ok(span > 1500, `the turn spanned ${span} ms, more than one 1 s connection cycle`);
     assert.equal(text, words, "every delta exactly once, in order");
     const ids = seen.map((e) => e.id);
     assert.equal(new Set(ids).size, ids.length);

@@ -216,9 +216,10 @@ test("upload files before asking; the full filesystem surface", { timeout: LONG 
     capabilities: [{ ref: "session_file_system" }],
   });
   const session = await client.sessions.create({ agentId: agent.id });
-  const created = await client.filesystem.create(session.id, "/workspace/input.csv", "name,value\nalpha,1\nbeta,2\ngamma,3");
+  const csv = "name,value\nalpha,1\nbeta,2\ngamma,3";
+  const created = await client.filesystem.create(session.id, "/workspace/input.csv", csv);
   assert.equal(created.path, "/input.csv");
-  assert.equal(created.sizeBytes, 34);
+  assert.equal(created.sizeBytes, Buffer.byteLength(csv));
 
   await client.sessions.setLlmsimScript(session.id, {
     steps: [
