@@ -257,3 +257,36 @@ async def test_results_serialise(fault: FaultServer, fclient: Everruns) -> None:
     assert a.to_dict()["capabilities"] == [{"ref": "web_fetch"}]
     assert type(a.to_dict()) is dict
     assert pickle.loads(pickle.dumps(a)) == a
+
+
+def test_debug_logging_redacts_the_token(fault: FaultServer) -> None:
+    import os
+    import subprocess
+    import sys
+
+    fault.push_json(200, {"data": []})
+    script = (
+        "import asyncio, sys\n"
+        "from everruns_sdk import Everruns\n"
+        "async def main():\n"
+        "    async with Everruns(api_key='evr_pat_supersecret123', base_url=sys.argv[1], read_env=False, debug=True) as c:\n"
+        "        await c.models.list()\n"
+        "asyncio.run(main())\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script, fault.api_url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "EVERRUNS_LOG": "info"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "/api/v1/models" in proc.stderr
+    assert "supersecret123" not in proc.stderr
+    quiet = subprocess.run(
+        [sys.executable, "-c", script.replace("debug=True", "debug=False"), fault.api_url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert quiet.returncode == 0 and "/api/v1/models" not in quiet.stderr
