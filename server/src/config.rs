@@ -105,6 +105,21 @@ pub struct ServeArgs {
     /// Turns run at the same time (over all sessions; one at a time per session).
     #[arg(long, env = "EVERRUNS_WORKER_CONCURRENCY", default_value_t = 16)]
     pub worker_concurrency: usize,
+
+    /// Dev mode: a directory of llmsim scripts. A new session of the agent named `NAME` plays
+    /// `DIR/NAME.json` (an `LlmSimScript`) unless a script is set for it over the API.
+    #[arg(long, env = "EVERRUNS_LLMSIM_SCRIPTS", value_name = "DIR")]
+    pub llmsim_scripts: Option<std::path::PathBuf>,
+
+    /// Hosts `web_fetch` may reach although they resolve to loopback or private addresses
+    /// (`host` or `host:port`; repeat the flag or separate with commas). Empty: none.
+    #[arg(
+        long = "web-fetch-allow",
+        env = "EVERRUNS_WEB_FETCH_ALLOW",
+        value_delimiter = ',',
+        value_name = "HOST[:PORT]"
+    )]
+    pub web_fetch_allow: Vec<String>,
 }
 
 impl Default for ServeArgs {
@@ -118,6 +133,8 @@ impl Default for ServeArgs {
             sse_realtime_cycle_secs: 300.0,
             max_body_bytes: 10 * 1024 * 1024,
             worker_concurrency: 16,
+            llmsim_scripts: None,
+            web_fetch_allow: Vec::new(),
         }
     }
 }

@@ -17,6 +17,8 @@ pub mod store;
 pub mod util;
 pub mod worker;
 
+use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -25,6 +27,7 @@ use axum::http::{HeaderValue, Request};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::Router;
+use everruns_core::LlmSimScript;
 use everruns_runtime::{
     EntryFileSystem, PlatformDefinition, RuntimeBackends, RuntimeConfig, SessionFileSystem,
     TurnEngine,
@@ -52,6 +55,8 @@ pub struct App {
     pub worker: Arc<Worker>,
     /// Flips to true when the server shuts down.
     pub shutdown: watch::Receiver<bool>,
+    /// Dev mode: default llmsim scripts by agent name (from `--llmsim-scripts`).
+    pub llmsim_defaults: Arc<HashMap<String, LlmSimScript>>,
 }
 
 impl App {
@@ -63,7 +68,17 @@ impl App {
     ) -> Result<Self, store::StoreError> {
         let store = Store::open(database_url).await?;
         store.seed(config.dev).await?;
+        let llmsim_defaults = match (&config.llmsim_scripts, config.dev) {
+            (Some(dir), true) => load_llmsim_scripts(dir).map_err(store::StoreError::Other)?,
+            (Some(_), false) => {
+                return Err(store::StoreError::Other(
+                    "--llmsim-scripts needs --dev".to_string(),
+                ))
+            }
+            (None, _) => HashMap::new(),
+        };
         let mut rt_config = RuntimeConfig::default();
+        rt_config.web_fetch.allow_private_hosts = config.web_fetch_allow.clone();
         if let Ok(hex) = std::env::var("EVERRUNS_SECRET_KEY") {
             rt_config = rt_config
                 .with_secret_key_hex(&hex)
@@ -102,8 +117,32 @@ impl App {
             files,
             worker,
             shutdown,
+            llmsim_defaults: Arc::new(llmsim_defaults),
         })
     }
+}
+
+/// Reads every `NAME.json` of `dir` as the default llmsim script of agent `NAME`.
+fn load_llmsim_scripts(dir: &Path) -> Result<HashMap<String, LlmSimScript>, String> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot read --llmsim-scripts {}: {e}", dir.display()))?;
+    let mut scripts = HashMap::new();
+    for entry in entries {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.extension().and_then(|e| e.to_str()) != Some("json") {
+            continue;
+        }
+        let name = path
+            .file_stem()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let script: LlmSimScript = serde_json::from_str(&text)
+            .map_err(|e| format!("{} is not an llmsim script: {e}", path.display()))?;
+        scripts.insert(name.to_string(), script);
+    }
+    Ok(scripts)
 }
 
 /// The full router: `/health`, `/api/v1/…`, `/api/openapi.json`, `/api/docs`.

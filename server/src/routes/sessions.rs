@@ -156,6 +156,14 @@ pub async fn create_session(
             format!("The session's starter files could not be created: {e}"),
         ));
     }
+    if let Some(script) = agent
+        .as_ref()
+        .and_then(|a| app.llmsim_defaults.get(&a.name))
+    {
+        app.store
+            .set_llmsim_script(&session.id, Some(script))
+            .await?;
+    }
     let stored = app.store.get_session(&session.id).await?.unwrap_or(session);
     Ok((StatusCode::CREATED, Json(with_url(&app, &headers, stored))).into_response())
 }
