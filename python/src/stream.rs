@@ -174,10 +174,13 @@ impl EventStream {
     }
 }
 
+/// The items of a listing, `None` once exhausted or closed.
+type Items = Option<BoxStream<'static, Result<Value, Error>>>;
+
 /// A stream of JSON items (auto-paginated listings).
 #[pyclass(module = "everruns_sdk._native", frozen)]
 pub struct ItemStream {
-    inner: Arc<tokio::sync::Mutex<Option<BoxStream<'static, Result<Value, Error>>>>>,
+    inner: Arc<tokio::sync::Mutex<Items>>,
 }
 
 impl ItemStream {
