@@ -1,9 +1,11 @@
 /**
  * Quick start: the tutorial's flow with @everruns/sdk.
  *
- *   make node                        # builds typescript/ (addon + TypeScript)
- *   everruns-server --dev &          # or any Everruns server
- *   cd examples/typescript && npx --prefix ../../typescript tsc -p . && node dist/quickstart.js
+ *   make node-pack                                  # typescript/everruns-sdk-0.1.0.tgz
+ *   everruns-server --dev &                         # or any Everruns server
+ *   cd examples/typescript
+ *   npm install --no-save ../../typescript/everruns-sdk-0.1.0.tgz
+ *   ../../typescript/node_modules/.bin/tsc -p . && node dist/quickstart.js
  *
  * Reads EVERRUNS_API_KEY / EVERRUNS_API_URL (default http://localhost:9300/api).
  */
