@@ -7,6 +7,7 @@
 use everruns_core::Event;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -59,9 +60,23 @@ pub fn to_py<'py, T: Serialize>(py: Python<'py>, v: &T) -> PyResult<Bound<'py, P
     value_to_py(py, &value)
 }
 
-/// Converts one event into a `dict` with the wire envelope's keys, moving its payload.
+static EVENT_NEW: PyOnceLock<(Py<PyAny>, Py<PyAny>)> = PyOnceLock::new();
+
+/// An empty `everruns_sdk.Event` (a `dict` subclass), made with `dict.__new__` so no Python
+/// `__init__` runs and nothing is copied.
+fn new_event<'py>(py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+    let (new, cls) = EVENT_NEW.get_or_try_init(py, || -> PyResult<_> {
+        let cls = py.import("everruns_sdk._models")?.getattr("Event")?;
+        let new = py.get_type::<PyDict>().getattr("__new__")?;
+        Ok((new.unbind(), cls.unbind()))
+    })?;
+    Ok(new.bind(py).call1((cls.bind(py),))?.cast_into::<PyDict>()?)
+}
+
+/// Converts one event into an `everruns_sdk.Event` (a `dict` with the wire envelope's keys),
+/// moving its payload.
 pub fn event_to_py<'py>(py: Python<'py>, ev: Event) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
+    let d = new_event(py)?;
     d.set_item(pyo3::intern!(py, "id"), ev.id.as_str())?;
     d.set_item(pyo3::intern!(py, "type"), ev.event_type.as_str())?;
     let ts = serde_json::to_value(ev.ts).unwrap_or(Value::Null);
@@ -91,7 +106,7 @@ pub fn event_to_py<'py>(py: Python<'py>, ev: Event) -> PyResult<Bound<'py, PyDic
     Ok(d)
 }
 
-/// Converts a batch of events into a Python `list` of `dict`s.
+/// Converts a batch of events into a Python `list` of `everruns_sdk.Event`s.
 pub fn events_to_py<'py>(py: Python<'py>, events: Vec<Event>) -> PyResult<Bound<'py, PyList>> {
     let list = PyList::empty(py);
     for ev in events {

@@ -539,7 +539,8 @@ class EventsClient(_Sub):
             after_sequence=after_sequence,
             turn_id=turn_id,
         )
-        return [Event(e) for e in await self._n.events_list(session_id, params)]
+        events: builtins.list[Event] = await self._n.events_list(session_id, params)
+        return events
 
     def stream(
         self,

@@ -43,8 +43,9 @@ class EventStream(AsyncIterator[Event]):
         if not batch:
             self._done = True
             raise StopAsyncIteration
+        # The native side already builds `Event` objects (dict subclasses), without copies.
         buf = self._buf
-        buf.extend(map(Event, batch))
+        buf.extend(batch)
         return buf.popleft()
 
     def stop(self) -> None:
