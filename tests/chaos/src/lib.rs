@@ -12,12 +12,21 @@
 //! * **split** — a chunk is written in many small pieces.
 //!
 //! The same seed gives the same decisions for the same traffic. [`Stats`] counts what was
-//! injected.
+//! injected, and [`ChaosProxy::log`] tells when: every fault, every event-stream request and
+//! every failed upstream connection, with wall-clock timestamps (so they can be lined up with
+//! what a client in another process received).
+//!
+//! [`suite`] runs the stream chaos suite: the reference server, one proxy per SDK, a long
+//! scripted turn, server restarts, and a per-language check against the stored event log.
+
+#![warn(missing_docs)]
+
+pub mod suite;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -47,6 +56,9 @@ pub struct ChaosConfig {
     pub grace_bytes: usize,
     /// Inject faults into every connection, not only event streams.
     pub all_traffic: bool,
+    /// After a fault, no further fault (on any connection) for this long: faults stay apart,
+    /// so each one's recovery can be measured on its own (default: no gap).
+    pub fault_gap: Duration,
 }
 
 impl Default for ChaosConfig {
@@ -61,6 +73,7 @@ impl Default for ChaosConfig {
             stall_hold: Duration::from_secs(30),
             grace_bytes: 256,
             all_traffic: false,
+            fault_gap: Duration::ZERO,
         }
     }
 }
@@ -82,6 +95,10 @@ pub struct Stats {
     pub splits: AtomicU64,
     /// Bytes forwarded server→client.
     pub bytes_down: AtomicU64,
+    /// Event-stream requests seen (`GET …/sse`, including requests on reused connections).
+    pub sse_requests: AtomicU64,
+    /// Client connections dropped because the upstream refused the connection (server down).
+    pub upstream_failures: AtomicU64,
 }
 
 /// A snapshot of [`Stats`].
@@ -101,6 +118,10 @@ pub struct StatsSnapshot {
     pub splits: u64,
     /// Bytes forwarded server→client.
     pub bytes_down: u64,
+    /// Event-stream requests seen.
+    pub sse_requests: u64,
+    /// Client connections dropped because the upstream refused the connection.
+    pub upstream_failures: u64,
 }
 
 impl Stats {
@@ -115,6 +136,8 @@ impl Stats {
             delays: g(&self.delays),
             splits: g(&self.splits),
             bytes_down: g(&self.bytes_down),
+            sse_requests: g(&self.sse_requests),
+            upstream_failures: g(&self.upstream_failures),
         }
     }
 
@@ -124,10 +147,77 @@ impl Stats {
     }
 }
 
+/// What a [`LogEntry`] records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogKind {
+    /// A client sent an event-stream request (`GET …/sse`).
+    SseRequest,
+    /// A reset was injected.
+    Reset,
+    /// A stall began (the connection goes silent).
+    Stall,
+    /// The upstream refused a connection (the server is down); the client connection was
+    /// closed.
+    UpstreamDown,
+}
+
+/// One timestamped entry of the proxy's log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct LogEntry {
+    /// Wall-clock time, milliseconds since the Unix epoch.
+    pub at_ms: u64,
+    /// Client connection number (1-based, in accept order).
+    pub conn: u64,
+    /// What happened.
+    pub kind: LogKind,
+}
+
+/// Milliseconds since the Unix epoch (the clock every log and client report uses).
+pub fn unix_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+struct Shared {
+    config: ChaosConfig,
+    stats: Arc<Stats>,
+    schedule: Mutex<Schedule>,
+    log: std::sync::Mutex<Vec<LogEntry>>,
+    last_fault: std::sync::Mutex<Option<tokio::time::Instant>>,
+}
+
+impl Shared {
+    fn record(&self, conn: u64, kind: LogKind) {
+        self.log.lock().unwrap().push(LogEntry {
+            at_ms: unix_ms(),
+            conn,
+            kind,
+        });
+    }
+
+    /// The decision for the next chunk, with faults kept `fault_gap` apart.
+    async fn decide(&self) -> Decision {
+        let mut d = self.schedule.lock().await.next();
+        if d.fault != Fault::None {
+            let mut last = self.last_fault.lock().unwrap();
+            let now = tokio::time::Instant::now();
+            if last.is_some_and(|t| now.duration_since(t) < self.config.fault_gap) {
+                d.fault = Fault::None;
+            } else {
+                *last = Some(now);
+            }
+        }
+        d
+    }
+}
+
 /// A running proxy.
 pub struct ChaosProxy {
     addr: SocketAddr,
-    stats: Arc<Stats>,
+    shared: Arc<Shared>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -140,22 +230,33 @@ impl ChaosProxy {
     ) -> std::io::Result<ChaosProxy> {
         let listener = TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
-        let stats = Arc::new(Stats::default());
-        let rng = Arc::new(Mutex::new(Schedule::new(config.clone())));
-        let config = Arc::new(config);
-        let st = stats.clone();
+        let shared = Arc::new(Shared {
+            schedule: Mutex::new(Schedule::new(config.clone())),
+            config,
+            stats: Arc::new(Stats::default()),
+            log: std::sync::Mutex::new(Vec::new()),
+            last_fault: std::sync::Mutex::new(None),
+        });
+        let sh = shared.clone();
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
-                st.connections.fetch_add(1, Ordering::Relaxed);
-                let (st, rng, config) = (st.clone(), rng.clone(), config.clone());
+                let conn = sh.stats.connections.fetch_add(1, Ordering::Relaxed) + 1;
+                let sh = sh.clone();
                 tokio::spawn(async move {
-                    if let Ok(server) = TcpStream::connect(upstream).await {
-                        let _ = pipe(client, server, config, rng, st).await;
+                    match TcpStream::connect(upstream).await {
+                        Ok(server) => {
+                            let _ = pipe(client, server, conn, sh).await;
+                        }
+                        Err(_) => {
+                            sh.stats.upstream_failures.fetch_add(1, Ordering::Relaxed);
+                            sh.record(conn, LogKind::UpstreamDown);
+                            reset(client);
+                        }
                     }
                 });
             }
         });
-        Ok(ChaosProxy { addr, stats, task })
+        Ok(ChaosProxy { addr, shared, task })
     }
 
     /// The address clients connect to.
@@ -165,7 +266,12 @@ impl ChaosProxy {
 
     /// What was injected so far.
     pub fn stats(&self) -> &Arc<Stats> {
-        &self.stats
+        &self.shared.stats
+    }
+
+    /// Every fault, event-stream request and refused upstream connection so far, in order.
+    pub fn log(&self) -> Vec<LogEntry> {
+        self.shared.log.lock().unwrap().clone()
     }
 }
 
@@ -236,16 +342,27 @@ impl Schedule {
     }
 }
 
+/// True when a client→server chunk starts an event-stream request (`GET …/sse…`).
+fn is_sse_request(chunk: &[u8]) -> bool {
+    let line_end = chunk
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap_or(chunk.len());
+    let line = &chunk[..line_end];
+    line.starts_with(b"GET ") && line.windows(4).any(|w| w == b"/sse" || w == b"/SSE")
+}
+
 /// Forwards both directions in one task; faults apply to server→client bytes.
 async fn pipe(
     mut client: TcpStream,
     mut server: TcpStream,
-    config: Arc<ChaosConfig>,
-    rng: Arc<Mutex<Schedule>>,
-    stats: Arc<Stats>,
+    conn: u64,
+    sh: Arc<Shared>,
 ) -> std::io::Result<()> {
     client.set_nodelay(true)?;
     server.set_nodelay(true)?;
+    let config = &sh.config;
+    let stats = &sh.stats;
     let mut ubuf = vec![0u8; 16 * 1024];
     let mut dbuf = vec![0u8; 16 * 1024];
     let mut up_open = true;
@@ -261,6 +378,10 @@ async fn pipe(
                     up_open = false;
                     let _ = server.shutdown().await;
                 } else {
+                    if is_sse_request(&ubuf[..n]) {
+                        stats.sse_requests.fetch_add(1, Ordering::Relaxed);
+                        sh.record(conn, LogKind::SseRequest);
+                    }
                     server.write_all(&ubuf[..n]).await?;
                 }
             }
@@ -281,13 +402,14 @@ async fn pipe(
                 }
                 seen += n;
                 let Decision { fault, delay, split } = if is_stream && seen > config.grace_bytes {
-                    rng.lock().await.next()
+                    sh.decide().await
                 } else {
                     Decision::default()
                 };
                 match fault {
                     Fault::Reset => {
                         stats.resets.fetch_add(1, Ordering::Relaxed);
+                        sh.record(conn, LogKind::Reset);
                         // Part of the chunk goes through, then both sides are reset.
                         let _ = client.write_all(&chunk[..n / 2]).await;
                         reset(client);
@@ -296,6 +418,7 @@ async fn pipe(
                     }
                     Fault::Stall => {
                         stats.stalls.fetch_add(1, Ordering::Relaxed);
+                        sh.record(conn, LogKind::Stall);
                         // Nothing moves any more, but both sockets stay open.
                         tokio::time::sleep(config.stall_hold).await;
                         return Ok(());

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use everruns_chaos::{ChaosConfig, ChaosProxy, Fault, Schedule};
+use everruns_chaos::{unix_ms, ChaosConfig, ChaosProxy, Fault, LogKind, Schedule};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -175,5 +175,82 @@ fn same_seed_same_schedule() {
     assert!(
         faults > 10 && faults < 100,
         "about 10% of 500 chunks get a fault, got {faults}"
+    );
+}
+
+#[tokio::test]
+async fn logs_stream_requests_and_faults_with_wall_clock_times() {
+    let up = upstream(SSE_HEAD, body()).await;
+    let cfg = ChaosConfig {
+        reset: 1.0,
+        grace_bytes: 500,
+        ..quiet()
+    };
+    let proxy = ChaosProxy::start("127.0.0.1:0".parse().unwrap(), up, cfg)
+        .await
+        .unwrap();
+    let before = unix_ms();
+    let _ = fetch(proxy.addr(), Duration::from_secs(20)).await;
+    let log = proxy.log();
+    let kinds: Vec<LogKind> = log.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, vec![LogKind::SseRequest, LogKind::Reset]);
+    assert!(log.iter().all(|e| e.conn == 1));
+    assert!(log[0].at_ms >= before && log[0].at_ms <= log[1].at_ms);
+    assert!(log[1].at_ms <= unix_ms());
+    assert_eq!(proxy.stats().snapshot().sse_requests, 1);
+}
+
+#[tokio::test]
+async fn fault_gap_keeps_faults_apart() {
+    let up = upstream(SSE_HEAD, body()).await;
+    let cfg = ChaosConfig {
+        reset: 1.0,
+        grace_bytes: 500,
+        fault_gap: Duration::from_secs(600),
+        ..quiet()
+    };
+    let proxy = ChaosProxy::start("127.0.0.1:0".parse().unwrap(), up, cfg)
+        .await
+        .unwrap();
+    let (first, _) = fetch(proxy.addr(), Duration::from_secs(20)).await;
+    assert!(
+        first.len() < SSE_HEAD.len() + body().len(),
+        "first stream reset"
+    );
+    let (second, err) = fetch(proxy.addr(), Duration::from_secs(20)).await;
+    assert_eq!(err, None);
+    assert_eq!(
+        second.len(),
+        SSE_HEAD.len() + body().len(),
+        "no second fault within the gap"
+    );
+    let s = proxy.stats().snapshot();
+    assert_eq!((s.resets, s.sse_requests, s.connections), (1, 2, 2));
+}
+
+#[tokio::test]
+async fn a_refused_upstream_closes_the_client_and_is_logged() {
+    // A port nothing listens on: bind, note the address, close.
+    let dead = {
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        l.local_addr().unwrap()
+    };
+    let proxy = ChaosProxy::start("127.0.0.1:0".parse().unwrap(), dead, quiet())
+        .await
+        .unwrap();
+    let mut s = tokio::net::TcpStream::connect(proxy.addr()).await.unwrap();
+    let _ = s.write_all(b"GET /sse HTTP/1.1\r\n\r\n").await; // may already be reset
+    let mut buf = [0u8; 64];
+    let got = tokio::time::timeout(Duration::from_secs(20), s.read(&mut buf))
+        .await
+        .expect("closed, not left hanging");
+    assert!(
+        matches!(got, Ok(0) | Err(_)),
+        "nothing but a closed connection"
+    );
+    assert_eq!(proxy.stats().snapshot().upstream_failures, 1);
+    assert_eq!(
+        proxy.log().iter().map(|e| e.kind).collect::<Vec<_>>(),
+        vec![LogKind::UpstreamDown]
     );
 }

@@ -1,8 +1,9 @@
 //! `chaos-proxy --listen 127.0.0.1:0 --upstream 127.0.0.1:9300 [--seed N] [--reset P]
-//! [--stall P] [--delay P] [--split P] [--stall-hold-ms N] [--all-traffic]`
+//! [--stall P] [--delay P] [--split P] [--stall-hold-ms N] [--fault-gap-ms N] [--all-traffic]`
 //!
-//! Prints `listening on <addr>` once ready, and a JSON line of statistics every
-//! `--stats-every-ms` (default 1000) and at Ctrl-C.
+//! Prints `listening on <addr>` once ready, then every `--stats-every-ms` (default 1000) and
+//! at Ctrl-C: one JSON line per new log entry (`{"at_ms":…,"conn":…,"kind":"reset"|"stall"|
+//! "sse_request"|"upstream_down"}`) and a JSON line of statistics.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -38,6 +39,7 @@ fn main() {
             "--delay" => config.delay = num(value(i)),
             "--split" => config.split = num(value(i)),
             "--stall-hold-ms" => config.stall_hold = Duration::from_millis(num(value(i)) as u64),
+            "--fault-gap-ms" => config.fault_gap = Duration::from_millis(num(value(i)) as u64),
             "--stats-every-ms" => stats_every = Duration::from_millis(num(value(i)) as u64),
             "--all-traffic" => {
                 config.all_traffic = true;
@@ -62,18 +64,24 @@ fn main() {
             .expect("bind");
         println!("listening on {}", proxy.addr());
         let mut tick = tokio::time::interval(stats_every);
+        let mut printed = 0;
         loop {
-            tokio::select! {
-                _ = tick.tick() => {}
-                _ = tokio::signal::ctrl_c() => {
-                    println!("{}", serde_json::to_string(&proxy.stats().snapshot()).unwrap());
-                    return;
-                }
+            let last = tokio::select! {
+                _ = tick.tick() => false,
+                _ = tokio::signal::ctrl_c() => true,
+            };
+            let log = proxy.log();
+            for entry in &log[printed..] {
+                println!("{}", serde_json::to_string(entry).unwrap());
             }
+            printed = log.len();
             println!(
                 "{}",
                 serde_json::to_string(&proxy.stats().snapshot()).unwrap()
             );
+            if last {
+                return;
+            }
         }
     });
 }
