@@ -145,3 +145,23 @@ test("403 → PermissionDeniedError; timeouts → TimeoutError; bad JSON → Dec
     await local.close();
   }
 });
+
+test("the SDK identifies itself and sends the token raw, with X-Org-Id", { timeout: LONG }, async () => {
+  let headers;
+  const local = await localServer((req, res) => {
+    headers = req.headers;
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify({ data: [] }));
+  });
+  const c = new E.Everruns({ apiKey: "evr_pat_abc", orgId: "org_0190f3c2a7b87e1c9d2a5b6c7d8e9f01", baseUrl: local.url, useEnv: false });
+  try {
+    assert.deepEqual(await c.models.list(), []);
+    assert.equal(headers["user-agent"], `everruns-node-sdk/${E.VERSION}`);
+    assert.equal(headers["x-sdk-version"], `everruns-node-sdk/${E.VERSION}`);
+    assert.equal(headers.authorization, "evr_pat_abc");
+    assert.equal(headers["x-org-id"], "org_0190f3c2a7b87e1c9d2a5b6c7d8e9f01");
+  } finally {
+    await c.close();
+    await local.close();
+  }
+});

@@ -87,13 +87,16 @@ test("session, message, stream to turn end, follow-up turns, files from a tool-c
   let deltas = "";
   let final;
   const events = [];
-  for await (const event of client.events.stream(session.id)) {
+  const stream = client.events.stream(session.id);
+  for await (const event of stream) {
     events.push(event);
     if (event.type === "output.message.delta") deltas += event.data.delta ?? "";
     else if (event.type === "output.message.completed") final = messageText(event);
     else if (event.type === "turn.completed" || event.type === "turn.failed") break;
   }
   assert.equal(events.at(-1).type, "turn.completed", JSON.stringify(events.at(-1)));
+  assert.equal(stream.lastEventId, events.at(-1).id);
+  assert.equal(stream.closed, true, "break closed the stream");
   assert.equal(final, "Durable execution engines persist every step.");
   assert.equal(deltas, final);
   for (const e of events) {

@@ -43,7 +43,21 @@ export type { CallOptions } from "./call";
 export type { PullOptions } from "./stream";
 
 /** The event stream of a session: `for await (const event of stream)`. */
-export class EventStream extends PulledStream<Event> {}
+export class EventStream extends PulledStream<Event> {
+  #lastEventId: string | undefined;
+
+  /** The next event; see {@link PulledStream.next}. */
+  override async next(): Promise<IteratorResult<Event>> {
+    const r = await super.next();
+    if (!r.done) this.#lastEventId = r.value.id;
+    return r;
+  }
+
+  /** The id of the last event this stream yielded (a `sinceId` to resume from later). */
+  get lastEventId(): string | undefined {
+    return this.#lastEventId;
+  }
+}
 
 /** Splits the call options (`signal`) from an options object that goes to the core. */
 function split<T extends object>(o: (T & CallOptions) | undefined): [T | undefined, AbortSignal | undefined] {
