@@ -10,6 +10,7 @@ export const {
   MessagesClient,
   EventsClient,
   EventStream,
+  PageRequest,
   FilesystemClient,
   CapabilitiesClient,
   HarnessesClient,

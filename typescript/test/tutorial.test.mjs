@@ -54,6 +54,10 @@ test("step 2: create an agent with a human name", { timeout: LONG }, async () =>
   for await (const a of client.agents.listAll({ limit: 1 })) all.push(a.id);
   assert.ok(all.includes(agent.id));
   assert.equal(new Set(all).size, all.length, "listAll yields each agent once");
+  const viaList = [];
+  for await (const a of client.agents.list({ limit: 1 })) viaList.push(a.id);
+  assert.deepEqual(viaList, all, "for await over list() walks every page");
+  await assert.rejects(client.agents.list({ limit: 1000 }), (e) => e.status === 400 || e.code === "invalid_input");
   await client.agents.delete(agent.id);
 });
 

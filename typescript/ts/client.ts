@@ -59,6 +59,51 @@ export class EventStream extends PulledStream<Event> {
   }
 }
 
+/**
+ * What `list()` of a paginated resource returns: `await` it for one page, or iterate it with
+ * `for await` for every item of every page (pages fetched on demand by the core). Nothing is
+ * sent until one of the two is used.
+ */
+export class PageRequest<T> implements PromiseLike<Page<T>>, AsyncIterable<T> {
+  #page: () => Promise<Page<T>>;
+  #all: () => PulledStream<T>;
+  #promise: Promise<Page<T>> | undefined;
+
+  /** @internal */
+  constructor(page: () => Promise<Page<T>>, all: () => PulledStream<T>) {
+    this.#page = page;
+    this.#all = all;
+  }
+
+  #start(): Promise<Page<T>> {
+    this.#promise ??= this.#page();
+    return this.#promise;
+  }
+
+  /** One page (`await client.agents.list()`). */
+  then<R1 = Page<T>, R2 = never>(
+    onfulfilled?: ((value: Page<T>) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this.#start().then(onfulfilled, onrejected);
+  }
+
+  /** Like `Promise.prototype.catch` for the one-page request. */
+  catch<R = never>(onrejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<Page<T> | R> {
+    return this.#start().catch(onrejected);
+  }
+
+  /** Like `Promise.prototype.finally` for the one-page request. */
+  finally(onfinally?: (() => void) | null): Promise<Page<T>> {
+    return this.#start().finally(onfinally);
+  }
+
+  /** Every item of every page, starting at the requested offset. */
+  [Symbol.asyncIterator](): PulledStream<T> {
+    return this.#all();
+  }
+}
+
 /** Splits the call options (`signal`) from an options object that goes to the core. */
 function split<T extends object>(o: (T & CallOptions) | undefined): [T | undefined, AbortSignal | undefined] {
   if (o === undefined || o === null) return [undefined, undefined];
@@ -111,11 +156,16 @@ export class AgentsClient extends SubClient {
     return invoke(signal, (t) => this.n.agentsApply(json, t));
   }
 
-  /** One page of agents. */
-  async list(params?: ListAgentsParams & CallOptions): Promise<Page<Agent>> {
-    const [p, signal] = split(params);
-    const json = opts("agents.list params", p);
-    return invoke(signal, (t) => this.n.agentsList(json, t));
+  /** One page of agents (`await`), or every agent (`for await`). */
+  list(params?: ListAgentsParams & CallOptions): PageRequest<Agent> {
+    return new PageRequest(
+      async () => {
+        const [p, signal] = split(params);
+        const json = opts("agents.list params", p);
+        return invoke(signal, (t) => this.n.agentsList(json, t));
+      },
+      () => this.listAll(params),
+    );
   }
 
   /** Every agent, pages fetched on demand: `for await (const agent of client.agents.listAll())`. */
@@ -174,11 +224,16 @@ export class SessionsClient extends SubClient {
     return invoke(signal, (t) => this.n.sessionsCreate(json, t));
   }
 
-  /** One page of sessions. */
-  async list(params?: ListSessionsParams & CallOptions): Promise<Page<Session>> {
-    const [p, signal] = split(params);
-    const json = opts("sessions.list params", p);
-    return invoke(signal, (t) => this.n.sessionsList(json, t));
+  /** One page of sessions (`await`), or every session (`for await`). */
+  list(params?: ListSessionsParams & CallOptions): PageRequest<Session> {
+    return new PageRequest(
+      async () => {
+        const [p, signal] = split(params);
+        const json = opts("sessions.list params", p);
+        return invoke(signal, (t) => this.n.sessionsList(json, t));
+      },
+      () => this.listAll(params),
+    );
   }
 
   /** Every session, pages fetched on demand. */
@@ -380,11 +435,16 @@ export class FilesystemClient extends SubClient {
 
 /** The capability catalog. */
 export class CapabilitiesClient extends SubClient {
-  /** One page of capabilities. */
-  async list(params?: ListCapabilitiesParams & CallOptions): Promise<Page<CapabilityInfo>> {
-    const [p, signal] = split(params);
-    const json = opts("capabilities.list params", p);
-    return invoke(signal, (t) => this.n.capabilitiesList(json, t));
+  /** One page of capabilities (`await`), or every capability (`for await`). */
+  list(params?: ListCapabilitiesParams & CallOptions): PageRequest<CapabilityInfo> {
+    return new PageRequest(
+      async () => {
+        const [p, signal] = split(params);
+        const json = opts("capabilities.list params", p);
+        return invoke(signal, (t) => this.n.capabilitiesList(json, t));
+      },
+      () => this.listAll(params),
+    );
   }
 
   /** Every capability, pages fetched on demand. */

@@ -24,6 +24,7 @@ export {
   MessagesClient,
   EventsClient,
   EventStream,
+  PageRequest,
   FilesystemClient,
   CapabilitiesClient,
   HarnessesClient,
