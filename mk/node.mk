@@ -30,12 +30,14 @@ node: node-native node-ts ## Node: build @everruns/sdk (addon + TypeScript)
 # Test files run by `make test-node`: the server-backed suites start the real reference server
 # (built here, or $EVERRUNS_SERVER_BIN) on free ports with their own SQLite databases.
 NODE_TESTS ?= test/package.test.mjs test/errors.test.mjs test/tutorial.test.mjs test/streams.test.mjs \
-	test/example.test.mjs
+	test/example.test.mjs \
+	test/conformance.test.mjs
 
 test-node: node ## Node: node --test (server-backed suites start the real reference server)
 	$(CARGO) build -p everruns-server
 	cd $(NODE_DIR) && EVERRUNS_SERVER_BIN=$${EVERRUNS_SERVER_BIN:-$(NODE_TARGET_DIR)/debug/everruns-server} \
 		node --test --test-concurrency=1 --test-timeout=600000 $(NODE_TESTS)
+	cd $(NODE_DIR) && node_modules/.bin/tsc -p test/tsconfig.json
 	cd examples/typescript && ../../$(NODE_DIR)/node_modules/.bin/tsc -p tsconfig.json --noEmit --strict
 
 node-pack: node ## Node: npm pack → typescript/everruns-sdk-<version>.tgz
