@@ -41,7 +41,7 @@ async def test_hackernews_reader_non_interactive(
     make_server: Callable[..., ServerProcess], hn_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     host = hn_url.split("//", 1)[1].split("/", 1)[0]
-    srv = make_server({"EVERRUNS_WEB_FETCH_ALLOW_PRIVATE_HOSTS": host})
+    srv = make_server({"EVERRUNS_WEB_FETCH_ALLOW": host})
     AGENT_MARKDOWN = str(_example_source()["AGENT_MARKDOWN"])
     top = json.loads((REPO / "examples/fixtures/hn/topstories.json").read_text())
     first = json.loads((REPO / f"examples/fixtures/hn/item/{top[0]}.json").read_text())

@@ -84,15 +84,6 @@ impl App {
                 .with_secret_key_hex(&hex)
                 .map_err(store::StoreError::Other)?;
         }
-        // Comma-separated hosts (`host` or `host:port`) that `web_fetch` may reach although
-        // they are loopback/private, e.g. a local fixture server in SDK tests.
-        if let Ok(hosts) = std::env::var("EVERRUNS_WEB_FETCH_ALLOW_PRIVATE_HOSTS") {
-            rt_config.web_fetch.allow_private_hosts = hosts
-                .split(',')
-                .map(|h| h.trim().to_string())
-                .filter(|h| !h.is_empty())
-                .collect();
-        }
         let engine = TurnEngine::new(PlatformDefinition::builtin(), rt_config);
         let shared = Arc::new(store.clone());
         let files: Arc<dyn SessionFileSystem> = Arc::new(EntryFileSystem::new(shared.clone()));
