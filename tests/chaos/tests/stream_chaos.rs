@@ -3,8 +3,8 @@
 //! By default the Rust SDK follows the short schedule: one scripted turn of thousands of
 //! events, resets and half-open stalls injected by its proxy, the server restarted twice
 //! (SIGTERM, then SIGKILL) on the same port and database. It must deliver exactly the stored
-//! events, once each, in order, end on the terminal event, and recover from every stall within
-//! the liveness timeout (plus backoff cap and slack).
+//! events, once each, in order, end on the terminal event, and reconnect after every stall
+//! within the liveness timeout (plus backoff cap and slack).
 //!
 //! `make test-chaos` runs the same test with `CHAOS_LANGS=rust,python,node`, so the Python and
 //! Node packages follow the same turn at the same time, each through its own proxy.
