@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 // Error classes from real responses: the reference server for 400/401/404/409, a tiny local
 // HTTP server for 429 and 5xx (statuses the reference server does not produce on demand).
 import { test, before, after } from "node:test";
@@ -27,7 +28,9 @@ test("404 → NotFoundError with status, code and requestId", { timeout: LONG },
   assert.equal(err.code, "session_not_found");
   assert.equal(typeof err.requestId, "string");
   assert.ok(err.requestId.length > 0);
-  assert.ok(err.message.includes(err.requestId));
+  // message is the server's own text (as in Rust and Python); printing the error shows the rest.
+  assert.equal(err.message, `Session session_0190f3c2a7b87e1c9d2a5b6c7d8e9f01 not found.`);
+  assert.ok(inspect(err).includes(err.requestId), inspect(err));
 });
 
 test("a stream of an unknown session throws NotFoundError from for-await", { timeout: LONG }, async () => {

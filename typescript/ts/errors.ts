@@ -158,7 +158,7 @@ export function mapNativeError(err: unknown, signal?: AbortSignal): EverrunsErro
     return new EverrunsError(message, { code: "native_error", cause: err });
   }
   const base = { code: p.code, status: p.status, requestId: p.requestId };
-  const msg = p.display || p.message;
+  const msg = p.message || p.display;
   switch (p.kind) {
     case "Validation":
       return new ValidationError(msg, base);
