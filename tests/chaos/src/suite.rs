@@ -28,9 +28,9 @@
 //!   only runs once headers arrived) plus the backoff cap plus a generous slack (plus any
 //!   server downtime in between) — far below the proxy's hold time, so only the client's
 //!   timers can have rescued it;
-//! * **recovery** — to the first event the client received afterwards; when that event was
-//!   stored by the server only after the client had already reconnected (nothing was pending),
-//!   the reconnect time is used instead. Reported (max, median), not bounded: it includes
+//! * **recovery** — to the first event the client received after that attempt (so over a new
+//!   connection); when that event was stored by the server only after the client had already
+//!   reconnected (nothing was pending), the reconnect time is used instead. Reported (max, median), not bounded: it includes
 //!   transferring the next event, which at the end of a long turn is many megabytes.
 
 use std::collections::{HashMap, HashSet};
@@ -1113,7 +1113,12 @@ fn analyse(
         .iter()
         .filter(|e| matches!(e.kind, LogKind::Reset | LogKind::Stall))
     {
-        let first_after = trace.recv_ms.iter().position(|&t| t > f.at_ms);
+        let reconnect_at = attempts.iter().copied().find(|&a| a >= f.at_ms);
+        let reconnect_ms = reconnect_at.map(|a| a - f.at_ms);
+        // The first event received after the client's next attempt: it came over a new
+        // connection (events parsed from bytes the proxy let through before the fault do not
+        // count as recovered).
+        let first_after = reconnect_at.and_then(|a| trace.recv_ms.iter().position(|&t| t > a));
         let recovery_ms = first_after.map(|i| {
             let recv = trace.recv_ms[i];
             let reconnect = requests
@@ -1127,10 +1132,6 @@ fn analyse(
                 _ => recv - f.at_ms,
             }
         });
-        let reconnect_ms = attempts
-            .iter()
-            .find(|&&a| a >= f.at_ms)
-            .map(|&a| a - f.at_ms);
         let end = f.at_ms + reconnect_ms.unwrap_or(0);
         let overlap: u64 = downtimes
             .iter()
