@@ -850,6 +850,8 @@ pub struct Recovery {
     /// docs); `None` when the client received nothing afterwards (fault after the terminal
     /// event was already in flight).
     pub recovery_ms: Option<u64>,
+    /// `recovery_ms` minus the server downtime within it (what the SDK can be blamed for).
+    pub net_recovery_ms: Option<u64>,
     /// The bound a stall's reconnect must stay under.
     pub bound_ms: u64,
 }
@@ -894,7 +896,7 @@ impl LangResult {
         self.recoveries
             .iter()
             .filter(|r| r.kind == kind)
-            .filter_map(|r| r.recovery_ms)
+            .filter_map(|r| r.net_recovery_ms)
             .max()
     }
 
@@ -907,24 +909,24 @@ impl LangResult {
             .max()
     }
 
-    /// Median stall recovery (ms).
+    /// Median stall recovery, server downtime excluded (ms).
     pub fn median_stall_recovery(&self) -> Option<u64> {
         let mut v: Vec<u64> = self
             .recoveries
             .iter()
             .filter(|r| r.kind == LogKind::Stall)
-            .filter_map(|r| r.recovery_ms)
+            .filter_map(|r| r.net_recovery_ms)
             .collect();
         v.sort_unstable();
         v.get(v.len() / 2).copied()
     }
 
-    /// Longest stall recovery (ms).
+    /// Longest stall recovery, server downtime excluded (ms).
     pub fn max_stall_recovery(&self) -> Option<u64> {
         self.max_recovery(LogKind::Stall)
     }
 
-    /// Longest reset recovery (ms).
+    /// Longest reset recovery, server downtime excluded (ms).
     pub fn max_reset_recovery(&self) -> Option<u64> {
         self.max_recovery(LogKind::Reset)
     }
@@ -977,7 +979,7 @@ impl Report {
         let secs =
             |ms: Option<u64>| ms.map_or("-".to_string(), |m| format!("{:.2} s", m as f64 / 1000.0));
         let mut s = format!(
-            "chaos schedule `{}`: {} events stored up to the terminal event, {} server restarts ({}), liveness timeout {:.1} s, stream connect timeout {:.1} s, {:.0} s wall time\n",
+            "chaos schedule `{}`: {} events stored up to the terminal event, {} server restarts ({}), liveness timeout {:.1} s, stream connect timeout {:.1} s, {:.0} s wall time (next-event times exclude server downtime)\n",
             self.plan,
             self.stored_events,
             self.downtimes.len(),
@@ -1132,15 +1134,14 @@ fn analyse(
                 _ => recv - f.at_ms,
             }
         });
-        let end = f.at_ms + reconnect_ms.unwrap_or(0);
-        let overlap: u64 = downtimes
-            .iter()
-            .map(|d| {
-                let lo = d.down_ms.max(f.at_ms);
-                let hi = d.up_ms.min(end);
-                hi.saturating_sub(lo)
-            })
-            .sum();
+        let downtime_within = |end: u64| -> u64 {
+            downtimes
+                .iter()
+                .map(|d| d.up_ms.min(end).saturating_sub(d.down_ms.max(f.at_ms)))
+                .sum()
+        };
+        let overlap = downtime_within(f.at_ms + reconnect_ms.unwrap_or(0));
+        let net_recovery_ms = recovery_ms.map(|r| r - downtime_within(f.at_ms + r).min(r));
         let on_conn: Vec<u64> = log
             .iter()
             .filter(|e| e.conn == f.conn && e.kind == LogKind::SseRequest && e.at_ms <= f.at_ms)
@@ -1154,6 +1155,7 @@ fn analyse(
             since_request_ms: on_conn.last().map(|&t| f.at_ms - t),
             reconnect_ms,
             recovery_ms,
+            net_recovery_ms,
             bound_ms: base_bound.as_millis() as u64 + overlap,
         });
     }
@@ -1697,6 +1699,35 @@ mod tests {
         assert_eq!(r.stalls, 1);
         assert_eq!(r.recoveries[0].recovery_ms, Some(1_650));
         assert_eq!(r.recoveries[0].reconnect_ms, Some(1_550));
+        assert_eq!(r.recoveries[0].net_recovery_ms, Some(1_650));
+
+        // Server downtime inside the window is not the SDK's: excluded, and added to the bound.
+        let down = [Downtime {
+            how: Restart::Crash,
+            at_sequence: 4,
+            down_ms: 2_000,
+            up_ms: 2_500,
+            forced_kill: false,
+        }];
+        let r = analyse(
+            Lang::Rust,
+            &plan(),
+            &trace_of(&ids, &recv, true),
+            &log,
+            &truth(),
+            &down,
+        );
+        assert_eq!(r.recoveries[0].recovery_ms, Some(1_650));
+        assert_eq!(r.recoveries[0].net_recovery_ms, Some(1_150));
+        let plain = analyse(
+            Lang::Rust,
+            &plan(),
+            &trace_of(&ids, &recv, true),
+            &log,
+            &truth(),
+            &[],
+        );
+        assert_eq!(r.recoveries[0].bound_ms, plain.recoveries[0].bound_ms + 500);
         assert!(r.problems.is_empty(), "{:?}", r.problems);
 
         // Same stall, but nothing was stored until after the reconnect: the reconnect counts.
