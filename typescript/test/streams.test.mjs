@@ -11,16 +11,19 @@ const E = sdk();
 const SID = "session_0190f3c2a7b87e1c9d2a5b6c7d8e9f01";
 
 test("AbortSignal aborts a pending call and drops its HTTP request", { timeout: LONG }, async () => {
+  let arrived;
   let closed;
+  const requestArrived = new Promise((r) => (arrived = r));
   const requestClosed = new Promise((r) => (closed = r));
   const local = await localServer((req, res) => {
     res.on("close", closed); // never answered: only the client can end it
+    arrived();
   });
   const c = new E.Everruns({ apiKey: "k", baseUrl: local.url, maxRetries: 0, timeoutMs: 600_000, useEnv: false });
   try {
     const ac = new AbortController();
     const pending = c.agents.list({ signal: ac.signal });
-    await sleep(300);
+    await requestArrived; // the request is in flight on the server
     ac.abort();
     const err = await pending.catch((e) => e);
     assert.ok(err instanceof E.AbortError, String(err));
