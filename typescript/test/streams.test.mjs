@@ -22,7 +22,7 @@ test("AbortSignal aborts a pending call and drops its HTTP request", { timeout: 
   const c = new E.Everruns({ apiKey: "k", baseUrl: local.url, maxRetries: 0, timeoutMs: 600_000, useEnv: false });
   try {
     const ac = new AbortController();
-    const pending = c.agents.list({ signal: ac.signal });
+    const pending = c.harnesses.list({ signal: ac.signal });
     await requestArrived; // the request is in flight on the server
     ac.abort();
     const err = await pending.catch((e) => e);
@@ -35,10 +35,12 @@ test("AbortSignal aborts a pending call and drops its HTTP request", { timeout: 
 });
 
 test("close() rejects in-flight calls with ClientClosedError", { timeout: LONG }, async () => {
-  const local = await localServer(() => {});
+  let arrivedCb;
+  const local = await localServer(() => arrivedCb());
   const c = new E.Everruns({ apiKey: "k", baseUrl: local.url, maxRetries: 0, timeoutMs: 600_000, useEnv: false });
-  const pending = c.sessions.list();
-  await sleep(200);
+  const requestArrived = new Promise((r) => (arrivedCb = r));
+  const pending = c.models.list(); // in flight: the server never answers
+  await requestArrived;
   await c.close();
   await assert.rejects(pending, E.ClientClosedError);
   await local.close();
