@@ -43,7 +43,8 @@ def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     reading = "--read" in sys.argv
     binary = args[0] if args else os.path.join(ROOT, "target/debug/everruns-server")
-    d = tempfile.mkdtemp(prefix="everruns-repro-")
+    tmp = tempfile.TemporaryDirectory(prefix="everruns-repro-")
+    d = tmp.name
     server = subprocess.Popen([binary, "--dev", "--addr", "127.0.0.1:0", "--database-url",
                                f"sqlite://{d}/db.sqlite"], stdout=subprocess.PIPE,
                               env={**os.environ, "EVERRUNS_LOG": "warn"})
@@ -100,6 +101,8 @@ def main() -> None:
         s.close()
     finally:
         server.kill()
+        server.wait()
+        tmp.cleanup()
 
 
 if __name__ == "__main__":

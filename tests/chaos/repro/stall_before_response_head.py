@@ -28,8 +28,7 @@ import urllib.request
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "../../.."))
 
 
-def start_server(binary: str) -> tuple[subprocess.Popen[bytes], str]:
-    d = tempfile.mkdtemp(prefix="everruns-repro-")
+def start_server(binary: str, d: str) -> tuple[subprocess.Popen[bytes], str]:
     env = {**os.environ, "SSE_REALTIME_CYCLE_SECS": "1", "SSE_HEARTBEAT_INTERVAL_SECS": "0.3",
            "EVERRUNS_LOG": "warn"}
     p = subprocess.Popen([binary, "--dev", "--addr", "127.0.0.1:0", "--database-url",
@@ -91,7 +90,8 @@ async def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("--connect-timeout=")]
     connect = [float(a.split("=", 1)[1]) for a in sys.argv[1:] if a.startswith("--connect-timeout=")]
     binary = args[0] if args else os.path.join(ROOT, "target/debug/everruns-server")
-    server, addr = start_server(binary)
+    tmp = tempfile.TemporaryDirectory(prefix="everruns-repro-")
+    server, addr = start_server(binary, tmp.name)
     try:
         agent = post(addr, "/agents", {"name": "repro", "system_prompt": "x"})
         session = post(addr, "/sessions", {"agent_id": agent["id"]})
@@ -126,6 +126,8 @@ async def main() -> None:
         srv.close()
     finally:
         server.kill()
+        server.wait()
+        tmp.cleanup()
 
 
 if __name__ == "__main__":
