@@ -1233,6 +1233,14 @@ struct Running {
     task: tokio::task::JoinHandle<()>,
 }
 
+impl Drop for Running {
+    /// A client left behind by an early return is stopped (its child process is killed on
+    /// drop).
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
 /// Runs `plan` for `langs`. Errors are setup failures; check failures are in the report.
 pub async fn run(plan: &Plan, langs: &[Lang], tools: &Tools) -> Result<Report, String> {
     let started = Instant::now();
@@ -1506,11 +1514,11 @@ pub async fn run(plan: &Plan, langs: &[Lang], tools: &Tools) -> Result<Report, S
     }
 
     let mut results = Vec::new();
-    for r in running {
+    for mut r in running {
         if !r.trace.lock().unwrap().done {
             r.task.abort();
         }
-        let _ = r.task.await;
+        let _ = (&mut r.task).await;
         let trace = r.trace.lock().unwrap().clone();
         let log = r.proxy.log();
         let lines: String = log

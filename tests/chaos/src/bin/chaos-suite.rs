@@ -58,12 +58,15 @@ fn main() {
         std::process::exit(2)
     });
     let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
-    let report = rt
-        .block_on(suite::run(&plan, &langs, &tools))
-        .unwrap_or_else(|e| {
+    let report = match rt.block_on(suite::run(&plan, &langs, &tools)) {
+        Ok(r) => r,
+        Err(e) => {
             eprintln!("chaos-suite: setup failed: {e}");
+            // Dropping the runtime drops the client tasks, which kills the client processes.
+            rt.shutdown_timeout(std::time::Duration::from_secs(10));
             std::process::exit(2)
-        });
+        }
+    };
     print!("{}", report.table());
     if let Some(p) = report_path {
         let json = serde_json::to_string_pretty(&report).expect("report JSON");
