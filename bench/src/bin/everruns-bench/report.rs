@@ -183,6 +183,8 @@ pub fn markdown(r: &Results) -> String {
     );
     for (i, n) in p.latency_streams.iter().enumerate() {
         let rounds = p.latency_rounds.get(i).copied().unwrap_or(1);
+        let events = p.latency_events.get(i).copied().unwrap_or(0);
+        let interval_us = p.latency_interval_us.get(i).copied().unwrap_or(0);
         for (pct, metric) in [
             ("p50", format!("lat_p50_ms_{n}")),
             ("p99", format!("lat_p99_ms_{n}")),
@@ -194,10 +196,10 @@ pub fn markdown(r: &Results) -> String {
                 false,
                 format!(
                     "`everruns-bench host` (the server's router + store in one process) appends {} `output.message.delta` events {} ms apart, one per transaction, stamping CLOCK_REALTIME just before `append_events`; {n} stream{} in one client process (same session) note receipt time in user code. {pct} over all {} samples of a run; median of {rounds} run{}.",
-                    p.latency_events,
-                    p.latency_interval_us / 1000,
+                    events,
+                    interval_us / 1000,
                     if *n == 1 { "" } else { "s" },
-                    count((p.latency_events as usize * n) as f64),
+                    count((events as usize * n) as f64),
                     if rounds == 1 { "" } else { "s" }
                 ),
             );

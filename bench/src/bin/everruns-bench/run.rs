@@ -172,9 +172,9 @@ pub struct Params {
     /// Concurrent stream counts of the latency runs.
     pub latency_streams: Vec<usize>,
     /// Events appended per latency run.
-    pub latency_events: i64,
+    pub latency_events: Vec<i64>,
     /// Microseconds between appends in latency runs.
-    pub latency_interval_us: u64,
+    pub latency_interval_us: Vec<u64>,
     /// Rounds per stream count.
     pub latency_rounds: Vec<usize>,
     /// SSE subscribers opened.
@@ -292,8 +292,17 @@ pub async fn run(args: RunArgs) -> Result<String, BoxErr> {
         } else {
             vec![1, 100, 1_000]
         },
-        latency_events: if quick { 10 } else { 50 },
-        latency_interval_us: if quick { 20_000 } else { 50_000 },
+        // One stream gets more events so its p99 rests on more than a handful of samples.
+        latency_events: if quick {
+            vec![10, 10]
+        } else {
+            vec![200, 50, 50]
+        },
+        latency_interval_us: if quick {
+            vec![20_000, 20_000]
+        } else {
+            vec![20_000, 50_000, 50_000]
+        },
         latency_rounds: if quick { vec![1, 1] } else { vec![3, 3, 2] },
         subscribers: if quick { 200 } else { 10_000 },
         subscriber_sessions: if quick { 10 } else { 100 },
@@ -1249,10 +1258,12 @@ async fn latency(ctx: &mut Ctx, host: &Server, params: &Params) {
     let clients = ctx.available();
     for (i, &streams) in params.latency_streams.iter().enumerate() {
         let rounds = params.latency_rounds.get(i).copied().unwrap_or(1);
+        let events = params.latency_events.get(i).copied().unwrap_or(50);
+        let interval_us = params.latency_interval_us.get(i).copied().unwrap_or(50_000);
         eprintln!(
             "live latency: {streams} streams, {} events {} ms apart, {rounds} rounds",
-            params.latency_events,
-            params.latency_interval_us / 1000
+            events,
+            interval_us / 1000
         );
         let mut p50: BTreeMap<Who, Vec<f64>> = BTreeMap::new();
         let mut p99: BTreeMap<Who, Vec<f64>> = BTreeMap::new();
@@ -1269,8 +1280,8 @@ async fn latency(ctx: &mut Ctx, host: &Server, params: &Params) {
                     &host.origin,
                     &agent.id,
                     streams,
-                    params.latency_events,
-                    params.latency_interval_us,
+                    events,
+                    interval_us,
                 )
                 .await
                 {
