@@ -730,3 +730,102 @@ async fn stream_is_send_and_static() {
     tokio::time::timeout(WAIT, handle).await.unwrap().unwrap();
     assert_eq!(count.load(Ordering::SeqCst), 1);
 }
+
+/// Reads one HTTP/1.1 request head from `sock` (these test requests have no body).
+async fn read_head(sock: &mut tokio::net::TcpStream) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        if sock.read(&mut byte).await.ok()? == 0 {
+            return None;
+        }
+        head.push(byte[0]);
+    }
+    Some(String::from_utf8_lossy(&head).into_owned())
+}
+
+async fn write_sse(sock: &mut tokio::net::TcpStream, frames: &[String]) {
+    use tokio::io::AsyncWriteExt;
+    let body = frames.concat();
+    let head = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    sock.write_all(head.as_bytes()).await.unwrap();
+    sock.write_all(body.as_bytes()).await.unwrap();
+}
+
+#[tokio::test]
+async fn silent_reused_connection_is_replaced_within_the_liveness_timeout() {
+    // Connection 1 serves one graceful cycle, then receives the reconnect request on the same
+    // keep-alive connection and never answers it (a dead pooled connection). Connection 2
+    // serves the rest. The response-head wait must be bounded by the liveness timeout, not
+    // by the (here 60 s) connect timeout.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let heads = Arc::new(std::sync::Mutex::new(Vec::<(usize, String)>::new()));
+    let seen = heads.clone();
+    let server = tokio::spawn(async move {
+        let mut held = Vec::new();
+        for conn in 0.. {
+            let (mut sock, _) = listener.accept().await.unwrap();
+            let Some(head) = read_head(&mut sock).await else {
+                continue;
+            };
+            seen.lock().unwrap().push((conn, head));
+            if conn == 0 {
+                write_sse(
+                    &mut sock,
+                    &[
+                        CONNECTED.to_string(),
+                        sse_event(SID, 1, "tool.progress", json!({})),
+                        disconnecting(5),
+                    ],
+                )
+                .await;
+                if let Some(head) = read_head(&mut sock).await {
+                    seen.lock().unwrap().push((conn, head));
+                }
+                held.push(sock); // silent from now on
+            } else {
+                write_sse(
+                    &mut sock,
+                    &[
+                        CONNECTED.to_string(),
+                        sse_event(
+                            SID,
+                            2,
+                            "turn.completed",
+                            json!({"turn_id":"t","iterations":1}),
+                        ),
+                    ],
+                )
+                .await;
+                held.push(sock);
+            }
+        }
+    });
+    let client = everruns_core::Everruns::builder()
+        .api_key(TOKEN)
+        .base_url(format!("http://{addr}/api"))
+        .org_id(ORG)
+        .build()
+        .unwrap();
+    let opts = fast()
+        .liveness_timeout(Duration::from_millis(300))
+        .connect_timeout(Duration::from_secs(60));
+    let mut stream = client.events().stream(SID, opts);
+    let events = collect(&mut stream, 2).await;
+    assert_eq!(seqs(&events), vec![1, 2]);
+    let heads = heads.lock().unwrap().clone();
+    let conns: Vec<usize> = heads.iter().map(|(c, _)| *c).collect();
+    assert_eq!(conns, vec![0, 0, 1], "reused once, then a fresh connection");
+    assert!(heads[2].1.contains("since_id="), "{}", heads[2].1);
+    assert_eq!(
+        stream.retry_count(),
+        0,
+        "reset by `connected` on the new connection"
+    );
+    server.abort();
+}

@@ -14,7 +14,8 @@
 //!   end the stream with that typed error.
 //! * A liveness timer (default 45 s) reset by *any* bytes, heartbeat comments included, and an
 //!   optional stall timer reset only by events, drop a silent connection and resume from the
-//!   cursor (counting a retry).
+//!   cursor (counting a retry). The liveness timeout also bounds the wait for a connection's
+//!   response head (a pooled connection can be dead by the time it is reused).
 //! * When `max_retries` is exhausted the stream yields the last error, then ends.
 //! * [`StopHandle::stop`] ends the stream promptly: a pending sleep or connection is abandoned
 //!   and no further connection is made.
@@ -87,7 +88,8 @@ pub struct StreamOptions {
     pub liveness_timeout: Option<Duration>,
     /// Reconnect when no event arrives for this long (off by default).
     pub stall_timeout: Option<Duration>,
-    /// Time allowed to receive the response headers of one connection (default 30 s).
+    /// Time allowed to receive the response headers of one connection (default 30 s); a
+    /// shorter `liveness_timeout` bounds this wait too.
     pub connect_timeout: Duration,
     /// Largest accepted event (default 16 MiB); a larger one ends the stream with an error.
     pub max_event_bytes: usize,
@@ -580,10 +582,16 @@ impl State {
             .headers(headers)
             .send();
         let started = Instant::now();
+        // "No bytes for `liveness_timeout` → reconnect" holds while waiting for the response
+        // head too: a pooled connection reused after a graceful cycle can be silently dead.
+        let (head_timeout, which) = match self.opts.liveness_timeout {
+            Some(l) if l < self.opts.connect_timeout => (l, "liveness timeout"),
+            _ => (self.opts.connect_timeout, "connect timeout"),
+        };
         let result = tokio::select! {
             biased;
             _ = wait_stopped(&mut self.stop_rx) => None,
-            r = tokio::time::timeout(self.opts.connect_timeout, send) => Some(r),
+            r = tokio::time::timeout(head_timeout, send) => Some(r),
         };
         let Some(result) = result else {
             return Err(ConnectFailure::Stopped);
@@ -593,8 +601,7 @@ impl State {
                 return Err(ConnectFailure::Retry(
                     Error::Timeout {
                         message: format!(
-                            "no response from the event stream within {:?}",
-                            self.opts.connect_timeout
+                            "no response from the event stream within {head_timeout:?} ({which})"
                         ),
                     },
                     None,
