@@ -50,8 +50,8 @@ impl CursorStore {
             .map(|c| c.start.clone())
     }
 
-    /// Records a delivered event.
-    pub fn delivered(&self, session_id: &str, event: &Event) {
+    /// Records a delivered event given by its id, sequence and type.
+    pub fn delivered(&self, session_id: &str, id: &str, sequence: Option<i64>, event_type: &str) {
         let mut map = self.map.lock().unwrap();
         let entry = map.entry(session_id.to_string());
         let slot = entry.or_insert_with(|| SessionCursor {
@@ -60,10 +60,10 @@ impl CursorStore {
             event_type: None,
             delivered_since_pin: false,
         });
-        if slot.start == StartAt::Beginning || newer(event.sequence, slot.sequence) {
-            slot.start = StartAt::After(event.id.clone());
-            slot.sequence = event.sequence;
-            slot.event_type = Some(event.event_type.clone());
+        if slot.start == StartAt::Beginning || newer(sequence, slot.sequence) {
+            slot.start = StartAt::After(id.to_string());
+            slot.sequence = sequence;
+            slot.event_type = Some(event_type.to_string());
             slot.delivered_since_pin = true;
         }
     }

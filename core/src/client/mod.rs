@@ -43,7 +43,7 @@ use std::time::Duration;
 use reqwest::header::HeaderValue;
 use url::Url;
 
-pub use crate::sse::stream::{EventStream, StopHandle, StreamOptions};
+pub use crate::sse::stream::{AckHandle, EventStream, StopHandle, StreamOptions};
 pub use agents::AgentsClient;
 pub use catalog::{CapabilitiesClient, HarnessesClient, ModelsClient};
 pub use error::{Error, Result};

@@ -29,7 +29,7 @@
 use std::collections::{HashSet, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -210,6 +210,70 @@ struct Shared {
     last_event_id: Mutex<Option<String>>,
     retry_count: AtomicU32,
     reconnect_count: AtomicU64,
+    /// Set by [`EventStream::deliver_on_ack`]: yielded events wait in `unacked`.
+    ack_mode: AtomicBool,
+    unacked: Mutex<VecDeque<Yielded>>,
+    client: Everruns,
+}
+
+/// What the cursor needs of a yielded, not yet acknowledged event.
+struct Yielded {
+    id: String,
+    sequence: Option<i64>,
+    event_type: String,
+}
+
+impl Shared {
+    fn delivered(&self, id: &str, sequence: Option<i64>, event_type: &str) {
+        *self.last_event_id.lock().unwrap() = Some(id.to_string());
+        self.client
+            .inner
+            .cursors
+            .delivered(&self.session_id, id, sequence, event_type);
+    }
+}
+
+/// Acknowledges events of an [`EventStream`] in acknowledged-delivery mode (see
+/// [`EventStream::deliver_on_ack`]); cloneable, `Send + Sync`.
+#[derive(Clone)]
+pub struct AckHandle {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for AckHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AckHandle")
+            .field("session_id", &self.shared.session_id)
+            .finish()
+    }
+}
+
+impl AckHandle {
+    /// Marks the oldest `n` yielded, not yet acknowledged events as delivered (in order):
+    /// they move [`EventStream::last_event_id`] and the session's default cursor.
+    pub fn ack(&self, n: usize) {
+        for _ in 0..n {
+            let Some(y) = self.shared.unacked.lock().unwrap().pop_front() else {
+                return;
+            };
+            self.shared.delivered(&y.id, y.sequence, &y.event_type);
+        }
+    }
+
+    /// Same as [`EventStream::last_event_id`] (the last acknowledged event).
+    pub fn last_event_id(&self) -> Option<String> {
+        self.shared.last_event_id.lock().unwrap().clone()
+    }
+
+    /// Same as [`EventStream::retry_count`].
+    pub fn retry_count(&self) -> u32 {
+        self.shared.retry_count.load(Ordering::Relaxed)
+    }
+
+    /// Same as [`EventStream::reconnect_count`].
+    pub fn reconnect_count(&self) -> u64 {
+        self.shared.reconnect_count.load(Ordering::Relaxed)
+    }
 }
 
 /// Stops an [`EventStream`] from anywhere (cloneable, `Send + Sync`).
@@ -352,8 +416,15 @@ impl State {
     }
 
     fn deliver(&mut self, ev: &Event) {
-        *self.shared.last_event_id.lock().unwrap() = Some(ev.id.clone());
-        self.client.inner.cursors.delivered(&self.session_id, ev);
+        if self.shared.ack_mode.load(Ordering::Acquire) {
+            self.shared.unacked.lock().unwrap().push_back(Yielded {
+                id: ev.id.clone(),
+                sequence: ev.sequence,
+                event_type: ev.event_type.clone(),
+            });
+        } else {
+            self.shared.delivered(&ev.id, ev.sequence, &ev.event_type);
+        }
     }
 
     fn reset_backoff(&mut self) {
@@ -756,6 +827,9 @@ impl EventStream {
             last_event_id: Mutex::new(None),
             retry_count: AtomicU32::new(0),
             reconnect_count: AtomicU64::new(0),
+            ack_mode: AtomicBool::new(false),
+            unacked: Mutex::new(VecDeque::new()),
+            client: client.clone(),
         });
         let now = Instant::now();
         let state = State {
@@ -802,12 +876,24 @@ impl EventStream {
         }
     }
 
+    /// Switches to acknowledged delivery, for bindings that pull events in batches but hand
+    /// them to user code one at a time: from now on a yielded event moves
+    /// [`EventStream::last_event_id`] and the session's default cursor (DECISIONS #4) only
+    /// once acknowledged through the returned handle, so events buffered but never handed
+    /// over are not counted as delivered.
+    pub fn deliver_on_ack(&self) -> AckHandle {
+        self.shared.ack_mode.store(true, Ordering::Release);
+        AckHandle {
+            shared: self.shared.clone(),
+        }
+    }
+
     /// Ends the stream (see [`StopHandle::stop`]).
     pub fn stop(&self) {
         self.stop_handle().stop();
     }
 
-    /// The id of the last event yielded.
+    /// The id of the last event yielded (acknowledged, see [`EventStream::deliver_on_ack`]).
     pub fn last_event_id(&self) -> Option<String> {
         self.shared.last_event_id.lock().unwrap().clone()
     }
@@ -889,4 +975,5 @@ fn assert_send_sync() {
     fn is<T: Send + Sync + 'static>() {}
     is::<EventStream>();
     is::<StopHandle>();
+    is::<AckHandle>();
 }
