@@ -106,6 +106,11 @@ pub struct ServeArgs {
     #[arg(long, env = "EVERRUNS_WORKER_CONCURRENCY", default_value_t = 16)]
     pub worker_concurrency: usize,
 
+    /// Seconds a graceful shutdown (SIGTERM/SIGINT) waits for open connections (e.g. an SSE
+    /// client that reads nothing) before dropping them.
+    #[arg(long, env = "EVERRUNS_SHUTDOWN_GRACE_SECS", default_value_t = 10.0)]
+    pub shutdown_grace_secs: f64,
+
     /// Dev mode: a directory of llmsim scripts. A new session of the agent named `NAME` plays
     /// `DIR/NAME.json` (an `LlmSimScript`) unless a script is set for it over the API.
     #[arg(long, env = "EVERRUNS_LLMSIM_SCRIPTS", value_name = "DIR")]
@@ -120,6 +125,84 @@ pub struct ServeArgs {
         value_name = "HOST[:PORT]"
     )]
     pub web_fetch_allow: Vec<String>,
+
+    /// LLM provider keys, endpoints and the default model.
+    #[command(flatten)]
+    pub providers: ProviderArgs,
+}
+
+/// An API key: parsed from the command line or environment, never printed by `Debug`.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    /// A key from its text.
+    pub fn new(key: impl Into<String>) -> Self {
+        Self(key.into())
+    }
+
+    /// The key text (to send to the provider).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ApiKey(***)")
+    }
+}
+
+impl std::str::FromStr for ApiKey {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.trim().to_string()))
+    }
+}
+
+/// Keys and endpoints of the predefined OpenAI and Anthropic providers, and the system default
+/// model. Keys stay in memory only (nothing secret is written to the database).
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "LLM providers")]
+pub struct ProviderArgs {
+    /// OpenAI API key for the predefined OpenAI models (prefer the environment variable: command
+    /// lines are visible to other local users).
+    #[arg(
+        long,
+        env = "DEFAULT_OPENAI_API_KEY",
+        hide_env_values = true,
+        value_name = "KEY"
+    )]
+    pub openai_api_key: Option<ApiKey>,
+
+    /// OpenAI-compatible endpoint: an API root such as `https://api.openai.com/v1` (then
+    /// `/chat/completions` is appended) or the full Chat Completions URL. Use it for a local
+    /// server or a proxy. Default: `https://api.openai.com/v1/chat/completions`.
+    #[arg(long, env = "EVERRUNS_OPENAI_BASE_URL", value_name = "URL")]
+    pub openai_base_url: Option<String>,
+
+    /// Anthropic API key for the predefined Claude models (prefer the environment variable).
+    #[arg(
+        long,
+        env = "DEFAULT_ANTHROPIC_API_KEY",
+        hide_env_values = true,
+        value_name = "KEY"
+    )]
+    pub anthropic_api_key: Option<ApiKey>,
+
+    /// Anthropic endpoint: an API root such as `https://api.anthropic.com` (then `/v1/messages`
+    /// is appended) or the full Messages URL. Default: `https://api.anthropic.com`.
+    #[arg(long, env = "EVERRUNS_ANTHROPIC_BASE_URL", value_name = "URL")]
+    pub anthropic_base_url: Option<String>,
+
+    /// The system default model, used when neither the message (`controls.model_id`), the
+    /// session (`model_id`) nor the agent (`default_model_id`) names one: a `model_…` id or a
+    /// provider-side name from `GET /v1/models` (e.g. `gpt-4.1-mini`, `claude-sonnet-4-5`,
+    /// `llmsim-model`). Unknown names stop the server at start. Default: `llmsim-model` with
+    /// `--dev`; otherwise `gpt-4.1-mini`, or `claude-sonnet-4-5` when only an Anthropic key is
+    /// set.
+    #[arg(long, env = "EVERRUNS_DEFAULT_MODEL", value_name = "MODEL")]
+    pub default_model: Option<String>,
 }
 
 impl Default for ServeArgs {
@@ -133,8 +216,10 @@ impl Default for ServeArgs {
             sse_realtime_cycle_secs: 300.0,
             max_body_bytes: 10 * 1024 * 1024,
             worker_concurrency: 16,
+            shutdown_grace_secs: 10.0,
             llmsim_scripts: None,
             web_fetch_allow: Vec::new(),
+            providers: ProviderArgs::default(),
         }
     }
 }
@@ -157,5 +242,10 @@ impl ServeArgs {
     /// Connection cycle interval.
     pub fn cycle(&self) -> Duration {
         Duration::from_secs_f64(self.sse_realtime_cycle_secs.max(0.1))
+    }
+
+    /// Deadline of a graceful shutdown (0.1 s to 10⁶ s).
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs_f64(self.shutdown_grace_secs.max(0.1).min(1e6))
     }
 }

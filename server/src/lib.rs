@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod hub;
 pub mod openapi;
+pub mod providers;
 pub mod routes;
 pub mod sse;
 pub mod store;
@@ -66,8 +67,26 @@ impl App {
         config: ServeArgs,
         shutdown: watch::Receiver<bool>,
     ) -> Result<Self, store::StoreError> {
+        let providers = providers::ProviderConfig::from_args(&config.providers)
+            .map_err(store::StoreError::Other)?;
         let store = Store::open(database_url).await?;
-        store.seed(config.dev).await?;
+        store.seed().await?;
+        let default_model = providers::choose_default_model(
+            &store,
+            config.providers.default_model.as_deref(),
+            config.dev,
+            &providers,
+        )
+        .await
+        .map_err(store::StoreError::Other)?;
+        store.set_default_model(Some(&default_model.id)).await?;
+        if !providers.has_key(&default_model.provider_type) {
+            tracing::warn!(
+                model = %default_model.model_id,
+                "the default model has no API key: turns on it will fail ({})",
+                providers::key_hint(&default_model.provider_type).unwrap_or("configure a key")
+            );
+        }
         let llmsim_defaults = match (&config.llmsim_scripts, config.dev) {
             (Some(dir), true) => load_llmsim_scripts(dir).map_err(store::StoreError::Other)?,
             (Some(_), false) => {
@@ -84,15 +103,19 @@ impl App {
                 .with_secret_key_hex(&hex)
                 .map_err(store::StoreError::Other)?;
         }
-        let engine = TurnEngine::new(PlatformDefinition::builtin(), rt_config);
+        let platform = PlatformDefinition::new(
+            everruns_runtime::CapabilityRegistry::with_builtins(),
+            providers::drivers(),
+        );
+        let engine = TurnEngine::new(platform, rt_config);
         let shared = Arc::new(store.clone());
         let files: Arc<dyn SessionFileSystem> = Arc::new(EntryFileSystem::new(shared.clone()));
         let backends = RuntimeBackends {
             events: shared.clone(),
             files: files.clone(),
             storage: shared.clone(),
-            llmsim: shared.clone(),
-            models: shared,
+            llmsim: shared,
+            models: Arc::new(providers::ProviderCatalog::new(store.clone(), providers)),
         };
         let worker = Worker::new(
             store.clone(),
@@ -202,7 +225,8 @@ pub async fn request_id(req: Request<Body>, next: Next) -> Response {
 }
 
 /// Runs the server until SIGINT/SIGTERM: binds, prints `listening on http://ADDR`, serves,
-/// then shuts down gracefully (SSE clients get `disconnecting` with reason `server_shutdown`).
+/// then shuts down gracefully (SSE clients get `disconnecting` with reason `server_shutdown`);
+/// connections still open `--shutdown-grace-secs` after the signal are dropped.
 pub async fn serve(
     database_url: &str,
     config: ServeArgs,
@@ -223,6 +247,7 @@ pub async fn serve(
     let worker = app.worker.clone();
     worker.start(shutdown_rx.clone());
     let store = app.store.clone();
+    let grace = app.config.shutdown_grace();
     let router = router(app);
     let mut rx = shutdown_rx.clone();
     let signal_task = tokio::spawn(async move {
@@ -235,14 +260,25 @@ pub async fn serve(
         &tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash(),
         router,
     );
-    axum::serve(
+    let graceful = axum::serve(
         listener,
         axum::ServiceExt::<Request<Body>>::into_make_service(service),
     )
     .with_graceful_shutdown(async move {
         let _ = rx.wait_for(|v| *v).await;
-    })
-    .await?;
+    });
+    // Connections still open `grace` after the signal (e.g. a peer that reads nothing) are
+    // dropped with the serve future.
+    let mut deadline_rx = shutdown_rx.clone();
+    tokio::select! {
+        r = graceful => r?,
+        _ = async move {
+            if deadline_rx.wait_for(|v| *v).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+            tokio::time::sleep(grace).await;
+        } => tracing::warn!(grace_secs = grace.as_secs_f64(), "graceful shutdown deadline passed; dropping the remaining connections"),
+    }
     worker.stop().await;
     store.close().await;
     signal_task.abort();

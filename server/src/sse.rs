@@ -6,6 +6,12 @@
 //! wake-up channel *before* each catch-up read, so an event committed during the read wakes it
 //! again (no gap), and it only sends sequences above its cursor (no duplicate). The writer
 //! never waits for subscribers; a slow client only fills its own bounded channel.
+//!
+//! Shutdown is observed everywhere a subscriber waits, including a send into a full channel:
+//! the subscriber then offers its `disconnecting` frame for a short while and ends the
+//! response without it when a client does not read (`serve` in `lib.rs` additionally bounds
+//! the whole graceful shutdown, since hyper cannot finish a response to a peer that reads
+//! nothing).
 
 use std::time::Duration;
 
@@ -29,6 +35,8 @@ const BATCH: u32 = 500;
 const CHANNEL: usize = 16;
 /// Safety poll when no wake-up arrives (e.g. rows written by another process).
 const FALLBACK_POLL: Duration = Duration::from_secs(5);
+/// How long a shutting-down subscriber waits for room for its `disconnecting` frame.
+const FAREWELL_TIMEOUT: Duration = Duration::from_secs(2);
 
 fn frame_event(r: &crate::store::EventRow) -> Bytes {
     let mut s = String::with_capacity(r.envelope.len() + r.event_type.len() + 64);
@@ -125,13 +133,31 @@ struct Subscriber {
     tx: mpsc::Sender<Bytes>,
 }
 
+/// Resolves once the server shuts down (never, if the shutdown sender is gone unsignalled).
+async fn shutting_down(rx: &mut tokio::sync::watch::Receiver<bool>) {
+    if rx.wait_for(|v| *v).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// Why a subscriber stopped before its graceful end.
+enum Stop {
+    /// The client went away (the response body was dropped).
+    Gone,
+    /// The server is shutting down.
+    Shutdown,
+}
+
 impl Subscriber {
     async fn run(mut self) {
-        let _ = self.serve().await;
+        if let Err(Stop::Shutdown) = self.serve().await {
+            self.farewell().await;
+        }
     }
 
-    /// `Err(())` when the client went away.
-    async fn serve(&mut self) -> Result<(), ()> {
+    /// `Ok` after a connection cycle; `Err(Stop::Shutdown)` as soon as the server shuts down
+    /// (also while a send waits for room), `Err(Stop::Gone)` when the client went away.
+    async fn serve(&mut self) -> Result<(), Stop> {
         self.send(frame_framing(
             "connected",
             serde_json::json!({"status": "connected"}),
@@ -143,14 +169,20 @@ impl Subscriber {
         hb.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
             if *self.shutdown.borrow() {
-                return self.disconnect("server_shutdown").await;
+                return Err(Stop::Shutdown);
             }
             wake.borrow_and_update();
             self.catch_up().await?;
             tokio::select! {
                 biased;
-                _ = self.shutdown.changed() => return self.disconnect("server_shutdown").await,
-                _ = tokio::time::sleep_until(deadline) => return self.disconnect("connection_cycle").await,
+                _ = shutting_down(&mut self.shutdown) => return Err(Stop::Shutdown),
+                _ = tokio::time::sleep_until(deadline) => {
+                    return self.send(frame_framing(
+                        "disconnecting",
+                        serde_json::json!({"reason": "connection_cycle", "retry_ms": 100}),
+                    ))
+                    .await;
+                }
                 _ = hb.tick() => self.send(Bytes::from_static(b": heartbeat\n\n")).await?,
                 r = wake.changed() => if r.is_err() {
                     // the hub dropped this session's channel; subscribe again
@@ -161,7 +193,7 @@ impl Subscriber {
         }
     }
 
-    async fn catch_up(&mut self) -> Result<(), ()> {
+    async fn catch_up(&mut self) -> Result<(), Stop> {
         loop {
             let rows = match self
                 .store
@@ -185,15 +217,28 @@ impl Subscriber {
         }
     }
 
-    async fn disconnect(&mut self, reason: &str) -> Result<(), ()> {
-        self.send(frame_framing(
+    /// The `disconnecting` frame of a server shutdown, if the client takes it within
+    /// [`FAREWELL_TIMEOUT`]; otherwise the response just ends (dropping the sender).
+    async fn farewell(&mut self) {
+        let frame = frame_framing(
             "disconnecting",
-            serde_json::json!({"reason": reason, "retry_ms": 100}),
-        ))
-        .await
+            serde_json::json!({"reason": "server_shutdown", "retry_ms": 100}),
+        );
+        if tokio::time::timeout(FAREWELL_TIMEOUT, self.tx.send(frame))
+            .await
+            .is_err()
+        {
+            tracing::debug!(session_id = %self.session_id, "sse subscriber does not read; closing without disconnecting");
+        }
     }
 
-    async fn send(&mut self, b: Bytes) -> Result<(), ()> {
-        self.tx.send(b).await.map_err(|_| ())
+    /// Queues a frame; waits for room in the channel (the client reads slowly) but gives up
+    /// at once when the server shuts down, so no subscriber can hold up a shutdown.
+    async fn send(&mut self, b: Bytes) -> Result<(), Stop> {
+        tokio::select! {
+            biased;
+            _ = shutting_down(&mut self.shutdown) => Err(Stop::Shutdown),
+            r = self.tx.send(b) => r.map_err(|_| Stop::Gone),
+        }
     }
 }

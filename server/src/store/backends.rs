@@ -1,11 +1,12 @@
 //! The runtime's host seam implemented over the SQLite store: event log, file entries,
-//! kv/secret storage, llmsim script positions and the model catalogue.
+//! kv/secret storage and llmsim script positions (the model catalogue is
+//! [`crate::providers::ProviderCatalog`]).
 
 use async_trait::async_trait;
-use everruns_core::{Event, LlmProviderType, LlmSimScript, Model};
+use everruns_core::{Event, LlmSimScript};
 use everruns_runtime::{
     EventDraft, EventLog, FileEntry, FileEntryBackend, FsError, FsResult, LlmSimStore,
-    ModelCatalog, ModelWithProvider, ResolvedModel, SessionStorage, StorageNamespace,
+    SessionStorage, StorageNamespace,
 };
 use sqlx::Row;
 
@@ -332,49 +333,5 @@ impl LlmSimStore for Store {
             .await
             .map_err(rt_err)?;
         Ok(row.map(|r| r.get::<i64, _>(0) as u64).unwrap_or(0))
-    }
-}
-
-impl Store {
-    async fn resolve_model(&self, m: Model) -> Result<ResolvedModel, RtStoreError> {
-        let settings = self
-            .provider_settings(&m.provider_id)
-            .await
-            .map_err(rt_err)?;
-        let s = |k: &str| settings.get(k).and_then(|v| v.as_str()).map(str::to_string);
-        let env_key = match &m.provider_type {
-            LlmProviderType::OpenAi | LlmProviderType::AzureOpenAi => {
-                std::env::var("DEFAULT_OPENAI_API_KEY").ok()
-            }
-            LlmProviderType::Anthropic => std::env::var("DEFAULT_ANTHROPIC_API_KEY").ok(),
-            _ => None,
-        };
-        Ok(ResolvedModel {
-            model_id: Some(m.id.clone()),
-            provider_id: Some(m.provider_id.clone()),
-            model: ModelWithProvider {
-                model: m.model_id.clone(),
-                provider_type: m.provider_type.clone(),
-                api_key: s("api_key").or(env_key),
-                base_url: s("base_url"),
-            },
-        })
-    }
-}
-
-#[async_trait]
-impl ModelCatalog for Store {
-    async fn resolve(&self, model_id: &str) -> Result<Option<ResolvedModel>, RtStoreError> {
-        match self.get_model(model_id).await.map_err(rt_err)? {
-            Some(m) => Ok(Some(self.resolve_model(m).await?)),
-            None => Ok(None),
-        }
-    }
-
-    async fn default_model(&self) -> Result<Option<ResolvedModel>, RtStoreError> {
-        match Store::default_model(self).await.map_err(rt_err)? {
-            Some(m) => Ok(Some(self.resolve_model(m).await?)),
-            None => Ok(None),
-        }
     }
 }

@@ -74,7 +74,102 @@ pub mod seeded {
     pub const LLMSIM_PROVIDER_ID: &str = "provider_00000000000070008000000000000001";
     /// The `llmsim-model` model.
     pub const LLMSIM_MODEL_ID: &str = "model_00000000000070008000000000000001";
+    /// The predefined OpenAI provider (key and endpoint from the server's configuration).
+    pub const OPENAI_PROVIDER_ID: &str = "provider_00000000000070008000000000000002";
+    /// The predefined Anthropic provider (key and endpoint from the server's configuration).
+    pub const ANTHROPIC_PROVIDER_ID: &str = "provider_00000000000070008000000000000003";
 }
+
+/// A provider the server seeds.
+#[derive(Debug, Clone, Copy)]
+pub struct PredefinedProvider {
+    /// `provider_…` id (fixed).
+    pub id: &'static str,
+    /// Display name.
+    pub name: &'static str,
+    /// Driver (`llmsim`, `openai`, `anthropic`).
+    pub provider_type: &'static str,
+}
+
+/// A model the server seeds (`source: predefined`).
+#[derive(Debug, Clone, Copy)]
+pub struct PredefinedModel {
+    /// `model_…` id (fixed).
+    pub id: &'static str,
+    /// Its provider's id.
+    pub provider_id: &'static str,
+    /// Provider-side name sent to the API.
+    pub model_id: &'static str,
+    /// Display name.
+    pub display_name: &'static str,
+    /// Features (`text`, `tools`, `vision`, `thinking`).
+    pub capabilities: &'static [&'static str],
+}
+
+/// The predefined providers.
+pub const PREDEFINED_PROVIDERS: &[PredefinedProvider] = &[
+    PredefinedProvider {
+        id: seeded::LLMSIM_PROVIDER_ID,
+        name: "LLM Simulator",
+        provider_type: "llmsim",
+    },
+    PredefinedProvider {
+        id: seeded::OPENAI_PROVIDER_ID,
+        name: "OpenAI",
+        provider_type: "openai",
+    },
+    PredefinedProvider {
+        id: seeded::ANTHROPIC_PROVIDER_ID,
+        name: "Anthropic",
+        provider_type: "anthropic",
+    },
+];
+
+/// The predefined model catalogue (kept short; provider-side names are the providers' aliases).
+pub const PREDEFINED_MODELS: &[PredefinedModel] = &[
+    PredefinedModel {
+        id: seeded::LLMSIM_MODEL_ID,
+        provider_id: seeded::LLMSIM_PROVIDER_ID,
+        model_id: "llmsim-model",
+        display_name: "LLM Simulator",
+        capabilities: &["text", "tools"],
+    },
+    PredefinedModel {
+        id: "model_00000000000070008000000000000002",
+        provider_id: seeded::OPENAI_PROVIDER_ID,
+        model_id: "gpt-4.1-mini",
+        display_name: "GPT-4.1 mini",
+        capabilities: &["text", "tools", "vision"],
+    },
+    PredefinedModel {
+        id: "model_00000000000070008000000000000003",
+        provider_id: seeded::OPENAI_PROVIDER_ID,
+        model_id: "gpt-4o-mini",
+        display_name: "GPT-4o mini",
+        capabilities: &["text", "tools", "vision"],
+    },
+    PredefinedModel {
+        id: "model_00000000000070008000000000000004",
+        provider_id: seeded::OPENAI_PROVIDER_ID,
+        model_id: "gpt-5-mini",
+        display_name: "GPT-5 mini",
+        capabilities: &["text", "tools", "vision", "thinking"],
+    },
+    PredefinedModel {
+        id: "model_00000000000070008000000000000005",
+        provider_id: seeded::ANTHROPIC_PROVIDER_ID,
+        model_id: "claude-sonnet-4-5",
+        display_name: "Claude Sonnet 4.5",
+        capabilities: &["text", "tools", "vision", "thinking"],
+    },
+    PredefinedModel {
+        id: "model_00000000000070008000000000000006",
+        provider_id: seeded::ANTHROPIC_PROVIDER_ID,
+        model_id: "claude-haiku-4-5",
+        display_name: "Claude Haiku 4.5",
+        capabilities: &["text", "tools", "vision", "thinking"],
+    },
+];
 
 /// A new event to append (the store assigns id unless given, sequence and ts).
 #[derive(Debug, Clone)]
@@ -223,9 +318,10 @@ impl Store {
         self.write.close().await;
     }
 
-    /// Seeds the built-in `generic` harness and the `llmsim` provider/model (default model in
-    /// dev mode). Idempotent.
-    pub async fn seed(&self, dev: bool) -> StoreResult<()> {
+    /// Seeds the built-in `generic` harness and the predefined providers and models
+    /// ([`PREDEFINED_PROVIDERS`], [`PREDEFINED_MODELS`]). Idempotent; the default model is set
+    /// separately ([`Store::set_default_model`]).
+    pub async fn seed(&self) -> StoreResult<()> {
         let t = ts(now());
         let generic = Harness {
             id: seeded::GENERIC_HARNESS_ID.into(),
@@ -260,37 +356,40 @@ impl Store {
         .bind(&t)
         .execute(&self.write)
         .await?;
-        sqlx::query(
-            "INSERT INTO providers (id, name, provider_type, settings, created_at, updated_at)
-             VALUES ($1, 'LLM Simulator', 'llmsim', '{}', $2, $2) ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(seeded::LLMSIM_PROVIDER_ID)
-        .bind(&t)
-        .execute(&self.write)
-        .await?;
-        sqlx::query(
-            "INSERT INTO models (id, provider_id, model_id, display_name, capabilities, enabled,
-                                 is_default, is_favorite, source, created_at, updated_at)
-             VALUES ($1, $2, 'llmsim-model', 'LLM Simulator', '[\"text\",\"tools\"]', 1, 0, 0,
-                     'predefined', $3, $3) ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(seeded::LLMSIM_MODEL_ID)
-        .bind(seeded::LLMSIM_PROVIDER_ID)
-        .bind(&t)
-        .execute(&self.write)
-        .await?;
-        if dev {
-            let mut tx = self.write.begin().await?;
-            sqlx::query("UPDATE models SET is_default = 0 WHERE id <> $1")
-                .bind(seeded::LLMSIM_MODEL_ID)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("UPDATE models SET is_default = 1 WHERE id = $1")
-                .bind(seeded::LLMSIM_MODEL_ID)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
+        let mut tx = self.write.begin().await?;
+        for p in PREDEFINED_PROVIDERS {
+            sqlx::query(
+                "INSERT INTO providers (id, name, provider_type, settings, created_at, updated_at)
+                 VALUES ($1, $2, $3, '{}', $4, $4)
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name,
+                     provider_type = excluded.provider_type",
+            )
+            .bind(p.id)
+            .bind(p.name)
+            .bind(p.provider_type)
+            .bind(&t)
+            .execute(&mut *tx)
+            .await?;
         }
+        for m in PREDEFINED_MODELS {
+            sqlx::query(
+                "INSERT INTO models (id, provider_id, model_id, display_name, capabilities, enabled,
+                                     is_default, is_favorite, source, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, 1, 0, 0, 'predefined', $6, $6)
+                 ON CONFLICT (id) DO UPDATE SET provider_id = excluded.provider_id,
+                     model_id = excluded.model_id, display_name = excluded.display_name,
+                     capabilities = excluded.capabilities, source = excluded.source",
+            )
+            .bind(m.id)
+            .bind(m.provider_id)
+            .bind(m.model_id)
+            .bind(m.display_name)
+            .bind(serde_json::to_string(m.capabilities)?)
+            .bind(&t)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -350,6 +449,15 @@ impl Store {
         let sql = format!("{MODEL_SELECT} WHERE m.is_default = 1");
         let row = sqlx::query(&sql).fetch_optional(&self.read).await?;
         row.as_ref().map(model_from_row).transpose()
+    }
+
+    /// Makes `id` the only default model (`None`: no default).
+    pub async fn set_default_model(&self, id: Option<&str>) -> StoreResult<()> {
+        sqlx::query("UPDATE models SET is_default = CASE WHEN id = $1 THEN 1 ELSE 0 END")
+            .bind(id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
     }
 
     /// Provider settings JSON (api_key, base_url) of a provider.
