@@ -196,13 +196,25 @@ pub struct ProviderArgs {
     pub anthropic_base_url: Option<String>,
 
     /// The system default model, used when neither the message (`controls.model_id`), the
-    /// session (`model_id`) nor the agent (`default_model_id`) names one: a `model_…` id or a
+    /// session (`model_id`) nor the agent (`default_model_id`) names one: a `model_…` id, a
     /// provider-side name from `GET /v1/models` (e.g. `gpt-4.1-mini`, `claude-sonnet-4-5`,
-    /// `llmsim-model`). Unknown names stop the server at start. Default: `llmsim-model` with
+    /// `llmsim-model`) or `PROVIDER:NAME` (see `--extra-model`). Unknown names stop the server
+    /// at start. Default: `llmsim-model` with
     /// `--dev`; otherwise `gpt-4.1-mini`, or `claude-sonnet-4-5` when only an Anthropic key is
     /// set.
     #[arg(long, env = "EVERRUNS_DEFAULT_MODEL", value_name = "MODEL")]
     pub default_model: Option<String>,
+
+    /// Adds a model to the catalogue (`source: manual`, a stable id derived from the name):
+    /// `openai:NAME` or `anthropic:NAME`, e.g. `openai:gpt-4o`. Repeat the flag or separate
+    /// with commas. `--default-model` accepts the same form.
+    #[arg(
+        long = "extra-model",
+        env = "EVERRUNS_EXTRA_MODELS",
+        value_delimiter = ',',
+        value_name = "PROVIDER:NAME"
+    )]
+    pub extra_models: Vec<String>,
 }
 
 impl Default for ServeArgs {

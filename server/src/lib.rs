@@ -71,6 +71,9 @@ impl App {
             .map_err(store::StoreError::Other)?;
         let store = Store::open(database_url).await?;
         store.seed().await?;
+        providers::register_extra_models(&store, &config.providers.extra_models)
+            .await
+            .map_err(store::StoreError::Other)?;
         let default_model = providers::choose_default_model(
             &store,
             config.providers.default_model.as_deref(),

@@ -192,7 +192,68 @@ impl ModelCatalog for ProviderCatalog {
     }
 }
 
-/// Picks the system default model: `--default-model` (a `model_…` id or a provider-side name),
+/// A model named as `PROVIDER:NAME` (`openai:gpt-4o`, `anthropic:claude-opus-4-1`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtraModel {
+    /// `model_…` id: stable, derived from provider and name.
+    pub id: String,
+    /// The predefined provider it belongs to.
+    pub provider_id: &'static str,
+    /// Provider-side name.
+    pub name: String,
+}
+
+impl ExtraModel {
+    /// Parses `PROVIDER:NAME`; `None` when the prefix is not a provider (the name may then be
+    /// a provider-side name containing `:`), an error when the name is empty.
+    pub fn parse(spec: &str) -> Result<Option<Self>, String> {
+        let Some((provider, name)) = spec.trim().split_once(':') else {
+            return Ok(None);
+        };
+        let provider_id = match provider.trim().to_ascii_lowercase().as_str() {
+            "openai" => seeded::OPENAI_PROVIDER_ID,
+            "anthropic" => seeded::ANTHROPIC_PROVIDER_ID,
+            _ => return Ok(None),
+        };
+        let name = name.trim();
+        if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(format!(
+                "model {spec:?}: expected PROVIDER:NAME with a non-empty name without spaces"
+            ));
+        }
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(format!("{provider_id}:{name}").as_bytes());
+        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        Ok(Some(Self {
+            id: format!("model_{hex}"),
+            provider_id,
+            name: name.to_string(),
+        }))
+    }
+
+    /// Adds (or re-enables) the model in the catalogue as `source: manual`.
+    pub async fn register(&self, store: &Store) -> Result<(), String> {
+        store
+            .upsert_manual_model(&self.id, self.provider_id, &self.name, &["text", "tools"])
+            .await
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Adds the `--extra-model` entries to the catalogue; a spec that is not `openai:NAME` or
+/// `anthropic:NAME` is an error.
+pub async fn register_extra_models(store: &Store, specs: &[String]) -> Result<(), String> {
+    for spec in specs.iter().filter(|s| !s.trim().is_empty()) {
+        let m = ExtraModel::parse(spec)?.ok_or_else(|| {
+            format!("--extra-model {spec:?}: expected openai:NAME or anthropic:NAME")
+        })?;
+        m.register(store).await?;
+    }
+    Ok(())
+}
+
+/// Picks the system default model: `--default-model` (a `model_…` id, a provider-side name or
+/// `PROVIDER:NAME`, which is added to the catalogue),
 /// else `llmsim-model` in dev mode, else `gpt-4.1-mini` (or `claude-sonnet-4-5` when only an
 /// Anthropic key is configured). An unknown or ambiguous `--default-model` is an error that
 /// lists the known names.
@@ -202,6 +263,19 @@ pub async fn choose_default_model(
     dev: bool,
     config: &ProviderConfig,
 ) -> Result<Model, String> {
+    let mut wanted = wanted
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+        .map(str::to_string);
+    if let Some(extra) = wanted
+        .as_deref()
+        .map(ExtraModel::parse)
+        .transpose()?
+        .flatten()
+    {
+        extra.register(store).await?;
+        wanted = Some(extra.id);
+    }
     let models = store.list_models().await.map_err(|e| e.to_string())?;
     let find = |name: &str, flag: bool| -> Result<Model, String> {
         let hits: Vec<&Model> = models
@@ -233,7 +307,7 @@ pub async fn choose_default_model(
             )),
         }
     };
-    if let Some(w) = wanted.map(str::trim).filter(|w| !w.is_empty()) {
+    if let Some(w) = wanted.as_deref() {
         return find(w, true);
     }
     if dev {
@@ -348,6 +422,32 @@ mod tests {
         };
         let e = ProviderConfig::from_args(&args).unwrap_err();
         assert!(e.contains("--anthropic-base-url"), "{e}");
+    }
+
+    #[test]
+    fn extra_model_specs() {
+        let m = ExtraModel::parse("openai:gpt-4o").unwrap().unwrap();
+        assert_eq!(m.provider_id, seeded::OPENAI_PROVIDER_ID);
+        assert_eq!(m.name, "gpt-4o");
+        assert!(everruns_core::ids::is_valid(
+            everruns_core::ids::IdKind::Model,
+            &m.id
+        ));
+        // stable, and distinct per provider and name
+        assert_eq!(
+            ExtraModel::parse(" OpenAI : gpt-4o ").unwrap().unwrap().id,
+            m.id
+        );
+        let a = ExtraModel::parse("anthropic:gpt-4o").unwrap().unwrap();
+        assert_ne!(a.id, m.id);
+        // a name with a colon keeps it
+        let l = ExtraModel::parse("openai:llama3:8b").unwrap().unwrap();
+        assert_eq!(l.name, "llama3:8b");
+        // not a provider prefix: a plain name
+        assert_eq!(ExtraModel::parse("llama3:8b").unwrap(), None);
+        assert_eq!(ExtraModel::parse("gpt-4o").unwrap(), None);
+        assert!(ExtraModel::parse("openai:").is_err());
+        assert!(ExtraModel::parse("anthropic:two words").is_err());
     }
 
     #[test]

@@ -40,6 +40,7 @@ fn opts(dev: bool, env: &[(&str, &str)], args: &[&str]) -> Opts {
         "EVERRUNS_OPENAI_BASE_URL",
         "EVERRUNS_ANTHROPIC_BASE_URL",
         "EVERRUNS_DEFAULT_MODEL",
+        "EVERRUNS_EXTRA_MODELS",
     ] {
         o = o.env(k, "");
     }
@@ -204,7 +205,7 @@ async fn openai_turns_pick_the_model_of_message_session_agent() {
             ("DEFAULT_OPENAI_API_KEY", "sk-test-openai"),
             ("EVERRUNS_OPENAI_BASE_URL", &root),
         ],
-        &[],
+        &["--extra-model", "openai:gpt-4o,anthropic:claude-opus-4-1"],
     ));
 
     // the predefined catalogue
@@ -308,7 +309,24 @@ async fn openai_turns_pick_the_model_of_message_session_agent() {
         .collect();
     assert_eq!(models, ["gpt-4o-mini", "gpt-5-mini"]);
 
-    // 4. no model anywhere: the dev default (llmsim) answers, the provider is not called
+    // 4. a model added with --extra-model (source manual, stable id)
+    let (_, manual) = s.get("/models?source=manual").await;
+    let mut names: Vec<&str> = manual["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["model_id"].as_str().unwrap())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["claude-opus-4-1", "gpt-4o"], "{manual}");
+    let gpt4 = model_id(&s, "gpt-4o").await;
+    let sid4 = session(&s, &a, Some(&gpt4)).await;
+    say(&s, &sid4, "Hi.", None).await;
+    let ev = s.wait_terminals(&sid4, 1).await;
+    assert_eq!(final_text(&ev), "Hello from gpt-4o.");
+    assert_eq!(provider.requests().len(), 5);
+
+    // 5. no model anywhere: the dev default (llmsim) answers, the provider is not called
     let plain = agent(&s, "plain-agent", None).await;
     let sid3 = session(&s, &plain, None).await;
     say(&s, &sid3, "Hi.", None).await;
@@ -318,27 +336,47 @@ async fn openai_turns_pick_the_model_of_message_session_agent() {
         of_type(&ev, "llm.generation")[0]["data"]["metadata"]["provider"],
         "llmsim"
     );
-    assert_eq!(provider.requests().len(), 4);
+    assert_eq!(provider.requests().len(), 5);
+}
+
+/// The fake Anthropic: a streamed text answer naming the model.
+fn anthropic_reply(req: &Request) -> Response {
+    let b = req.json();
+    let model = b["model"].as_str().unwrap_or_default().to_string();
+    let body = sse(&[
+        (
+            "message_start",
+            json!({"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":model,"content":[],"usage":{"input_tokens":12,"output_tokens":1}}}),
+        ),
+        (
+            "content_block_start",
+            json!({"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}),
+        ),
+        ("ping", json!({"type":"ping"})),
+        (
+            "content_block_delta",
+            json!({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Bonjour from "}}),
+        ),
+        (
+            "content_block_delta",
+            json!({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":model}}),
+        ),
+        (
+            "content_block_stop",
+            json!({"type":"content_block_stop","index":0}),
+        ),
+        (
+            "message_delta",
+            json!({"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":5}}),
+        ),
+        ("message_stop", json!({"type":"message_stop"})),
+    ]);
+    Response::new(200, "text/event-stream", body)
 }
 
 #[tokio::test]
 async fn anthropic_default_model_without_dev() {
-    let provider = serve(|req, _| {
-        let b = req.json();
-        let model = b["model"].as_str().unwrap_or_default().to_string();
-        let body = sse(&[
-            ("message_start", json!({"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":model,"content":[],"usage":{"input_tokens":12,"output_tokens":1}}})),
-            ("content_block_start", json!({"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}})),
-            ("ping", json!({"type":"ping"})),
-            ("content_block_delta", json!({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Bonjour from "}})),
-            ("content_block_delta", json!({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":model}})),
-            ("content_block_stop", json!({"type":"content_block_stop","index":0})),
-            ("message_delta", json!({"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":5}})),
-            ("message_stop", json!({"type":"message_stop"})),
-        ]);
-        Response::new(200, "text/event-stream", body)
-    })
-    .await;
+    let provider = serve(|req, _| anthropic_reply(req)).await;
     // not dev: only an Anthropic key (flag) → the system default is claude-sonnet-4-5
     let root = provider.url("");
     let mut s = Server::start(opts(
@@ -472,6 +510,7 @@ fn refuses_to_start(extra: &[&str], env: &[(&str, &str)]) -> String {
     .env("EVERRUNS_DEFAULT_MODEL", "")
     .env("EVERRUNS_OPENAI_BASE_URL", "")
     .env("EVERRUNS_ANTHROPIC_BASE_URL", "")
+    .env("EVERRUNS_EXTRA_MODELS", "")
     .stdout(Stdio::piped())
     .stderr(Stdio::piped());
     for (k, v) in env {
@@ -519,4 +558,47 @@ fn unknown_default_model_or_bad_url_stops_the_server() {
 
     let err = refuses_to_start(&["--dev", "--anthropic-base-url", "ftp://x"], &[]);
     assert!(err.contains("--anthropic-base-url"), "{err}");
+
+    let err = refuses_to_start(&["--dev", "--extra-model", "mistral:large"], &[]);
+    assert!(err.contains("openai:NAME or anthropic:NAME"), "{err}");
+
+    let err = refuses_to_start(&["--dev", "--default-model", "openai:"], &[]);
+    assert!(err.contains("PROVIDER:NAME"), "{err}");
+}
+
+#[tokio::test]
+async fn default_model_given_as_provider_and_name() {
+    let provider = serve(|req, _| anthropic_reply(req)).await;
+    let messages_url = provider.url("/v1/messages");
+    let s = Server::start(opts(
+        true,
+        &[
+            ("DEFAULT_ANTHROPIC_API_KEY", "sk-ant-env"),
+            ("EVERRUNS_ANTHROPIC_BASE_URL", &messages_url),
+            ("EVERRUNS_DEFAULT_MODEL", "anthropic:claude-opus-4-1"),
+        ],
+        &[],
+    ));
+    let (_, m) = s.get("/models").await;
+    let default: Vec<&Value> = m["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["is_default"] == true)
+        .collect();
+    assert_eq!(default.len(), 1, "{m}");
+    assert_eq!(default[0]["model_id"], "claude-opus-4-1");
+    assert_eq!(default[0]["source"], "manual");
+    assert_eq!(default[0]["provider_type"], "anthropic");
+
+    let a = agent(&s, "opus-agent", None).await;
+    let sid = session(&s, &a, None).await;
+    say(&s, &sid, "Salut.", None).await;
+    let ev = s.wait_terminals(&sid, 1).await;
+    assert_eq!(final_text(&ev), "Bonjour from claude-opus-4-1");
+    let reqs = provider.requests();
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(reqs[0].path, "/v1/messages");
+    assert_eq!(reqs[0].header("x-api-key"), Some("sk-ant-env"));
+    assert_eq!(reqs[0].json()["model"], "claude-opus-4-1");
 }

@@ -451,6 +451,31 @@ impl Store {
         row.as_ref().map(model_from_row).transpose()
     }
 
+    /// Inserts or updates a `manual` model (its id is chosen by the caller).
+    pub async fn upsert_manual_model(
+        &self,
+        id: &str,
+        provider_id: &str,
+        model_id: &str,
+        capabilities: &[&str],
+    ) -> StoreResult<()> {
+        let t = ts(now());
+        sqlx::query(
+            "INSERT INTO models (id, provider_id, model_id, display_name, capabilities, enabled,
+                                 is_default, is_favorite, source, created_at, updated_at)
+             VALUES ($1, $2, $3, $3, $4, 1, 0, 0, 'manual', $5, $5)
+             ON CONFLICT (id) DO UPDATE SET enabled = 1",
+        )
+        .bind(id)
+        .bind(provider_id)
+        .bind(model_id)
+        .bind(serde_json::to_string(capabilities)?)
+        .bind(&t)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
     /// Makes `id` the only default model (`None`: no default).
     pub async fn set_default_model(&self, id: Option<&str>) -> StoreResult<()> {
         sqlx::query("UPDATE models SET is_default = CASE WHEN id = $1 THEN 1 ELSE 0 END")
