@@ -98,6 +98,9 @@ struct Config {
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     max_retries: Option<u32>,
+    retry_base_delay: Option<Duration>,
+    retry_max_delay: Option<Duration>,
+    max_retry_after: Option<Duration>,
     debug: Option<bool>,
     read_env: bool,
 }
@@ -126,6 +129,15 @@ impl Config {
         }
         if let Some(v) = self.max_retries {
             b = b.max_retries(v);
+        }
+        if let Some(v) = self.retry_base_delay {
+            b = b.retry_base_delay(v);
+        }
+        if let Some(v) = self.retry_max_delay {
+            b = b.retry_max_delay(v);
+        }
+        if let Some(v) = self.max_retry_after {
+            b = b.max_retry_after(v);
         }
         if let Some(v) = self.debug {
             b = b.debug(v);
@@ -196,9 +208,10 @@ fn paged<T: Serialize + Send + 'static>(s: BoxStream<'static, Result<T, Error>>)
 #[pymethods]
 impl Client {
     /// Builds a client. Unset values come from `EVERRUNS_API_KEY`, `EVERRUNS_API_URL`,
-    /// `EVERRUNS_ORG_ID` and `EVERRUNS_DEBUG` when `read_env` is true; timeouts are seconds.
+    /// `EVERRUNS_ORG_ID` and `EVERRUNS_DEBUG` when `read_env` is true; timeouts and delays
+    /// are seconds.
     #[new]
-    #[pyo3(signature = (api_key=None, base_url=None, org_id=None, *, timeout=None, connect_timeout=None, max_retries=None, debug=None, read_env=true))]
+    #[pyo3(signature = (api_key=None, base_url=None, org_id=None, *, timeout=None, connect_timeout=None, max_retries=None, retry_base_delay=None, retry_max_delay=None, max_retry_after=None, debug=None, read_env=true))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -208,6 +221,9 @@ impl Client {
         timeout: Option<f64>,
         connect_timeout: Option<f64>,
         max_retries: Option<u32>,
+        retry_base_delay: Option<f64>,
+        retry_max_delay: Option<f64>,
+        max_retry_after: Option<f64>,
         debug: Option<bool>,
         read_env: bool,
     ) -> PyResult<Self> {
@@ -219,6 +235,9 @@ impl Client {
                 timeout: secs("timeout", timeout)?,
                 connect_timeout: secs("connect_timeout", connect_timeout)?,
                 max_retries,
+                retry_base_delay: secs("retry_base_delay", retry_base_delay)?,
+                retry_max_delay: secs("retry_max_delay", retry_max_delay)?,
+                max_retry_after: secs("max_retry_after", max_retry_after)?,
                 debug,
                 read_env,
             })
@@ -292,6 +311,30 @@ impl Client {
     #[getter]
     fn max_retries(&self, py: Python<'_>) -> PyResult<u32> {
         Ok(self.core(py)?.retry_policy().max_retries)
+    }
+
+    /// TCP/TLS connect timeout, in seconds.
+    #[getter]
+    fn connect_timeout(&self, py: Python<'_>) -> PyResult<f64> {
+        Ok(self.core(py)?.connect_timeout().as_secs_f64())
+    }
+
+    /// First retry backoff delay, in seconds.
+    #[getter]
+    fn retry_base_delay(&self, py: Python<'_>) -> PyResult<f64> {
+        Ok(self.core(py)?.retry_policy().base_delay.as_secs_f64())
+    }
+
+    /// Retry backoff cap, in seconds.
+    #[getter]
+    fn retry_max_delay(&self, py: Python<'_>) -> PyResult<f64> {
+        Ok(self.core(py)?.retry_policy().max_delay.as_secs_f64())
+    }
+
+    /// Longest `Retry-After` honoured, in seconds.
+    #[getter]
+    fn max_retry_after(&self, py: Python<'_>) -> PyResult<f64> {
+        Ok(self.core(py)?.retry_policy().max_retry_after.as_secs_f64())
     }
 
     // ----- agents ------------------------------------------------------------------------

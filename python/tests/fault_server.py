@@ -33,6 +33,8 @@ class Seen:
     headers: dict[str, str]  # lower-case names
     body: bytes
     disconnected_at: Optional[float] = None
+    #: `time.monotonic()` when the request arrived.
+    at: float = field(default_factory=time.monotonic)
 
 
 class FaultServer:

@@ -12,9 +12,9 @@ Covered: ``http_requests.json``, ``http_retries.json``, ``sse_streams.json``,
 ``filesystem.read``). ``sse_framing.json`` is parser-level and has no public Python surface; the
 Rust runner covers it.
 
-Settings the Python client does not expose (``retry_base_delay_ms``, ``retry_max_delay_ms``,
-``max_retry_after_ms``) keep their defaults (500 ms, 8 s, 60 s): the cases of a file run
-concurrently so the default backoff costs a few seconds in total, not per case.
+The vectors' client settings (``max_retries``, ``retry_base_delay_ms``, ``retry_max_delay_ms``,
+``max_retry_after_ms``) are passed as the constructor's ``max_retries``, ``retry_base_delay``,
+``retry_max_delay`` and ``max_retry_after`` (seconds), as the Rust and Node runners do.
 
 Each test prints how many cases passed and fails with one line per failing case.
 """
@@ -135,8 +135,15 @@ def make_client(v: Any, base_url: str, max_retries: Optional[int] = None) -> Eve
         base_url=base_url,
         org_id=c.get("org_id"),
         max_retries=c.get("max_retries") if max_retries is None else max_retries,
+        retry_base_delay=_secs(c.get("retry_base_delay_ms")),
+        retry_max_delay=_secs(c.get("retry_max_delay_ms")),
+        max_retry_after=_secs(c.get("max_retry_after_ms")),
         read_env=False,
     )
+
+
+def _secs(ms: Optional[float]) -> Optional[float]:
+    return None if ms is None else ms / 1000.0
 
 
 async def perform(client: Everruns, call: str, a: dict[str, Any]) -> Any:

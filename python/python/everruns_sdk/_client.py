@@ -68,7 +68,12 @@ class Everruns:
         org_id: ``X-Org-Id`` header value; defaults to ``EVERRUNS_ORG_ID``.
         timeout: whole-request timeout of REST calls, in seconds (default 30).
         connect_timeout: TCP/TLS connect timeout, in seconds (default 10).
-        max_retries: retries of a failed REST call (default 3).
+        max_retries: retries of a failed REST call (default 3; 0 disables).
+        retry_base_delay: first retry backoff delay, in seconds (default 0.5; doubles with
+            jitter).
+        retry_max_delay: retry backoff cap, in seconds (default 8).
+        max_retry_after: longest server-requested ``Retry-After`` honoured, in seconds
+            (default 60); a longer one surfaces the error instead of waiting.
         debug: log every request (token redacted); defaults to ``EVERRUNS_DEBUG``.
         read_env: whether unset values are read from the environment.
 
@@ -84,6 +89,9 @@ class Everruns:
         timeout: Optional[float] = None,
         connect_timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
+        retry_base_delay: Optional[float] = None,
+        retry_max_delay: Optional[float] = None,
+        max_retry_after: Optional[float] = None,
         debug: Optional[bool] = None,
         read_env: bool = True,
         _native_client: Optional[_native.Client] = None,
@@ -96,6 +104,9 @@ class Everruns:
                 timeout=timeout,
                 connect_timeout=connect_timeout,
                 max_retries=max_retries,
+                retry_base_delay=retry_base_delay,
+                retry_max_delay=retry_max_delay,
+                max_retry_after=max_retry_after,
                 debug=debug,
                 read_env=read_env,
             )
@@ -136,6 +147,26 @@ class Everruns:
     def max_retries(self) -> int:
         """Retries of a failed REST call."""
         return self._native.max_retries
+
+    @property
+    def connect_timeout(self) -> float:
+        """TCP/TLS connect timeout, in seconds."""
+        return self._native.connect_timeout
+
+    @property
+    def retry_base_delay(self) -> float:
+        """First retry backoff delay, in seconds."""
+        return self._native.retry_base_delay
+
+    @property
+    def retry_max_delay(self) -> float:
+        """Retry backoff cap, in seconds."""
+        return self._native.retry_max_delay
+
+    @property
+    def max_retry_after(self) -> float:
+        """Longest ``Retry-After`` honoured, in seconds."""
+        return self._native.max_retry_after
 
     @property
     def user_agent(self) -> str:
