@@ -1,10 +1,14 @@
 //! Pull-based streams for Python (ARCHITECTURE principle 4): the Python async iterator awaits
 //! `next_batch(n)`, which waits for one item and takes whatever else is already buffered.
+//! The core stream runs in acknowledged-delivery mode: the Python iterator calls `ack()` as
+//! it hands each event to user code, so the per-session default cursor (DECISIONS #4) and
+//! `last_event_id` never count events that were pulled but not handed over (a loop that
+//! `break`s mid-batch resumes right after the event it saw last).
 //! Dropping or stopping a stream ends it and closes its connection.
 
 use std::sync::Arc;
 
-use everruns_core::client::{Error, StopHandle};
+use everruns_core::client::{AckHandle, Error, StopHandle};
 use futures::stream::BoxStream;
 use futures::{FutureExt, StreamExt};
 use pyo3::prelude::*;
@@ -25,24 +29,19 @@ struct Pull {
     pending_error: Option<Error>,
 }
 
-/// True for events after which a batch is cut: the core marks every event it yields as
-/// delivered (the per-session default cursor), so a batch never runs past the event a seed
-/// loop `break`s on (a turn's terminal event, or `session.idled`).
-fn cuts_batch(ev: &everruns_core::Event) -> bool {
-    ev.is_terminal() || ev.event_type == everruns_core::event_types::SESSION_IDLED
-}
-
 /// A session's event stream (wraps the core's resilient `EventStream`).
 #[pyclass(module = "everruns_sdk._native", frozen)]
 pub struct EventStream {
     inner: Arc<tokio::sync::Mutex<Pull>>,
     stop: StopHandle,
+    ack: AckHandle,
     session_id: String,
 }
 
 impl EventStream {
     pub(crate) fn new(s: everruns_core::client::EventStream) -> Self {
         let stop = s.stop_handle();
+        let ack = s.deliver_on_ack();
         let session_id = s.session_id().to_string();
         Self {
             inner: Arc::new(tokio::sync::Mutex::new(Pull {
@@ -50,6 +49,7 @@ impl EventStream {
                 pending_error: None,
             })),
             stop,
+            ack,
             session_id,
         }
     }
@@ -96,15 +96,13 @@ impl EventStream {
                 Some(Ok(ev)) => ev,
             };
             let mut out = Vec::with_capacity(16);
-            let mut cut = cuts_batch(&first);
             out.push(first);
             let mut pending_error = None;
             let mut idle = 0;
-            while !cut && out.len() < max {
+            while out.len() < max {
                 match stream.next().now_or_never() {
                     Some(Some(Ok(ev))) => {
                         idle = 0;
-                        cut = cuts_batch(&ev);
                         out.push(ev);
                     }
                     Some(Some(Err(e))) => {
@@ -144,33 +142,29 @@ impl EventStream {
         self.session_id.clone()
     }
 
-    /// The id of the last event delivered (`None` before the first), or `None` while a pull
-    /// is in progress.
+    /// Marks the next `n` pulled events as handed to user code: they move `last_event_id`
+    /// and the session's default stream cursor.
+    #[pyo3(signature = (n=1))]
+    fn ack(&self, n: usize) {
+        self.ack.ack(n);
+    }
+
+    /// The id of the last event handed to user code (`None` before the first).
     #[getter]
     fn last_event_id(&self) -> Option<String> {
-        self.inner
-            .try_lock()
-            .ok()
-            .and_then(|p| p.stream.as_ref().and_then(|s| s.last_event_id()))
+        self.ack.last_event_id()
     }
 
-    /// Connections made after the first one (graceful cycles and unexpected drops); `None`
-    /// while a pull is in progress.
+    /// Connections made after the first one (graceful cycles and unexpected drops).
     #[getter]
-    fn reconnect_count(&self) -> Option<u64> {
-        self.inner
-            .try_lock()
-            .ok()
-            .and_then(|p| p.stream.as_ref().map(|s| s.reconnect_count()))
+    fn reconnect_count(&self) -> u64 {
+        self.ack.reconnect_count()
     }
 
-    /// Unexpected disconnects in a row; `None` while a pull is in progress.
+    /// Unexpected disconnects in a row (reset by the next `connected` frame or event).
     #[getter]
-    fn retry_count(&self) -> Option<u32> {
-        self.inner
-            .try_lock()
-            .ok()
-            .and_then(|p| p.stream.as_ref().map(|s| s.retry_count()))
+    fn retry_count(&self) -> u32 {
+        self.ack.retry_count()
     }
 }
 

@@ -18,9 +18,12 @@ class EventStream(AsyncIterator[Event]):
     """A session's live event stream: ``async for event in client.events.stream(sid)``.
 
     Reconnection (``since_id`` resume), heartbeat liveness, backoff with jitter and
-    de-duplication happen in the native core. Events are pulled in batches; leaving the loop
-    early (``break``), :meth:`stop`, :meth:`aclose`, ``async with`` or garbage collection ends
-    the stream and closes its connection.
+    de-duplication happen in the native core. Events are pulled in batches, but only the
+    events handed to the loop count as delivered (for :attr:`last_event_id` and the session's
+    default stream cursor): a loop that ``break``s mid-batch is resumed by the next default
+    stream right after the last event it received. Leaving the loop early (``break``),
+    :meth:`stop`, :meth:`aclose`, ``async with`` or garbage collection ends the stream and
+    closes its connection.
     """
 
     __slots__ = ("_native", "_buf", "_done", "_batch_size", "__weakref__")
@@ -35,18 +38,20 @@ class EventStream(AsyncIterator[Event]):
         return self
 
     async def __anext__(self) -> Event:
-        if self._buf:
-            return self._buf.popleft()
-        if self._done:
-            raise StopAsyncIteration
-        batch = await self._native.next_batch(self._batch_size)
-        if not batch:
-            self._done = True
-            raise StopAsyncIteration
-        # The native side already builds `Event` objects (dict subclasses), without copies.
         buf = self._buf
-        buf.extend(batch)
-        return buf.popleft()
+        if not buf:
+            if self._done:
+                raise StopAsyncIteration
+            batch = await self._native.next_batch(self._batch_size)
+            if not batch:
+                self._done = True
+                raise StopAsyncIteration
+            # The native side already builds `Event` objects (dict subclasses), without copies.
+            buf.extend(batch)
+        ev = buf.popleft()
+        # Handed to user code now: only now does it move the resume cursor.
+        self._native.ack()
+        return ev
 
     def stop(self) -> None:
         """Ends the stream now; buffered events are dropped and the connection is closed."""
@@ -87,13 +92,18 @@ class EventStream(AsyncIterator[Event]):
 
     @property
     def last_event_id(self) -> Optional[str]:
-        """Id of the last event the native stream delivered (the resume cursor)."""
+        """Id of the last event this iterator handed out (``None`` before the first)."""
         return self._native.last_event_id
 
     @property
-    def reconnect_count(self) -> Optional[int]:
+    def reconnect_count(self) -> int:
         """Connections made after the first one (graceful cycles and unexpected drops)."""
         return self._native.reconnect_count
+
+    @property
+    def retry_count(self) -> int:
+        """Unexpected disconnects in a row (back to 0 once a connection delivers again)."""
+        return self._native.retry_count
 
 
 class PageIterator(AsyncIterator[T], Generic[T]):
