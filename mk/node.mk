@@ -30,7 +30,7 @@ node: node-native node-ts ## Node: build @everruns/sdk (addon + TypeScript)
 # Test files run by `make test-node`: the server-backed suites start the real reference server
 # (built here, or $EVERRUNS_SERVER_BIN) on free ports with their own SQLite databases.
 NODE_TESTS ?= test/package.test.mjs test/errors.test.mjs test/tutorial.test.mjs test/streams.test.mjs \
-	test/example.test.mjs \
+	test/example.test.mjs test/delivery.test.mjs \
 	test/conformance.test.mjs
 
 test-node: node ## Node: node --test (server-backed suites start the real reference server)

@@ -1,16 +1,21 @@
 //! `NativeStream`: the pull adapter for the core's streams (events and paginated listings).
 //!
 //! JavaScript calls `nextBatch(max)`; the addon waits for one item, then takes whatever further
-//! items the core stream has ready without waiting (up to `max`), and resolves with them as one
+//! items the core stream has ready (letting the connection task run a few times, up to `max`),
+//! and resolves with them as one
 //! JSON array text (one `JSON.parse` per batch). `null` means the stream ended. Nothing is read
 //! from the network unless JavaScript asks, and nothing is pushed to JavaScript unasked, so an
 //! abandoned stream holds no callback that could keep the process alive. `close()` (from
 //! `return()`, `abort()`, an `AbortSignal` or the client's `close()`) stops the core stream and
 //! drops its connection.
+//!
+//! Event streams run in the core's acknowledged-delivery mode: JavaScript calls `ack()` as it
+//! hands each event to user code, so `lastEventId` and the session's default cursor
+//! (DECISIONS #4) never count events that were pulled but not handed over.
 
 use std::sync::Arc;
 
-use everruns_core::client::{EventStream, StopHandle};
+use everruns_core::client::{AckHandle, EventStream, StopHandle};
 use futures::stream::BoxStream;
 use futures::{FutureExt, StreamExt};
 use napi::bindgen_prelude::PromiseRaw;
@@ -25,10 +30,16 @@ use crate::errors::{aborted, core_error, encode_error};
 
 type Items = BoxStream<'static, Result<String>>;
 
+/// Scheduler yields allowed without a new item before a batch is handed over: the connection
+/// task often holds bytes already received, and without letting it run every batch would
+/// carry one event (one promise round trip per event).
+const IDLE_YIELDS: u32 = 4;
+
 /// Where a [`NativeStream`] pulls from.
 pub struct StreamSource {
     items: Items,
     stop: Option<StopHandle>,
+    ack: Option<AckHandle>,
 }
 
 fn encoded<T: Serialize>(r: everruns_core::client::Result<T>) -> Result<String> {
@@ -42,9 +53,11 @@ impl StreamSource {
     /// The core's resilient event stream.
     pub fn events(stream: EventStream) -> Self {
         let stop = Some(stream.stop_handle());
+        let ack = Some(stream.deliver_on_ack());
         StreamSource {
             items: stream.map(encoded).boxed(),
             stop,
+            ack,
         }
     }
 
@@ -55,6 +68,7 @@ impl StreamSource {
         StreamSource {
             items: stream.map(encoded).boxed(),
             stop: None,
+            ack: None,
         }
     }
 }
@@ -71,6 +85,7 @@ pub struct NativeStream {
     state: Arc<tokio::sync::Mutex<State>>,
     stopped: CancellationToken,
     stop: Option<StopHandle>,
+    ack: Option<AckHandle>,
 }
 
 impl NativeStream {
@@ -84,6 +99,7 @@ impl NativeStream {
             })),
             stopped,
             stop: source.stop,
+            ack: source.ack,
         }
     }
 }
@@ -140,9 +156,11 @@ impl NativeStream {
             out.push_str(&first);
             let mut n = 1;
             let mut ended = false;
+            let mut idle = 0;
             while n < max && !stopped.is_cancelled() {
                 match items.next().now_or_never() {
                     Some(Some(Ok(s))) => {
+                        idle = 0;
                         out.push(',');
                         out.push_str(&s);
                         n += 1;
@@ -154,6 +172,10 @@ impl NativeStream {
                     Some(None) => {
                         ended = true;
                         break;
+                    }
+                    None if idle < IDLE_YIELDS => {
+                        idle += 1;
+                        tokio::task::yield_now().await;
                     }
                     None => break,
                 }
@@ -184,5 +206,36 @@ impl NativeStream {
     #[napi(getter)]
     pub fn closed(&self) -> bool {
         self.stopped.is_cancelled()
+    }
+
+    /// Marks the next `n` pulled events as handed to user code: they move `lastEventId` and
+    /// the session's default stream cursor. No effect on listings.
+    #[napi]
+    pub fn ack(&self, n: u32) {
+        if let Some(a) = &self.ack {
+            a.ack(n as usize);
+        }
+    }
+
+    /// The id of the last event handed to user code (`null` before the first, and for
+    /// listings).
+    #[napi(getter)]
+    pub fn last_event_id(&self) -> Option<String> {
+        self.ack.as_ref().and_then(|a| a.last_event_id())
+    }
+
+    /// Unexpected disconnects in a row, reset once a connection delivers again (`null` for
+    /// listings).
+    #[napi(getter)]
+    pub fn retry_count(&self) -> Option<u32> {
+        self.ack.as_ref().map(|a| a.retry_count())
+    }
+
+    /// Connections made after the first one, graceful cycles included (`null` for listings).
+    #[napi(getter)]
+    pub fn reconnect_count(&self) -> Option<i64> {
+        self.ack
+            .as_ref()
+            .map(|a| i64::try_from(a.reconnect_count()).unwrap_or(i64::MAX))
     }
 }

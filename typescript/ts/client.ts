@@ -5,7 +5,7 @@
  */
 import { invoke, opts, str, type CallOptions } from "./call";
 import { ConfigurationError, mapNativeError } from "./errors";
-import { native, type NativeClient } from "./native";
+import { native, type NativeClient, type NativeStream } from "./native";
 import { PulledStream, type PullOptions } from "./stream";
 import type {
   Agent,
@@ -42,20 +42,34 @@ import type {
 export type { CallOptions } from "./call";
 export type { PullOptions } from "./stream";
 
-/** The event stream of a session: `for await (const event of stream)`. */
+/**
+ * The event stream of a session: `for await (const event of stream)`. Events are pulled in
+ * batches, but only events handed to the loop count as delivered (for {@link lastEventId} and
+ * the session's default cursor): after a `break` mid-batch the next default stream resumes
+ * right after the last event the loop received.
+ */
 export class EventStream extends PulledStream<Event> {
-  #lastEventId: string | undefined;
+  #n: NativeStream;
 
-  /** The next event; see {@link PulledStream.next}. */
-  override async next(): Promise<IteratorResult<Event>> {
-    const r = await super.next();
-    if (!r.done) this.#lastEventId = r.value.id;
-    return r;
+  /** @internal */
+  constructor(nativeStream: NativeStream, options: PullOptions = {}) {
+    super(nativeStream, options);
+    this.#n = nativeStream;
   }
 
   /** The id of the last event this stream yielded (a `sinceId` to resume from later). */
   get lastEventId(): string | undefined {
-    return this.#lastEventId;
+    return this.#n.lastEventId ?? undefined;
+  }
+
+  /** Unexpected disconnects in a row; back to 0 once a connection delivers again. */
+  get retryCount(): number {
+    return this.#n.retryCount ?? 0;
+  }
+
+  /** Connections made after the first one (graceful server cycles and unexpected drops). */
+  get reconnectCount(): number {
+    return this.#n.reconnectCount ?? 0;
   }
 }
 

@@ -55,6 +55,8 @@ export class PulledStream<T> implements AsyncIterableIterator<T> {
 
   async #next(): Promise<IteratorResult<T>> {
     if (this.#pos < this.#buf.length) {
+      // Handed to user code now: only now does an event move the resume cursor.
+      this.#native.ack(1);
       return { value: this.#buf[this.#pos++] as T, done: false };
     }
     if (this.#aborted) {
@@ -76,6 +78,7 @@ export class PulledStream<T> implements AsyncIterableIterator<T> {
     }
     this.#buf = JSON.parse(json) as T[];
     this.#pos = 1;
+    this.#native.ack(1);
     return { value: this.#buf[0] as T, done: false };
   }
 
