@@ -10,6 +10,7 @@ export const {
   MessagesClient,
   EventsClient,
   EventStream,
+  isEventType,
   PageRequest,
   FilesystemClient,
   CapabilitiesClient,

@@ -3,8 +3,12 @@
 import {
   Everruns,
   NotFoundError,
+  isEventType,
   type Agent,
   type Event,
+  type EventDataMap,
+  type JsonValue,
+  type KnownEvent,
   type FileListing,
   type Page,
   type Session,
@@ -43,6 +47,33 @@ export async function checks(client: Everruns): Promise<void> {
   }
   const last: string | undefined = stream.lastEventId;
   void last;
+  const counts: number = stream.retryCount + stream.reconnectCount;
+  void counts;
+
+  // Event payloads: free-form values are JsonValue (not `any`); known types narrow to their
+  // generated payload (keys as on the wire).
+  for await (const e of client.events.stream(session.id)) {
+    const raw: JsonValue | undefined = e.data.delta;
+    void raw;
+    // @ts-expect-error: a free-form value is not `any`
+    const n: number = e.data.delta;
+    void n;
+    if (isEventType(e, "output.message.delta")) {
+      const d: string = e.data.delta;
+      const turn: string = e.data.turn_id;
+      void d, turn;
+    }
+    if (isEventType(e, "turn.completed")) {
+      const usage = e.data.usage;
+      void usage?.input_tokens;
+      break;
+    }
+  }
+  const toolName = (k: KnownEvent<"tool.completed">): string => k.data.tool_name;
+  void toolName;
+  // @ts-expect-error: only known event types have a payload entry
+  const nope: EventDataMap["not.a.type"] | undefined = undefined;
+  void nope;
 
   const listing: FileListing = await client.filesystem.list(session.id, "/workspace");
   for (const entry of listing.entries) {

@@ -81,9 +81,9 @@ export type ContentPart =
   | { type: \"text\"; text: string }
   | { type: \"image\"; base64?: string; url?: string; media_type?: string }
   | { type: \"image_file\"; image_id: string; filename?: string }
-  | { type: \"tool_call\"; id: string; name: string; arguments: { [key: string]: any } }
-  | { type: \"tool_result\"; tool_call_id: string; result?: any; error?: string }
-  | { type: string; [key: string]: any };
+  | { type: \"tool_call\"; id: string; name: string; arguments: { [key: string]: JsonValue } }
+  | { type: \"tool_result\"; tool_call_id: string; result?: JsonValue; error?: string }
+  | { type: string; [key: string]: JsonValue };
 ";
 
 /// Result types: a field is present unless it is an `Option` (nullable in the schema) or a
@@ -136,10 +136,44 @@ fn doc(out: &mut String, indent: &str, schema: &Value) {
     }
 }
 
+/// How a group of types is rendered: the SDK's camelCase result/option types, or event payloads
+/// (free-form `data` on the wire: keys as sent, and references to camelCased object types point
+/// at their `Wire…` twins).
+struct Ctx {
+    wire: bool,
+    twins: Vec<String>,
+}
+
+impl Ctx {
+    const CAMEL: Ctx = Ctx {
+        wire: false,
+        twins: Vec::new(),
+    };
+
+    fn key(&self, name: &str) -> String {
+        if self.wire {
+            name.to_string()
+        } else {
+            camel_case(name)
+        }
+    }
+
+    fn type_name(&self, name: &str) -> String {
+        if self.twins.iter().any(|t| t == name) {
+            format!("Wire{name}")
+        } else {
+            name.to_string()
+        }
+    }
+}
+
 /// The TypeScript type of a schema (`owner.prop` picks overrides for free-form members).
-fn ts_type(s: &Value, owner: &str, prop: &str) -> String {
+fn ts_type(s: &Value, owner: &str, prop: &str, ctx: &Ctx) -> String {
     if let Some(r) = s.get("$ref").and_then(Value::as_str) {
         let name = r.rsplit('/').next().unwrap();
+        if ctx.wire {
+            return ctx.type_name(name);
+        }
         // Inputs accept a capability as a bare id, as the core does.
         if name == "CapabilityRef" && !OUTPUT.contains(&owner) {
             return "CapabilityRef | string".to_string();
@@ -148,13 +182,14 @@ fn ts_type(s: &Value, owner: &str, prop: &str) -> String {
     }
     for key in ["oneOf", "anyOf"] {
         if let Some(alts) = s.get(key).and_then(Value::as_array) {
-            let mut parts: Vec<String> = alts.iter().map(|a| ts_type(a, owner, prop)).collect();
+            let mut parts: Vec<String> =
+                alts.iter().map(|a| ts_type(a, owner, prop, ctx)).collect();
             parts.dedup();
             return parts.join(" | ");
         }
     }
     if let Some(all) = s.get("allOf").and_then(Value::as_array) {
-        let parts: Vec<String> = all.iter().map(|a| ts_type(a, owner, prop)).collect();
+        let parts: Vec<String> = all.iter().map(|a| ts_type(a, owner, prop, ctx)).collect();
         return parts.join(" & ");
     }
     let types: Vec<String> = match s.get("type") {
@@ -168,8 +203,8 @@ fn ts_type(s: &Value, owner: &str, prop: &str) -> String {
     if types.is_empty() {
         // serde_json::Value: free-form JSON.
         return match (owner, prop) {
-            ("Event", "data") => "{ [key: string]: any }".to_string(),
-            _ => "any".to_string(),
+            ("Event", "data") => "{ [key: string]: JsonValue }".to_string(),
+            _ => "JsonValue".to_string(),
         };
     }
     let mut out: Vec<String> = Vec::new();
@@ -193,8 +228,8 @@ fn ts_type(s: &Value, owner: &str, prop: &str) -> String {
             "array" => {
                 let item = s
                     .get("items")
-                    .map(|i| ts_type(i, owner, prop))
-                    .unwrap_or_else(|| "any".into());
+                    .map(|i| ts_type(i, owner, prop, ctx))
+                    .unwrap_or_else(|| "JsonValue".into());
                 if item.contains(' ') {
                     format!("Array<{item}>")
                 } else {
@@ -203,13 +238,13 @@ fn ts_type(s: &Value, owner: &str, prop: &str) -> String {
             }
             "object" => {
                 if s.get("properties").is_some() {
-                    inline_object(s, owner)
+                    inline_object(s, owner, ctx)
                 } else {
                     match s.get("additionalProperties") {
                         Some(ap) if ap.is_object() && !ap.as_object().unwrap().is_empty() => {
-                            format!("{{ [key: string]: {} }}", ts_type(ap, owner, prop))
+                            format!("{{ [key: string]: {} }}", ts_type(ap, owner, prop, ctx))
                         }
-                        _ => "{ [key: string]: any }".to_string(),
+                        _ => "{ [key: string]: JsonValue }".to_string(),
                     }
                 }
             }
@@ -220,15 +255,15 @@ fn ts_type(s: &Value, owner: &str, prop: &str) -> String {
     out.join(" | ")
 }
 
-fn inline_object(s: &Value, owner: &str) -> String {
+fn inline_object(s: &Value, owner: &str, ctx: &Ctx) -> String {
     let mut o = String::from("{ ");
     for (name, prop, optional) in props(s) {
         let _ = write!(
             o,
             "{}{}: {}; ",
-            camel_case(&name),
+            ctx.key(&name),
             if optional { "?" } else { "" },
-            ts_type(&prop, owner, &name)
+            ts_type(&prop, owner, &name, ctx)
         );
     }
     o.push('}');
@@ -251,39 +286,131 @@ fn props(s: &Value) -> Vec<(String, Value, bool)> {
         .unwrap_or_default()
 }
 
+fn render_type(out: &mut String, name: &str, s: &Value, output: bool, ctx: &Ctx) {
+    let ts_name = ctx.type_name(name);
+    out.push('\n');
+    doc(out, "", s);
+    let is_object = s.get("properties").is_some();
+    if is_object {
+        let _ = writeln!(out, "export interface {ts_name} {{");
+        for (prop, ps, not_required) in props(s) {
+            // Arrays may be skipped when empty (`skip_serializing_if = "Vec::is_empty"`).
+            let is_array = ps.get("type").is_some_and(|t| t == "array");
+            let optional = if output {
+                nullable(&ps) || (not_required && is_array)
+            } else {
+                not_required
+            };
+            doc(out, "  ", &ps);
+            let ty = ts_type(&ps, name, &prop, ctx);
+            let _ = writeln!(
+                out,
+                "  {}{}: {};",
+                ctx.key(&prop),
+                if optional { "?" } else { "" },
+                ty
+            );
+        }
+        out.push_str("}\n");
+    } else {
+        let _ = writeln!(
+            out,
+            "export type {ts_name} = {};",
+            ts_type(s, name, "", ctx)
+        );
+    }
+}
+
+/// Event payload types by event type (`data` of each known event), from the core's
+/// `EventPayload` variants.
+fn payloads() -> (Vec<(&'static str, String)>, BTreeMap<String, Value>) {
+    use everruns_core::event_types as et;
+    let mut m = BTreeMap::new();
+    let mut by_type = Vec::new();
+    macro_rules! payload {
+        ($($name:expr => $ty:ty,)+) => {$(
+            collect::<$ty>(&mut m);
+            by_type.push(($name, <$ty as utoipa::ToSchema>::name().to_string()));
+        )+};
+    }
+    payload! {
+        et::INPUT_MESSAGE => t::InputMessageData,
+        et::TURN_STARTED => t::TurnStartedData,
+        et::SESSION_STARTED => t::SessionStartedData,
+        et::SESSION_ACTIVATED => t::SessionActivatedData,
+        et::REASON_STARTED => t::ReasonStartedData,
+        et::OUTPUT_MESSAGE_STARTED => t::OutputMessageStartedData,
+        et::OUTPUT_MESSAGE_DELTA => t::OutputMessageDeltaData,
+        et::LLM_GENERATION => t::LlmGenerationData,
+        et::OUTPUT_MESSAGE_COMPLETED => t::OutputMessageCompletedData,
+        et::REASON_COMPLETED => t::ReasonCompletedData,
+        et::ACT_STARTED => t::ActStartedData,
+        et::TOOL_STARTED => t::ToolStartedData,
+        et::TOOL_OUTPUT_DELTA => t::ToolOutputDeltaData,
+        et::TOOL_COMPLETED => t::ToolCompletedData,
+        et::ACT_COMPLETED => t::ActCompletedData,
+        et::FILE_WRITTEN => t::FileWrittenData,
+        et::TURN_COMPLETED => t::TurnCompletedData,
+        et::TURN_FAILED => t::TurnFailedData,
+        et::TURN_CANCELLED => t::TurnCancelledData,
+        et::SESSION_IDLED => t::SessionIdledData,
+        et::CONNECTED => t::ConnectedData,
+        et::DISCONNECTING => t::DisconnectingData,
+    }
+    m.remove("ContentPart");
+    (by_type, m)
+}
+
 fn render() -> String {
     let mut out = String::from(HEADER);
-    for (name, s) in schemas() {
-        out.push('\n');
-        doc(&mut out, "", &s);
-        let is_object = s.get("properties").is_some();
-        if is_object {
-            let _ = writeln!(out, "export interface {name} {{");
-            let output = OUTPUT.contains(&name.as_str());
-            for (prop, ps, not_required) in props(&s) {
-                // Arrays may be skipped when empty (`skip_serializing_if = "Vec::is_empty"`).
-                let is_array = ps.get("type").is_some_and(|t| t == "array");
-                let optional = if output {
-                    nullable(&ps) || (not_required && is_array)
-                } else {
-                    not_required
-                };
-                doc(&mut out, "  ", &ps);
-                let ty = ts_type(&ps, &name, &prop);
-                let _ = writeln!(
-                    out,
-                    "  {}{}: {};",
-                    camel_case(&prop),
-                    if optional { "?" } else { "" },
-                    ty
-                );
-            }
-            out.push_str("}\n");
-        } else {
-            let _ = writeln!(out, "export type {name} = {};", ts_type(&s, &name, ""));
-        }
+    let camel = schemas();
+    for (name, s) in &camel {
+        render_type(
+            &mut out,
+            name,
+            s,
+            OUTPUT.contains(&name.as_str()),
+            &Ctx::CAMEL,
+        );
     }
+    // Event payloads: their own object types, plus `Wire…` twins of the camelCased object types
+    // they contain (the same shapes with the keys as sent).
+    let (by_type, payload_schemas) = payloads();
+    let twins: Vec<String> = payload_schemas
+        .iter()
+        .filter(|(n, s)| camel.contains_key(*n) && s.get("properties").is_some())
+        .map(|(n, _)| n.clone())
+        .collect();
+    let ctx = Ctx { wire: true, twins };
+    out.push_str(
+        "\n// ----- Event payloads (`Event.data` by event type; keys exactly as on the wire) -----\n",
+    );
+    for (name, s) in &payload_schemas {
+        if camel.contains_key(name) && !ctx.twins.contains(name) {
+            continue; // a shared non-object type (string enum), already declared
+        }
+        render_type(&mut out, name, s, false, &ctx);
+    }
+    out.push_str(
+        "\n/** The `data` type of each known event type. */\nexport interface EventDataMap {\n",
+    );
+    for (event_type, ty) in &by_type {
+        let _ = writeln!(out, "  {event_type:?}: {ty};");
+    }
+    out.push_str("}\n");
     out
+}
+
+#[test]
+fn payload_map_names_known_event_types() {
+    let (by_type, _) = payloads();
+    let mut seen = std::collections::BTreeSet::new();
+    for (n, _) in &by_type {
+        let et =
+            everruns_core::event_types::is_known(n) || everruns_core::event_types::is_framing(n);
+        assert!(et, "{n} is not a known event type");
+        assert!(seen.insert(*n), "{n} mapped twice");
+    }
 }
 
 #[test]

@@ -19,6 +19,8 @@ import type {
   FileListing,
   FileStat,
   GrepResult,
+  KnownEvent,
+  KnownEventType,
   Harness,
   ListAgentsParams,
   ListCapabilitiesParams,
@@ -41,6 +43,14 @@ import type {
 
 export type { CallOptions } from "./call";
 export type { PullOptions } from "./stream";
+
+/**
+ * True when `event` is of type `type`; narrows it to {@link KnownEvent} so that `event.data`
+ * has that type's fields (`if (isEventType(e, "output.message.delta")) e.data.delta`).
+ */
+export function isEventType<K extends KnownEventType>(event: Event, type: K): event is KnownEvent<K> {
+  return event.type === type;
+}
 
 /**
  * The event stream of a session: `for await (const event of stream)`. Events are pulled in

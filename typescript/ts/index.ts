@@ -24,6 +24,7 @@ export {
   MessagesClient,
   EventsClient,
   EventStream,
+  isEventType,
   PageRequest,
   FilesystemClient,
   CapabilitiesClient,

@@ -2,9 +2,20 @@
  * Public types. The wire types (results and request options) are generated from the core in
  * `generated/wire.ts`; the few SDK-level shapes below are the bridge's own.
  */
-import type { FileInfo } from "./generated/wire";
+import type { Event, EventDataMap, FileInfo } from "./generated/wire";
 
 export * from "./generated/wire";
+
+/** The event types whose `data` the SDK knows the shape of. */
+export type KnownEventType = keyof EventDataMap;
+
+/**
+ * An event of a known type with its typed `data` (keys as on the wire), e.g.
+ * `KnownEvent<"output.message.delta">`. Narrow a stream's `Event` with `isEventType`.
+ */
+export type KnownEvent<K extends KnownEventType = KnownEventType> = {
+  [T in K]: Event & { type: T; data: EventDataMap[T] };
+}[K];
 
 /** One page of an offset/limit listing. */
 export interface Page<T> {

@@ -16,9 +16,9 @@ export type ContentPart =
   | { type: "text"; text: string }
   | { type: "image"; base64?: string; url?: string; media_type?: string }
   | { type: "image_file"; image_id: string; filename?: string }
-  | { type: "tool_call"; id: string; name: string; arguments: { [key: string]: any } }
-  | { type: "tool_result"; tool_call_id: string; result?: any; error?: string }
-  | { type: string; [key: string]: any };
+  | { type: "tool_call"; id: string; name: string; arguments: { [key: string]: JsonValue } }
+  | { type: "tool_result"; tool_call_id: string; result?: JsonValue; error?: string }
+  | { type: string; [key: string]: JsonValue };
 
 /** An agent: system prompt, default model and capabilities. */
 export interface Agent {
@@ -108,7 +108,7 @@ export interface CapabilityInfo {
  */
 export interface CapabilityRef {
   /** Per-capability configuration. */
-  config?: any;
+  config?: JsonValue;
   /** Capability id, e.g. `session_file_system`. */
   ref: string;
 }
@@ -120,7 +120,7 @@ export interface CapabilityToolInfo {
   /** Tool name as the model sees it. */
   name: string;
   /** JSON Schema of the arguments. */
-  parameters: any;
+  parameters: JsonValue;
 }
 
 /** Per-turn overrides sent with a message. */
@@ -130,7 +130,7 @@ export interface Controls {
   /** Model for this turn (`model_…`). */
   modelId?: string | null;
   /** Reasoning settings, e.g. `{"effort":"high"}`. */
-  reasoning?: any;
+  reasoning?: JsonValue;
 }
 
 /** Body of `POST /v1/agents` and `PUT /v1/agents/{id_or_name}` (create or upsert). */
@@ -215,11 +215,11 @@ export interface Event {
   /** Correlation ids. */
   context: EventContext;
   /** Type-specific payload; always an object. See [`Event::payload`]. */
-  data: { [key: string]: any };
+  data: { [key: string]: JsonValue };
   /** `event_<32hex>`; also the SSE `id:` and the `since_id` cursor. */
   id: string;
   /** Arbitrary metadata. */
-  metadata: any;
+  metadata: JsonValue;
   /** Position in the session's log, starting at 1 (the sort key). */
   sequence?: number | null;
   /** `session_<32hex>`. */
@@ -460,7 +460,7 @@ export interface Message {
   /** `message_<32hex>`. */
   id: string;
   /** Arbitrary metadata. */
-  metadata: any;
+  metadata: JsonValue;
   /** Author. */
   role: MessageRole;
   /** Sequence of the event that carries this message. */
@@ -612,7 +612,7 @@ export interface SimStep {
 /** A tool call the simulated model makes. */
 export interface SimToolCall {
   /** Arguments object. */
-  arguments?: any;
+  arguments?: JsonValue;
   /** Call id; generated (deterministically from the step position) when absent. */
   id?: string | null;
   /** Tool name, e.g. `write_file`. */
@@ -640,7 +640,7 @@ export interface ToolDefinition {
   /** Tool name. */
   name: string;
   /** JSON Schema of the arguments. */
-  parameters?: any;
+  parameters?: JsonValue;
   /** Tool kind, normally `client_side`. */
   type?: string;
 }
@@ -690,4 +690,369 @@ export interface UpdateSessionRequest {
   tags?: string[] | null;
   /** New title. */
   title?: string | null;
+}
+
+// ----- Event payloads (`Event.data` by event type; keys exactly as on the wire) -----
+
+/** `act.completed`. */
+export interface ActCompletedData {
+  /** Whether every call finished. */
+  completed: boolean;
+  /** Wall time. */
+  duration_ms?: number | null;
+  /** Calls that failed. */
+  error_count: number;
+  /** Calls that succeeded. */
+  success_count: number;
+}
+
+/** `act.started`. */
+export interface ActStartedData {
+  /** The calls of this batch. */
+  tool_calls: ActToolCall[];
+}
+
+/** A call listed by `act.started`. */
+export interface ActToolCall {
+  /** Human label. */
+  display_name?: string | null;
+  /** Call id. */
+  id: string;
+  /** Tool name. */
+  name: string;
+}
+
+/** `connected`: `{"status":"connected"}`. */
+export interface ConnectedData {
+  /** Always `connected`. */
+  status?: string;
+}
+
+/** Per-turn overrides sent with a message. */
+export interface WireControls {
+  /** Locale for this turn. */
+  locale?: string | null;
+  /** Model for this turn (`model_…`). */
+  model_id?: string | null;
+  /** Reasoning settings, e.g. `{"effort":"high"}`. */
+  reasoning?: JsonValue;
+}
+
+/** `disconnecting`: `{"reason":"connection_cycle","retry_ms":100}`. */
+export interface DisconnectingData {
+  /** `connection_cycle`, `server_shutdown`, … */
+  reason?: string;
+  /** Delay before reconnecting. */
+  retry_ms?: number | null;
+}
+
+/** `file.written`. */
+export interface FileWrittenData {
+  /** True when the file did not exist before. */
+  created: boolean;
+  /** `write`, `edit`, `delete`, … */
+  operation: string;
+  /** Stored path, e.g. `/notes.md`. */
+  path: string;
+  /** Size after the write. */
+  size_bytes: number;
+}
+
+/** `input.message`: the stored user message. */
+export interface InputMessageData {
+  /** The message (role `user`). */
+  message: WireMessage;
+}
+
+/** `llm.generation`: one provider call. */
+export interface LlmGenerationData {
+  /** Messages sent (provider-neutral form). */
+  messages?: JsonValue[];
+  /** Call metadata. */
+  metadata?: LlmGenerationMetadata;
+  /** What came back. */
+  output?: LlmGenerationOutput;
+  /** Tools offered (`{name, description}`). */
+  tools?: JsonValue[];
+}
+
+/** Metadata of one provider call. */
+export interface LlmGenerationMetadata {
+  /** Wall time. */
+  duration_ms?: number | null;
+  /** Error text when the call failed. */
+  error?: string | null;
+  /** Model name. */
+  model?: string;
+  /** Driver type. */
+  provider?: string | null;
+  /** Whether the call succeeded. */
+  success?: boolean;
+  /** Time to the first streamed token. */
+  time_to_first_token_ms?: number | null;
+  usage?: null | WireTokenUsage;
+}
+
+/** The output half of `llm.generation`. */
+export interface LlmGenerationOutput {
+  /** Text produced. */
+  text?: string | null;
+  /** Tool calls produced. */
+  tool_calls?: ToolCall[];
+}
+
+/** A stored message (derived from events). */
+export interface WireMessage {
+  /** Content parts. */
+  content?: ContentPart[];
+  controls?: null | WireControls;
+  /** Creation time. */
+  created_at: string;
+  /** `message_<32hex>`. */
+  id: string;
+  /** Arbitrary metadata. */
+  metadata?: JsonValue;
+  /** Author. */
+  role: MessageRole;
+  /** Sequence of the event that carries this message. */
+  sequence?: number | null;
+  /** The session. */
+  session_id?: string | null;
+  /** Tags. */
+  tags?: string[];
+}
+
+/** Model identification attached to reasoning events. */
+export interface ModelMetadata {
+  /** Provider-side model name. */
+  model?: string;
+  /** `model_…` id. */
+  model_id?: string | null;
+  /** Driver type. */
+  provider?: string | null;
+  /** `provider_…` id. */
+  provider_id?: string | null;
+}
+
+/** `output.message.completed`: the agent message of one reasoning step. */
+export interface OutputMessageCompletedData {
+  /** Set when the message reports an error to the user. */
+  error_code?: string | null;
+  /** The message (role `agent`; may hold `tool_call` parts). */
+  message: WireMessage;
+  metadata?: null | ModelMetadata;
+  usage?: null | WireTokenUsage;
+}
+
+/** `output.message.delta`. */
+export interface OutputMessageDeltaData {
+  /** All text of this reply so far. */
+  accumulated?: string;
+  /** New text. */
+  delta: string;
+  /** The turn. */
+  turn_id: string;
+}
+
+/** `output.message.started`. */
+export interface OutputMessageStartedData {
+  /** 1-based iteration. */
+  iteration?: number | null;
+  /** Model name. */
+  model?: string | null;
+  /** The turn. */
+  turn_id: string;
+}
+
+/** `reason.completed`. */
+export interface ReasonCompletedData {
+  /** Wall time. */
+  duration_ms?: number | null;
+  /** Error text on failure. */
+  error?: string | null;
+  /** Whether tool calls follow. */
+  has_tool_calls: boolean;
+  /** Whether the LLM call succeeded. */
+  success: boolean;
+  /** First 200 characters of the text. */
+  text_preview?: string | null;
+  /** Number of tool calls. */
+  tool_call_count: number;
+  usage?: null | WireTokenUsage;
+}
+
+/** `reason.started`. */
+export interface ReasonStartedData {
+  /** The agent. */
+  agent_id?: string | null;
+  /** The harness. */
+  harness_id: string;
+  metadata?: null | ModelMetadata;
+}
+
+/** `session.activated`. */
+export interface SessionActivatedData {
+  /** The user message that started it. */
+  input_message_id: string;
+  /** The turn. */
+  turn_id: string;
+}
+
+/** `session.idled`. */
+export interface SessionIdledData {
+  /** Iterations of that turn. */
+  iterations?: number | null;
+  /** The turn that ended. */
+  turn_id: string;
+  usage?: null | WireTokenUsage;
+}
+
+/** `session.started`. */
+export interface SessionStartedData {
+  /** The session's agent. */
+  agent_id?: string | null;
+  /** The session's harness. */
+  harness_id: string;
+  /** The session's model override. */
+  model_id?: string | null;
+}
+
+/** Token accounting of an LLM call, a turn or a session. */
+export interface WireTokenUsage {
+  /** Tokens written to the provider's cache. */
+  cache_creation_tokens?: number | null;
+  /** Tokens read from the provider's cache. */
+  cache_read_tokens?: number | null;
+  /** Estimated cost in US dollars. */
+  estimated_cost_usd?: number | null;
+  /** Prompt tokens (excluding cache buckets). */
+  input_tokens?: number;
+  /** Completion tokens. */
+  output_tokens?: number;
+}
+
+/** A tool call as reported by `llm.generation`. */
+export interface ToolCall {
+  /** Arguments object. */
+  arguments?: JsonValue;
+  /** Call id. */
+  id: string;
+  /** Tool name. */
+  name: string;
+}
+
+/** `tool.completed`. */
+export interface ToolCompletedData {
+  /** Capability that provided the tool. */
+  capability_id?: string | null;
+  /** Wall time. */
+  duration_ms?: number | null;
+  /** Error text on failure. */
+  error?: string | null;
+  /** Result parts on success. */
+  result?: ContentPart[] | null;
+  /** Outcome. */
+  status: ToolStatus;
+  /** True when `status` is `success`. */
+  success: boolean;
+  /** The call. */
+  tool_call_id: string;
+  /** Tool name. */
+  tool_name: string;
+}
+
+/** `tool.output.delta`. */
+export interface ToolOutputDeltaData {
+  /** New output. */
+  delta: string;
+  /** `stdout` or `stderr`. */
+  stream?: string;
+  /** The call. */
+  tool_call_id: string;
+  /** Tool name. */
+  tool_name: string;
+}
+
+/** `tool.started`. */
+export interface ToolStartedData {
+  /** Human label. */
+  display_name?: string | null;
+  /** The call. */
+  tool_call: ToolCall;
+}
+
+export type ToolStatus = "success" | "error" | "timeout" | "cancelled" | (string & {});
+
+/** `turn.cancelled` (terminal). */
+export interface TurnCancelledData {
+  /** Why. */
+  reason?: string | null;
+  /** The turn. */
+  turn_id: string;
+  usage?: null | WireTokenUsage;
+}
+
+/** `turn.completed` (terminal). */
+export interface TurnCompletedData {
+  /** Wall time. */
+  duration_ms?: number | null;
+  /** Start of the final answer. */
+  final_answer_preview?: string | null;
+  /** The final agent message. */
+  final_message_id?: string | null;
+  /** Reason→act iterations used. */
+  iterations: number;
+  /** LLM calls made. */
+  llm_call_count?: number | null;
+  /** Tool calls made. */
+  tool_call_count?: number | null;
+  /** The turn. */
+  turn_id: string;
+  usage?: null | WireTokenUsage;
+}
+
+/** `turn.failed` (terminal). */
+export interface TurnFailedData {
+  /** User-safe error text. */
+  error: string;
+  /** Stable code: `llm_error`, `max_iterations`, … */
+  error_code?: string | null;
+  /** The turn. */
+  turn_id: string;
+}
+
+/** `turn.started`. */
+export interface TurnStartedData {
+  /** That message's content. */
+  input_content?: ContentPart[];
+  /** The user message that started it. */
+  input_message_id: string;
+  /** The turn. */
+  turn_id: string;
+}
+
+/** The `data` type of each known event type. */
+export interface EventDataMap {
+  "input.message": InputMessageData;
+  "turn.started": TurnStartedData;
+  "session.started": SessionStartedData;
+  "session.activated": SessionActivatedData;
+  "reason.started": ReasonStartedData;
+  "output.message.started": OutputMessageStartedData;
+  "output.message.delta": OutputMessageDeltaData;
+  "llm.generation": LlmGenerationData;
+  "output.message.completed": OutputMessageCompletedData;
+  "reason.completed": ReasonCompletedData;
+  "act.started": ActStartedData;
+  "tool.started": ToolStartedData;
+  "tool.output.delta": ToolOutputDeltaData;
+  "tool.completed": ToolCompletedData;
+  "act.completed": ActCompletedData;
+  "file.written": FileWrittenData;
+  "turn.completed": TurnCompletedData;
+  "turn.failed": TurnFailedData;
+  "turn.cancelled": TurnCancelledData;
+  "session.idled": SessionIdledData;
+  "connected": ConnectedData;
+  "disconnecting": DisconnectingData;
 }
