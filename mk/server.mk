@@ -1,7 +1,9 @@
 # Reference server (server/), its OpenAPI document (openapi/) and the upstream-SDK compat test
 # (tests/compat/).
 #
-#   make start-dev      run everruns-server --dev on http://127.0.0.1:9300 (SDK base URL .../api)
+#   make start-dev      run everruns-server --dev on http://127.0.0.1:9300 (SDK base URL .../api);
+#                       with a real default model (key in DEFAULT_OPENAI_API_KEY):
+#                       make start-dev SERVER_DEV_ARGS="--dev --addr 127.0.0.1:9300 --default-model gpt-4.1-mini"
 #   make openapi        regenerate openapi/openapi.json from the code
 #   make openapi-docs   rebuild openapi/index.html with Redocly (npm install into openapi/node_modules)
 #   make test-compat    upstream pure-Python everruns-sdk 0.3.x (own venv) against the server

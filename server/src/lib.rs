@@ -83,6 +83,12 @@ impl App {
         .await
         .map_err(store::StoreError::Other)?;
         store.set_default_model(Some(&default_model.id)).await?;
+        tracing::info!(
+            default_model = %default_model.model_id,
+            openai_key = providers.has_key(&everruns_core::LlmProviderType::OpenAi),
+            anthropic_key = providers.has_key(&everruns_core::LlmProviderType::Anthropic),
+            "LLM providers configured"
+        );
         if !providers.has_key(&default_model.provider_type) {
             tracing::warn!(
                 model = %default_model.model_id,
