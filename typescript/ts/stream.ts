@@ -26,6 +26,8 @@ export class PulledStream<T> implements AsyncIterableIterator<T> {
   #onAbort: (() => void) | undefined;
   #batch: number;
   #queue: Promise<unknown> = Promise.resolve();
+  /** Calls queued behind a pull (served in order by `#next`). */
+  #waiting = 0;
 
   /** @internal */
   constructor(nativeStream: NativeStream, options: PullOptions = {}) {
@@ -48,7 +50,13 @@ export class PulledStream<T> implements AsyncIterableIterator<T> {
 
   /** The next item; calls are served in order. */
   next(): Promise<IteratorResult<T>> {
-    const p = this.#queue.then(() => this.#next());
+    // Fast path: nothing queued and the item already pulled (most calls, batches are large).
+    if (this.#waiting === 0 && this.#pos < this.#buf.length) {
+      this.#native.ack(1);
+      return Promise.resolve({ value: this.#buf[this.#pos++] as T, done: false });
+    }
+    this.#waiting++;
+    const p = this.#queue.then(() => this.#next()).finally(() => this.#waiting--);
     this.#queue = p.catch(() => undefined);
     return p;
   }
