@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Multi-agent pipeline: a researcher's answer becomes a technical writer's input.
 
+Both agents are defined as markdown in ``examples/agents/`` (researcher.md, technical-writer.md).
 Run a server (`everruns-server --dev`), then `python pipeline.py`.
 """
 
@@ -8,17 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pathlib
 
 from everruns_sdk import Everruns
+
+AGENTS = pathlib.Path(__file__).resolve().parent.parent / "agents"
 
 
 async def multi_agent_pipeline(client: Everruns) -> None:
     # Step 1: Research agent gathers information
-    researcher = await client.agents.create(
-        name="Researcher",
-        system_prompt="Research the given topic thoroughly. Write detailed notes.",
-        capabilities=["session_file_system"],
-    )
+    researcher = await client.agents.import_agent((AGENTS / "researcher.md").read_text())
 
     research_session = await client.sessions.create(agent_id=researcher.id)
     await client.messages.create(research_session.id, "Research Python async frameworks")
@@ -35,10 +35,7 @@ async def multi_agent_pipeline(client: Everruns) -> None:
     print(f"[researcher]\n{research_output}\n")
 
     # Step 2: Writer agent creates a polished article
-    writer = await client.agents.create(
-        name="Technical Writer",
-        system_prompt="Write clear, well-structured technical articles.",
-    )
+    writer = await client.agents.import_agent((AGENTS / "technical-writer.md").read_text())
 
     writer_session = await client.sessions.create(agent_id=writer.id)
     await client.messages.create(

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Upload a file into the session's workspace before asking the agent about it.
 
+The agent is defined as markdown in ``examples/agents/data-analyst.md``.
 Run a server (`everruns-server --dev`), then `python upload.py`.
 """
 
@@ -8,8 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pathlib
 
 from everruns_sdk import Everruns
+
+AGENT_FILE = pathlib.Path(__file__).resolve().parent.parent / "agents" / "data-analyst.md"
 
 
 async def main() -> None:
@@ -17,11 +21,7 @@ async def main() -> None:
         api_key=os.environ.get("EVERRUNS_API_KEY", "dev"),
         base_url=os.environ.get("EVERRUNS_API_URL", "http://localhost:9300/api"),
     ) as client:
-        agent = await client.agents.create(
-            name="Data Analyst",
-            system_prompt="You analyse data files the user uploads to /workspace.",
-            capabilities=["session_file_system"],
-        )
+        agent = await client.agents.import_agent(AGENT_FILE.read_text())
         session = await client.sessions.create(agent_id=agent.id)
         try:
             # Upload a file into the session
