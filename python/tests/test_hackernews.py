@@ -32,7 +32,7 @@ def hn_url() -> Iterator[str]:
 
 
 def _example_source() -> dict[str, object]:
-    ns: dict[str, object] = {"__name__": "hackernews_reader"}
+    ns: dict[str, object] = {"__name__": "hackernews_reader", "__file__": str(EXAMPLE)}
     exec(compile(EXAMPLE.read_text(), str(EXAMPLE), "exec"), ns)
     return ns
 
@@ -42,7 +42,9 @@ async def test_hackernews_reader_non_interactive(
 ) -> None:
     host = hn_url.split("//", 1)[1].split("/", 1)[0]
     srv = make_server({"EVERRUNS_WEB_FETCH_ALLOW": host})
-    AGENT_MARKDOWN = str(_example_source()["AGENT_MARKDOWN"])
+    agent_file = _example_source()["AGENT_FILE"]
+    assert isinstance(agent_file, pathlib.Path)
+    AGENT_MARKDOWN = agent_file.read_text(encoding="utf-8")
     top = json.loads((REPO / "examples/fixtures/hn/topstories.json").read_text())
     first = json.loads((REPO / f"examples/fixtures/hn/item/{top[0]}.json").read_text())
     answer = f"1. {first['title']} — {first.get('score', 0)} points"
