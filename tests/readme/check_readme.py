@@ -367,7 +367,7 @@ class Checker:
             else:
                 self.done.append(f"`{cmd}`: run by `make test` (test-runtime-examples)")
         elif m := re.match(r"^(?:(?:\.venv/bin/)?python3? examples/python/(\w+)\.py|node examples/typescript/dist/(\w+)\.js"
-                           r"|cargo run -p everruns-examples --bin (\w+))((?: --interactive)?)$", rest):
+                           r"|cargo run -p everruns-examples --bin (\w+))((?:(?: --)? --interactive)?)$", rest):
             name = m.group(1) or m.group(2) or m.group(3)
             lang = "python" if m.group(1) else "typescript" if m.group(2) else "rust"
             sys.path.insert(0, str(ROOT / "scripts"))
@@ -430,8 +430,9 @@ class Checker:
 
     def span(self, line: int, span: str) -> None:
         top = self.top_dirs
-        if re.match(r"^--[a-z][\w-]*(=\S*)?( \S+)?$", span):
-            self.flag(line, span.split()[0].split("=")[0])
+        if span.startswith("--"):
+            for flag in re.findall(r"(?<!\S)--[a-z][\w-]*", span):
+                self.flag(line, flag)
         elif re.match(r"^[A-Z][A-Z0-9]*_[A-Z0-9_]+(=\S*)?$", span):
             self.env_name(line, span.split("=")[0])
         elif m := re.match(r"^(\w+)\.(py|ts|rs)$", span):
