@@ -8,7 +8,8 @@ what each did and stops everything.
 
     demo.py [--check] [--only LANG ...] [--examples NAME ...]
 
-``--check`` asserts each example's output instead of only printing it (used by
+``--check`` asserts each example's output instead of only printing it, and that the examples
+reach the real HackerNews API unless scripted (the fixture is only named here; used by
 ``make test-examples``). Binaries are taken from the environment: EVERRUNS_SERVER_BIN,
 EVERRUNS_EXAMPLES_BIN_DIR (Rust example binaries), PYTHON (a Python with everruns_sdk), NODE.
 """
@@ -142,6 +143,24 @@ EXPECT = {
 DEMO = [("python", "hackernews_reader"), ("typescript", "quickstart"), ("rust", "quickstart")]
 
 
+def real_hn_by_default() -> list[str]:
+    """The examples reach the real HackerNews API unless the demo scripts the model: the agent
+    names only hacker-news.firebaseio.com, and no example mentions the offline fixture."""
+    problems = []
+    agent = (ROOT / "examples" / "agents" / "hackernews-reader.md").read_text()
+    if "https://hacker-news.firebaseio.com/v0/" not in agent:
+        problems.append("examples/agents/hackernews-reader.md does not name the real HN API")
+    for path in sorted((ROOT / "examples").glob("*/**/*")):
+        if path.suffix in (".py", ".ts", ".rs", ".md") and "fixtures" not in path.parts \
+                and "node_modules" not in path.parts and "dist" not in path.parts:
+            text = path.read_text(errors="replace")
+            hn_urls = re.findall(r"https?://[^\s\"'`)]+/v0/", text)
+            if "hn_server" in text or "fixtures/hn" in text or any(
+                    not u.startswith("https://hacker-news.firebaseio.com/") for u in hn_urls):
+                problems.append(f"{path.relative_to(ROOT)} points at the offline fixture")
+    return problems
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--check", action="store_true")
@@ -166,7 +185,7 @@ def main() -> int:
 
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="everruns-demo-"))
     procs: list[subprocess.Popen[str]] = []
-    failures = []
+    failures = real_hn_by_default() if args.check else []
     try:
         hn, hn_api = start([sys.executable, str(FIXTURES / "hn_server.py")])
         procs.append(hn)
@@ -208,7 +227,7 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 p.kill()
         shutil.rmtree(tmp, ignore_errors=True)
-    total = len(runs)
+    total = len(runs) + (1 if args.check else 0)
     print(f"{total - len(failures)} passed, {len(failures)} failed")
     for f in failures:
         print(f"  FAILED {f}")
