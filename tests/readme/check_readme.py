@@ -4,11 +4,12 @@
 What the README shows must work as written, so this reads README.md and
 
 * runs the Python, TypeScript and Rust quick starts verbatim against a fresh reference server
-  in dev mode (llmsim answers), each installed the way the README says: the Python one in a
-  fresh virtualenv with ``pip install target/wheels/everruns_sdk-*.whl``, the TypeScript one in
-  a fresh npm project with ``npm install <clone>/typescript`` (compiled with ``tsc --strict`` as
-  an ES module), the Rust one as a new crate whose ``[dependencies]`` are the README's ``toml``
-  block; each must print the simulated answer, end its turn and delete what it created;
+  in dev mode (llmsim answers), installed and run the way the README says: Python in a fresh
+  virtualenv with ``pip install target/wheels/everruns_sdk-*.whl``, then ``python quickstart.py``;
+  TypeScript in a fresh npm project with ``npm install <clone>/typescript``, then the README's
+  ``npx tsc ...`` and ``node quickstart.mjs``; Rust with ``cargo new``, the README's ``toml``
+  block as ``[dependencies]`` and ``cargo run`` (offline, on the workspace's Cargo.lock). Each
+  must print the simulated answer, end its turn and delete what it created;
 * checks every shell command (``sh`` blocks and inline code that starts with a command): each
   ``make`` target must exist (``make -n``) and be run by ``make test`` or ``make demo`` (the
   prerequisite closure of TEST_TARGETS and ``demo``) or be one of the documented exceptions
@@ -278,6 +279,7 @@ class Checker:
         self.py_install: str | None = None
         self.npm_install: str | None = None
         self.toml: str | None = None
+        self.run_cmds: dict[str, str] = {}  # how the README says to run each quick start
 
     # -- static part: classify everything, fail on anything unknown -------------------------
 
@@ -303,8 +305,14 @@ class Checker:
         for line, span in self.readme.spans:
             self.span(line, span)
         for lang in ("python", "ts", "rust"):
-            if not snippets[lang]:
-                self.errors.append(f"README.md: no {lang} quick start found")
+            if len(snippets[lang]) != 1:
+                self.errors.append(f"README.md: {len(snippets[lang])} {lang} code blocks; the checker "
+                                   "knows one quick start per language")
+        for key, what in (("python", "`python FILE.py`"), ("tsc", "`npx tsc ... FILE.mts`"),
+                          ("node", "`node FILE.mjs`"), ("cargo_new", "`cargo new NAME`"),
+                          ("cargo_run", "`cargo run`")):
+            if key not in self.run_cmds:
+                self.errors.append(f"README.md: no {what} command that runs the quick start")
         if snippets["python"] and self.py_install is None:
             self.errors.append("README.md: no `pip install target/wheels/...` line for the Python quick start")
         if snippets["ts"] and self.npm_install is None:
@@ -382,6 +390,16 @@ class Checker:
                 self.err(line, f"`{cmd}`: the server's default database is no longer under ./.everruns/")
             else:
                 self.done.append(f"`{cmd}`: ./.everruns/ is where the default database lives (--help)")
+        elif re.match(r"^python3? \w+\.py$", rest):
+            self.run_cmds["python"] = rest
+        elif re.match(r"^npx tsc( --?[\w-]+(?: [\w.-]+)?)* \w+\.mts$", rest):
+            self.run_cmds["tsc"] = rest
+        elif re.match(r"^node \w+\.mjs$", rest):
+            self.run_cmds["node"] = rest
+        elif re.match(r"^cargo new [\w-]+$", rest):
+            self.run_cmds["cargo_new"] = rest
+        elif rest == "cargo run":
+            self.run_cmds["cargo_run"] = rest
         elif rest in ("pip install everruns-sdk", "npm install @everruns/sdk", "cargo add everruns-sdk"):
             self.exceptions.append(f"`{cmd}`: registry install (needs the network and a published package)")
         elif re.match(r"^pip install target/wheels/everruns_sdk-\*\.whl$", rest):
@@ -461,10 +479,10 @@ class Checker:
             steps: list[tuple[str, Callable[[], None]]] = []
             steps += [(f"python quick start (README.md:{ln})", lambda b=b: self.python(b))
                       for ln, b in self.snippets["python"]]
-            steps += [(f"TypeScript quick start (README.md:{ln})", lambda b=b, i=i: self.ts(b, i))
-                      for i, (ln, b) in enumerate(self.snippets["ts"])]
-            steps += [(f"Rust quick start (README.md:{ln})", lambda b=b, i=i: self.rust(b, i))
-                      for i, (ln, b) in enumerate(self.snippets["rust"])]
+            steps += [(f"TypeScript quick start (README.md:{ln})", lambda b=b: self.ts(b))
+                      for ln, b in self.snippets["ts"]]
+            steps += [(f"Rust quick start (README.md:{ln})", lambda b=b: self.rust(b))
+                      for ln, b in self.snippets["rust"]]
             for name, step in steps + list(dict(self.actions).items()):  # each action once
                 if self.args.only and not any(o in name for o in self.args.only):
                     continue
@@ -497,56 +515,61 @@ class Checker:
                               "(the quick start must clean up)")
 
     def python(self, body: str) -> None:
+        """A fresh virtualenv, the README's pip line, the snippet saved and run as it says."""
         venv = self.tmp / "venv"
-        if not venv.exists():
-            run([sys.executable, "-m", "venv", str(venv)])
-            assert self.py_install is not None
-            wheels = shlex.quote(str(pathlib.Path(self.args.wheel_dir).resolve())) + "/"
-            run(f"{venv}/bin/{self.py_install.replace('target/wheels/', wheels)}", shell=True)
-        (self.tmp / "quickstart.py").write_text(body)
-        self.check_run(run([str(venv / "bin/python"), "quickstart.py"], cwd=self.tmp,
-                           env=self.snippet_env(), timeout=120))
+        run([sys.executable, "-m", "venv", str(venv)])
+        assert self.py_install is not None
+        wheels = shlex.quote(str(pathlib.Path(self.args.wheel_dir).resolve())) + "/"
+        run(f"{venv}/bin/{self.py_install.replace('target/wheels/', wheels)}", shell=True)
+        cmd = self.run_cmds["python"]
+        (self.tmp / cmd.split()[-1]).write_text(body)
+        env = self.snippet_env()
+        env["PATH"] = f"{venv}/bin:{env.get('PATH', '')}"  # the virtualenv, activated
+        self.check_run(run(cmd, cwd=self.tmp, env=env, timeout=120, shell=True))
 
-    def ts(self, body: str, i: int) -> None:
+    def ts(self, body: str) -> None:
+        """A fresh npm project: the README's npm line, typescript and @types/node as dev
+        dependencies (linked from typescript/node_modules: no network here), the snippet saved,
+        compiled and run with the README's commands."""
         proj = self.tmp / "tsproj"
-        if not proj.exists():
-            proj.mkdir()
-            (proj / "package.json").write_text(json.dumps(
-                {"name": "readme-quickstart", "private": True, "type": "module"}))
-            assert self.npm_install is not None
-            run(self.npm_install.replace(CLONE, shlex.quote(str(ROOT))) + " --offline --no-audit --no-fund",
-                cwd=proj, shell=True, timeout=300)
-        src = proj / f"quickstart{i}.mts"
-        src.write_text(body)
-        tsc = ROOT / "typescript/node_modules/.bin/tsc"
-        run([str(tsc), "--strict", "--module", "nodenext", "--moduleResolution", "nodenext",
-             "--target", "es2022", "--types", "node", "--typeRoots",
-             str(ROOT / "typescript/node_modules/@types"), "--outDir", "out", src.name], cwd=proj)
-        self.check_run(run([shutil.which("node") or "node", f"out/quickstart{i}.mjs"], cwd=proj,
-                           env=self.snippet_env(), timeout=120))
+        proj.mkdir()
+        (proj / "package.json").write_text(json.dumps(
+            {"name": "readme-quickstart", "private": True, "type": "module"}))
+        assert self.npm_install is not None
+        run(self.npm_install.replace(CLONE, shlex.quote(str(ROOT))) + " --offline --no-audit --no-fund",
+            cwd=proj, shell=True, timeout=300)
+        modules = ROOT / "typescript/node_modules"
+        (proj / "node_modules/@types").mkdir(parents=True, exist_ok=True)
+        (proj / "node_modules/.bin").mkdir(exist_ok=True)
+        (proj / "node_modules/typescript").symlink_to(modules / "typescript")
+        (proj / "node_modules/@types/node").symlink_to(modules / "@types/node")
+        (proj / "node_modules/.bin/tsc").symlink_to(modules / "typescript/bin/tsc")
+        tsc, node = self.run_cmds["tsc"], self.run_cmds["node"]
+        (proj / tsc.split()[-1]).write_text(body)
+        env = dict(self.base_env, npm_config_offline="true")
+        run(tsc, cwd=proj, env=env, shell=True, timeout=300)
+        self.check_run(run(node, cwd=proj, env=self.snippet_env(), timeout=120, shell=True))
 
-    def rust(self, body: str, i: int) -> None:
-        """The Rust quick start as a bin of a new crate whose dependencies are the README's."""
+    def rust(self, body: str) -> None:
+        """`cargo new`, the README's [dependencies], the snippet as src/main.rs, `cargo run`."""
         target = pathlib.Path(self.args.target_dir).resolve()
-        crate = target / "readme-crate"
-        (crate / "src/bin").mkdir(parents=True, exist_ok=True)
+        work = self.tmp / "rust"
+        work.mkdir()
+        # No network here: cargo works offline, on the workspace's lock file (same versions).
+        env = dict(self.base_env, CARGO_NET_OFFLINE="true", CARGO_TARGET_DIR=str(target))
+        new = self.run_cmds["cargo_new"]
+        run(new, cwd=work, env=env, shell=True)
+        crate = work / new.split()[-1]
+        manifest = (crate / "Cargo.toml").read_text()
         assert self.toml is not None
-        # The workspace's dev profile, so that dependencies built for the workspace in the same
-        # target directory are reused.
-        manifest = ('[package]\nname = "readme-quickstart"\nversion = "0.0.0"\nedition = "2021"\n'
-                    'publish = false\n\n[workspace]\n\n[profile.dev]\ndebug = "line-tables-only"\n\n'
-                    + self.toml.replace(CLONE, str(ROOT)))
-        if not (crate / "Cargo.toml").exists() or (crate / "Cargo.toml").read_text() != manifest:
-            (crate / "Cargo.toml").write_text(manifest)
-        shutil.copy(ROOT / "Cargo.lock", crate / "Cargo.lock")  # the workspace's versions
-        src = crate / f"src/bin/readme_quickstart{i}.rs"
-        if not src.exists() or src.read_text() != body:
-            src.write_text(body)
-        env = dict(self.base_env, CARGO_TARGET_DIR=str(target))
-        run(["cargo", "build", "--offline", "--quiet", "--bin", f"readme_quickstart{i}"], cwd=crate,
-            env=env, timeout=1800)
-        self.check_run(run([str(target / f"debug/readme_quickstart{i}")], cwd=self.tmp,
-                           env=self.snippet_env(), timeout=120))
+        manifest = manifest[: manifest.index("[dependencies]")] + self.toml.replace(CLONE, str(ROOT))
+        # The workspace's dev profile, so the dependencies built in the same target directory
+        # for the workspace are reused.
+        (crate / "Cargo.toml").write_text(manifest + '\n[profile.dev]\ndebug = "line-tables-only"\n')
+        shutil.copy(ROOT / "Cargo.lock", crate / "Cargo.lock")
+        (crate / "src/main.rs").write_text(body)
+        env.update({k: v for k, v in self.snippet_env().items() if k.startswith("EVERRUNS_")})
+        self.check_run(run(self.run_cmds["cargo_run"], cwd=crate, env=env, timeout=1800, shell=True))
 
     def cargo_help(self) -> None:
         out = run(["cargo", "run", "-q", "-p", "everruns-server", "--", "--help"],
@@ -654,6 +677,9 @@ PERTURBATIONS = {
     "server flag that does not exist": ("## The two commands", "Use `--turbo-mode`.\n\n## The two commands"),
     "environment variable nothing reads": ("## The two commands", "Set `EVERRUNS_NO_SUCH_SETTING`.\n\n## The two commands"),
     "path that does not exist": ("## The two commands", "See `examples/cobol/`.\n\n## The two commands"),
+    "a second Python snippet": ("## The two commands", "```python\nprint(1)\n```\n\n## The two commands"),
+    "no command that runs the Python quick start": ("```sh\npython quickstart.py\n```", ""),
+    "no command that runs the Rust quick start": ("```sh\ncargo run\n```", ""),
 }
 
 
