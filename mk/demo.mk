@@ -40,5 +40,6 @@ README_CHECK = $(PY_VENV)/bin/python tests/readme/check_readme.py \
 	--wheel-dir $(PY_WHEEL_DIR)
 
 test-readme: examples-build ## Run README.md: quick starts verbatim, every command checked
+	$(PY_VENV)/bin/mypy --strict tests/readme/check_readme.py scripts/demo.py
 	$(README_CHECK) --self-test
 	$(README_CHECK)

@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from typing import Any
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "examples" / "fixtures"
@@ -50,12 +51,12 @@ def start(cmd: list[str], env: dict[str, str] | None = None, pattern: str = r"li
     raise SystemExit(f"{cmd[0]} did not start:\n{''.join(lines)}")
 
 
-def stories() -> list[dict]:
+def stories() -> list[dict[str, Any]]:
     ids = json.loads((FIXTURES / "hn" / "topstories.json").read_text())
     return [json.loads((FIXTURES / "hn" / "item" / f"{i}.json").read_text()) for i in ids]
 
 
-def scripts(hn_api: str) -> dict[str, dict]:
+def scripts(hn_api: str) -> dict[str, dict[str, Any]]:
     """The simulator scripts, keyed by agent name."""
     top = stories()[:5]
     listing = "\n".join(
@@ -211,7 +212,9 @@ def main() -> int:
                                      stdin=subprocess.DEVNULL, timeout=120)
                 out, code = res.stdout + res.stderr, res.returncode
             except subprocess.TimeoutExpired as e:
-                out, code = f"{e.stdout or ''}{e.stderr or ''}\n[timed out]", -1
+                parts = [x.decode(errors="replace") if isinstance(x, bytes) else (x or "")
+                         for x in (e.stdout, e.stderr)]
+                out, code = f"{''.join(parts)}\n[timed out]", -1
             print(out.rstrip())
             print(f"-- exit {code} in {time.monotonic() - started:.1f}s\n", flush=True)
             problems = [] if code == 0 else [f"exit code {code}"]

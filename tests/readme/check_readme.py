@@ -356,18 +356,18 @@ class Checker:
             self.done.append(f"`{cmd}`: run")
             self.actions.append((cmd, lambda: self.cargo_help()))
         elif rest in ("everruns-server keys create", "cargo run -p everruns-server -- keys create"):
-            self.actions.append((rest, lambda w=words: self.keys(w[:-2])))
+            self.actions.append((rest, functools.partial(self.keys, words[:-2])))
         elif re.match(r"^cargo run -p everruns-server -- ", rest) or rest == "cargo run -p everruns-server":
             args = words[5:]
             for a in args:
                 if a.startswith("--"):
                     self.flag(line, a.split("=")[0])
-            self.actions.append((cmd, lambda a=args, e=env: self.serve(a, e, cargo=True)))
+            self.actions.append((cmd, functools.partial(self.serve, args, env, cargo=True)))
         elif words[0] == "everruns-server" and (len(words) == 1 or words[1].startswith("--")):
             for a in words[1:]:
                 if a.startswith("--"):
                     self.flag(line, a.split("=")[0])
-            self.actions.append((cmd, lambda a=words[1:], e=env: self.serve(a, e, cargo=False)))
+            self.actions.append((cmd, functools.partial(self.serve, words[1:], env, cargo=False)))
         elif m := re.match(r"^cargo run -p everruns-runtime --example (\w+)$", rest):
             recipe = run(["make", "-n", "--no-print-directory", "test-runtime-examples"])
             if f"--example {m.group(1)}" not in recipe or "test-runtime-examples" not in self.test_targets:
@@ -460,7 +460,7 @@ class Checker:
         elif m := re.match(r"^(?:GET )?(/api/\S*|/health)$", span):
             path = m.group(1)
             if "…" not in path and "{" not in path:
-                self.actions.append((f"GET {path}", lambda p=path: self.get(p)))
+                self.actions.append((f"GET {path}", functools.partial(self.get, path)))
         elif re.match(r"^\.?/?[\w.-]+/[\w./*-]*$", span) and span.lstrip("./").split("/")[0] in top:
             if not glob.glob(str(ROOT / span.lstrip("./"))):
                 self.err(line, f"`{span}`: no such path in the repository")
@@ -477,11 +477,11 @@ class Checker:
         self.api = server.url + "/api"
         try:
             steps: list[tuple[str, Callable[[], None]]] = []
-            steps += [(f"python quick start (README.md:{ln})", lambda b=b: self.python(b))
+            steps += [(f"python quick start (README.md:{ln})", functools.partial(self.python, b))
                       for ln, b in self.snippets["python"]]
-            steps += [(f"TypeScript quick start (README.md:{ln})", lambda b=b: self.ts(b))
+            steps += [(f"TypeScript quick start (README.md:{ln})", functools.partial(self.ts, b))
                       for ln, b in self.snippets["ts"]]
-            steps += [(f"Rust quick start (README.md:{ln})", lambda b=b: self.rust(b))
+            steps += [(f"Rust quick start (README.md:{ln})", functools.partial(self.rust, b))
                       for ln, b in self.snippets["rust"]]
             for name, step in steps + list(dict(self.actions).items()):  # each action once
                 if self.args.only and not any(o in name for o in self.args.only):
