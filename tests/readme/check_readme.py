@@ -401,7 +401,7 @@ class Checker:
         elif rest == "cargo run":
             self.run_cmds["cargo_run"] = rest
         elif rest in ("pip install everruns-sdk", "npm install @everruns/sdk", "cargo add everruns-sdk"):
-            self.exceptions.append(f"`{cmd}`: registry install (needs the network and a published package)")
+            self.exceptions.append(f"`{cmd}`: registry install (needs the network; this package is not published yet)")
         elif re.match(r"^pip install target/wheels/everruns_sdk-\*\.whl$", rest):
             self.py_install = rest
         elif rest == f"npm install {CLONE}/typescript":
