@@ -96,7 +96,7 @@ pub use fs::{
 };
 pub use in_process::{InProcessRuntime, InProcessRuntimeBuilder, SingleSessionBuilder};
 pub use llm::{DriverRegistry, LlmDriver, LlmError, LlmErrorKind, LlmRequest, LlmStreamEvent};
-pub use messages::messages_from_events;
+pub use messages::{messages_from_events, MessageFold};
 pub use runtime_config::{NetworkPolicy, RuntimeConfig};
 pub use store::{
     EventDraft, EventLog, InMemoryEventLog, InMemoryLlmSimStore, InMemorySessionStorage,

@@ -10,7 +10,9 @@
 use std::collections::HashMap;
 
 use everruns_core::ids::{from_uuid, to_uuid, IdKind};
-use everruns_core::{ContentPart, Event, EventPayload, Message, MessageRole, ToolStatus};
+use everruns_core::{
+    event_types, ContentPart, Event, EventPayload, Message, MessageRole, ToolStatus,
+};
 
 /// The message id of the `tool_result` derived from a `tool.completed` event: the event's
 /// hex with the `message_` prefix (stable, so listing twice gives the same ids).
@@ -31,6 +33,14 @@ fn result_value(parts: &[ContentPart]) -> Option<serde_json::Value> {
 
 /// The message an event carries, if any.
 pub fn message_from_event(e: &Event) -> Option<Message> {
+    if !matches!(
+        e.event_type.as_str(),
+        event_types::INPUT_MESSAGE
+            | event_types::OUTPUT_MESSAGE_COMPLETED
+            | event_types::TOOL_COMPLETED
+    ) {
+        return None; // only these carry messages (skips parsing e.g. llm.generation)
+    }
     match e.payload() {
         EventPayload::InputMessage(d) => {
             let mut m = d.message;
@@ -99,36 +109,64 @@ fn tool_call_id_of(m: &Message) -> Option<&str> {
 
 /// Every message of a session's events, in order (see the module docs).
 pub fn messages_from_events(events: &[Event]) -> Vec<Message> {
-    let mut out: Vec<Message> = Vec::new();
-    let mut order: HashMap<String, usize> = HashMap::new();
-    let mut run_start: Option<usize> = None;
+    let mut fold = MessageFold::default();
     for e in events {
+        fold.push(e);
+    }
+    fold.into_messages()
+}
+
+/// [`messages_from_events`] as an incremental fold: [`MessageFold::push`] the session's
+/// events in sequence order, read the messages so far with [`MessageFold::messages`].
+#[derive(Debug, Clone, Default)]
+pub struct MessageFold {
+    out: Vec<Message>,
+    /// Call order of the last agent message's tool calls.
+    order: HashMap<String, usize>,
+    /// Start of the trailing run of tool results (sorted into call order when read).
+    run_start: Option<usize>,
+}
+
+impl MessageFold {
+    /// Adds the message of the next event, if it carries one.
+    pub fn push(&mut self, e: &Event) {
         let Some(m) = message_from_event(e) else {
-            continue;
+            return;
         };
         if m.role == MessageRole::ToolResult {
-            if run_start.is_none() {
-                run_start = Some(out.len());
+            if self.run_start.is_none() {
+                self.run_start = Some(self.out.len());
             }
-            out.push(m);
-            continue;
+            self.out.push(m);
+            return;
         }
-        if let Some(s) = run_start.take() {
-            sort_run(&mut out[s..], &order);
+        if let Some(s) = self.run_start.take() {
+            sort_run(&mut self.out[s..], &self.order);
         }
         if m.role == MessageRole::Agent {
-            order = tool_calls_of(&m)
+            self.order = tool_calls_of(&m)
                 .into_iter()
                 .enumerate()
                 .map(|(i, (id, _, _))| (id, i))
                 .collect();
         }
-        out.push(m);
+        self.out.push(m);
     }
-    if let Some(s) = run_start {
-        sort_run(&mut out[s..], &order);
+
+    /// The messages so far. (The trailing tool results are sorted in place; sorting is
+    /// stable, so sorting again after more results arrive gives the same order as one sort.)
+    pub fn messages(&mut self) -> &[Message] {
+        if let Some(s) = self.run_start {
+            sort_run(&mut self.out[s..], &self.order);
+        }
+        &self.out
     }
-    out
+
+    /// The messages, consuming the fold.
+    pub fn into_messages(mut self) -> Vec<Message> {
+        self.messages();
+        self.out
+    }
 }
 
 fn sort_run(run: &mut [Message], order: &HashMap<String, usize>) {

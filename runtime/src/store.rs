@@ -92,6 +92,10 @@ impl EventDraft {
 ///   (millisecond precision), stores the event durably, and returns it. Once `append`
 ///   returned `Ok`, the event must survive a host crash.
 /// * `list` returns every event of the session ordered by `sequence`.
+/// * `list_after(n)` returns the events with `sequence > n`, ordered. The turn engine reads
+///   the log incrementally with it, so an event must become visible only after every event
+///   with a lower sequence (true when sequences are assigned and committed under one lock or
+///   transaction, as above). Implement it with an indexed query; the default filters `list`.
 #[async_trait]
 pub trait EventLog: Send + Sync {
     /// Appends one event and returns it as stored.
@@ -150,6 +154,20 @@ impl EventLog for InMemoryEventLog {
     async fn list(&self, session_id: &str) -> Result<Vec<Event>, StoreError> {
         let g = self.sessions.lock().expect("event log lock");
         Ok(g.get(session_id).cloned().unwrap_or_default())
+    }
+
+    async fn list_after(
+        &self,
+        session_id: &str,
+        after_sequence: i64,
+    ) -> Result<Vec<Event>, StoreError> {
+        let g = self.sessions.lock().expect("event log lock");
+        Ok(g.get(session_id)
+            .map(|log| {
+                let from = log.partition_point(|e| e.sequence.unwrap_or(0) <= after_sequence);
+                log[from..].to_vec()
+            })
+            .unwrap_or_default())
     }
 }
 

@@ -7,18 +7,21 @@
 //! `error` or `timeout`); `file.written` events recorded by the tool follow its
 //! `tool.completed`.
 
+use std::collections::HashSet;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use everruns_core::ids::{new_id, IdKind};
 use everruns_core::{
-    ActCompletedData, ActStartedData, ActToolCall, ContentPart, EventContext, EventPayload,
-    ToolCall, ToolCompletedData, ToolStartedData, ToolStatus,
+    ActCompletedData, ActStartedData, ActToolCall, ContentPart, EventContext, ToolCall,
+    ToolCompletedData, ToolStartedData, ToolStatus,
 };
 use futures::FutureExt;
 
-use super::{BoundTool, RuntimeActPlan, RuntimeBackends, RuntimeError, TurnEngine, TurnRequest};
+use super::{
+    BoundTool, RuntimeActPlan, RuntimeBackends, RuntimeError, TurnEngine, TurnLog, TurnRequest,
+};
 use crate::capabilities::ToolContext;
 
 /// Error text of a tool call that was running when the host stopped.
@@ -46,6 +49,7 @@ impl TurnEngine {
         request: &TurnRequest,
         backends: &RuntimeBackends,
         plan: RuntimeActPlan,
+        log: &mut TurnLog,
     ) -> Result<(), RuntimeError> {
         let ctx = self.context(request, Some(new_id(IdKind::Exec)));
         let assembled = self.assemble(
@@ -147,23 +151,18 @@ impl TurnEngine {
         futures::future::try_join_all(lane_futures).await?;
 
         // Count the batch's results from the log (covers results stored before a restart).
-        let events = backends.events.list(&request.session.id).await?;
-        let ids: Vec<&str> = plan.tool_calls.iter().map(|c| c.id.as_str()).collect();
+        log.refresh(backends.events.as_ref(), &request.session.id)
+            .await?;
         let (mut ok, mut err) = (0u32, 0u32);
-        let mut seen: Vec<String> = Vec::new();
-        for e in events
-            .iter()
-            .filter(|e| e.turn_id() == Some(request.turn_id.as_str()))
-        {
-            if let EventPayload::ToolCompleted(d) = e.payload() {
-                if ids.contains(&d.tool_call_id.as_str()) && !seen.contains(&d.tool_call_id) {
-                    seen.push(d.tool_call_id.clone());
-                    if d.success {
-                        ok += 1;
-                    } else {
-                        err += 1;
-                    }
-                }
+        let mut seen: HashSet<&str> = HashSet::new();
+        for c in &plan.tool_calls {
+            if !seen.insert(c.id.as_str()) {
+                continue;
+            }
+            match log.fold().first_results.get(&c.id) {
+                Some(true) => ok += 1,
+                Some(false) => err += 1,
+                None => {}
             }
         }
         self.emit(

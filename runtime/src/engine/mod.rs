@@ -3,7 +3,9 @@
 //! A turn is a sequence of steps (start → reason → act → reason … → complete). Every step
 //! reads the turn's progress back from the event log ([`RuntimeTurnState::from_events`]),
 //! asks the pure planner ([`plan_next_host_turn`]) what comes next, and appends that step's
-//! events. Because the log is the only state, calling [`TurnEngine::run_turn`] again for a
+//! events. Within one call of [`TurnEngine::run_turn`] the log is read once in full and then
+//! only the events appended since the previous step ([`EventLog::list_after`]), folded into
+//! the turn state and the message history, so a step costs what changed, not the log size. Because the log is the only state, calling [`TurnEngine::run_turn`] again for a
 //! turn that was interrupted (host crash, store error) resumes it: finished steps are not
 //! repeated, and exactly one terminal event is emitted.
 
@@ -164,6 +166,95 @@ impl TurnRequest {
             .iter()
             .chain(std::iter::once(&self.harness))
             .collect()
+    }
+}
+
+/// One turn's view of the session log, read incrementally: the first [`TurnLog::refresh`]
+/// reads the whole log, later ones only the events appended since
+/// ([`EventLog::list_after`]), folded into the turn state, the session's messages and the
+/// turn's input message. So a step boundary costs what was appended since the last one, not
+/// the whole log.
+pub(crate) struct TurnLog {
+    input_message_id: String,
+    last_sequence: i64,
+    fold: state::TurnStateFold,
+    messages: crate::messages::MessageFold,
+    input: Option<Message>,
+}
+
+impl TurnLog {
+    pub(crate) fn new(request: &TurnRequest) -> Self {
+        Self {
+            input_message_id: request.input_message_id.clone(),
+            last_sequence: 0,
+            fold: state::TurnStateFold::new(&request.turn_id),
+            messages: crate::messages::MessageFold::default(),
+            input: None,
+        }
+    }
+
+    /// Applies the events appended since the last refresh.
+    pub(crate) async fn refresh(
+        &mut self,
+        events: &dyn EventLog,
+        session_id: &str,
+    ) -> Result<(), StoreError> {
+        let new = if self.last_sequence == 0 {
+            events.list(session_id).await?
+        } else {
+            events.list_after(session_id, self.last_sequence).await?
+        };
+        if new.iter().any(|e| e.sequence.is_none()) {
+            // A log without sequences cannot be read incrementally: fold all of it again.
+            let all = if self.last_sequence == 0 {
+                new
+            } else {
+                events.list(session_id).await?
+            };
+            let turn_id = self.fold.state().turn_id;
+            self.last_sequence = 0;
+            self.fold = state::TurnStateFold::new(&turn_id);
+            self.messages = crate::messages::MessageFold::default();
+            self.input = None;
+            for e in &all {
+                self.apply(e);
+            }
+            return Ok(());
+        }
+        for e in &new {
+            if let Some(seq) = e.sequence {
+                if seq <= self.last_sequence {
+                    continue;
+                }
+                self.last_sequence = seq;
+            }
+            self.apply(e);
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, e: &Event) {
+        if self.input.is_none() && e.event_type == everruns_core::event_types::INPUT_MESSAGE {
+            self.input = find_input_message(std::slice::from_ref(e), &self.input_message_id);
+        }
+        self.fold.apply(e);
+        self.messages.push(e);
+    }
+
+    pub(crate) fn state(&self) -> RuntimeTurnState {
+        self.fold.state()
+    }
+
+    pub(crate) fn fold(&self) -> &state::TurnStateFold {
+        &self.fold
+    }
+
+    pub(crate) fn input(&self) -> Option<&Message> {
+        self.input.as_ref()
+    }
+
+    pub(crate) fn messages(&mut self) -> &[Message] {
+        self.messages.messages()
     }
 }
 
@@ -391,8 +482,9 @@ impl TurnEngine {
         request: &TurnRequest,
         backends: &RuntimeBackends,
     ) -> Result<TurnResult, RuntimeError> {
+        let mut log = TurnLog::new(request);
         loop {
-            let (plan, state) = self.next_plan(request, backends).await?;
+            let (plan, state) = self.next_plan(request, backends, &mut log).await?;
             if let RuntimeTurnPlan::Done(outcome) = plan {
                 return Ok(result_of(&state, outcome));
             }
@@ -404,20 +496,20 @@ impl TurnEngine {
                     | RuntimeTurnPlan::FinalizeReason { .. }
             );
             if !cancellable {
-                self.execute(request, backends, plan).await?;
+                self.execute(request, backends, plan, &mut log).await?;
                 continue;
             }
             if request.cancel.is_cancelled() {
-                self.begin_cancel(request, backends, None).await?;
+                self.begin_cancel(request, backends, None, &mut log).await?;
                 continue;
             }
             let cancelled = tokio::select! {
                 biased;
                 _ = request.cancel.cancelled() => true,
-                r = self.execute(request, backends, plan) => { r?; false }
+                r = self.execute(request, backends, plan, &mut log) => { r?; false }
             };
             if cancelled {
-                self.begin_cancel(request, backends, None).await?;
+                self.begin_cancel(request, backends, None, &mut log).await?;
             }
         }
     }
@@ -429,9 +521,11 @@ impl TurnEngine {
         request: &TurnRequest,
         backends: &RuntimeBackends,
     ) -> Result<RuntimeTurnPlan, RuntimeError> {
-        let (plan, _) = self.next_plan(request, backends).await?;
+        let mut log = TurnLog::new(request);
+        let (plan, _) = self.next_plan(request, backends, &mut log).await?;
         if !matches!(plan, RuntimeTurnPlan::Done(_)) {
-            self.execute(request, backends, plan.clone()).await?;
+            self.execute(request, backends, plan.clone(), &mut log)
+                .await?;
         }
         Ok(plan)
     }
@@ -446,13 +540,15 @@ impl TurnEngine {
         backends: &RuntimeBackends,
         reason: Option<String>,
     ) -> Result<TurnResult, RuntimeError> {
-        self.begin_cancel(request, backends, reason).await?;
+        let mut log = TurnLog::new(request);
+        self.begin_cancel(request, backends, reason, &mut log)
+            .await?;
         loop {
-            let (plan, state) = self.next_plan(request, backends).await?;
+            let (plan, state) = self.next_plan(request, backends, &mut log).await?;
             match plan {
                 RuntimeTurnPlan::Done(o) => return Ok(result_of(&state, o)),
                 p @ (RuntimeTurnPlan::FinishCancel | RuntimeTurnPlan::Complete(_)) => {
-                    self.execute(request, backends, p).await?
+                    self.execute(request, backends, p, &mut log).await?
                 }
                 other => {
                     return Err(RuntimeError::Invalid(format!(
@@ -475,9 +571,10 @@ impl TurnEngine {
         error: impl Into<String>,
         error_code: impl Into<String>,
     ) -> Result<TurnResult, RuntimeError> {
-        let state = self
-            .turn_state(&request.session.id, &request.turn_id, backends)
+        let mut log = TurnLog::new(request);
+        log.refresh(backends.events.as_ref(), &request.session.id)
             .await?;
+        let state = log.state();
         if state.terminal.is_none() {
             self.complete(
                 request,
@@ -486,12 +583,14 @@ impl TurnEngine {
                     error: error.into(),
                     error_code: error_code.into(),
                 },
+                &mut log,
             )
             .await?;
         } else if !state.idled {
-            self.complete(request, backends, TurnEnd::IdleOnly).await?;
+            self.complete(request, backends, TurnEnd::IdleOnly, &mut log)
+                .await?;
         }
-        let (plan, state) = self.next_plan(request, backends).await?;
+        let (plan, state) = self.next_plan(request, backends, &mut log).await?;
         match plan {
             RuntimeTurnPlan::Done(o) => Ok(result_of(&state, o)),
             // a cancelled turn with its sequence unfinished: finish it
@@ -503,9 +602,11 @@ impl TurnEngine {
         &self,
         request: &TurnRequest,
         backends: &RuntimeBackends,
+        log: &mut TurnLog,
     ) -> Result<(RuntimeTurnPlan, RuntimeTurnState), RuntimeError> {
-        let events = backends.events.list(&request.session.id).await?;
-        let state = RuntimeTurnState::from_events(&request.turn_id, &events);
+        log.refresh(backends.events.as_ref(), &request.session.id)
+            .await?;
+        let state = log.state();
         let max = self
             .assemble(
                 &request.harness_chain(),
@@ -523,9 +624,11 @@ impl TurnEngine {
         request: &TurnRequest,
         backends: &RuntimeBackends,
         reason: Option<String>,
+        log: &mut TurnLog,
     ) -> Result<(), RuntimeError> {
-        let events = backends.events.list(&request.session.id).await?;
-        let state = RuntimeTurnState::from_events(&request.turn_id, &events);
+        log.refresh(backends.events.as_ref(), &request.session.id)
+            .await?;
+        let state = log.state();
         if state.terminal.is_some() {
             return Ok(());
         }
@@ -574,17 +677,20 @@ impl TurnEngine {
         request: &TurnRequest,
         backends: &RuntimeBackends,
         plan: RuntimeTurnPlan,
+        log: &mut TurnLog,
     ) -> Result<(), RuntimeError> {
         match plan {
-            RuntimeTurnPlan::StartTurn => self.start_turn(request, backends).await,
+            RuntimeTurnPlan::StartTurn => self.start_turn(request, backends, log).await,
             RuntimeTurnPlan::ScheduleReason { iteration, recover } => {
-                self.reason_step(request, backends, iteration, recover)
+                self.reason_step(request, backends, iteration, recover, log)
                     .await
             }
-            RuntimeTurnPlan::ScheduleAct(act) => self.act_step(request, backends, act).await,
-            RuntimeTurnPlan::FinalizeReason { .. } => self.finalize_reason(request, backends).await,
-            RuntimeTurnPlan::Complete(end) => self.complete(request, backends, end).await,
-            RuntimeTurnPlan::FinishCancel => self.finish_cancel(request, backends).await,
+            RuntimeTurnPlan::ScheduleAct(act) => self.act_step(request, backends, act, log).await,
+            RuntimeTurnPlan::FinalizeReason { .. } => {
+                self.finalize_reason(request, backends, log).await
+            }
+            RuntimeTurnPlan::Complete(end) => self.complete(request, backends, end, log).await,
+            RuntimeTurnPlan::FinishCancel => self.finish_cancel(request, backends, log).await,
             RuntimeTurnPlan::Done(_) => Ok(()),
         }
     }
@@ -593,15 +699,17 @@ impl TurnEngine {
         &self,
         request: &TurnRequest,
         backends: &RuntimeBackends,
+        log: &mut TurnLog,
     ) -> Result<(), RuntimeError> {
-        let events = backends.events.list(&request.session.id).await?;
-        let input = find_input_message(&events, &request.input_message_id).ok_or_else(|| {
+        log.refresh(backends.events.as_ref(), &request.session.id)
+            .await?;
+        let input = log.input().cloned().ok_or_else(|| {
             RuntimeError::NotFound(format!(
                 "input message {} is not in session {}'s events (append it with append_input_message first)",
                 request.input_message_id, request.session.id
             ))
         })?;
-        let state = RuntimeTurnState::from_events(&request.turn_id, &events);
+        let state = log.state();
         let ctx = self.context(request, None);
         if state.phase == TurnPhase::NotStarted {
             self.emit(
@@ -636,9 +744,11 @@ impl TurnEngine {
         &self,
         request: &TurnRequest,
         backends: &RuntimeBackends,
+        log: &mut TurnLog,
     ) -> Result<(), RuntimeError> {
-        let events = backends.events.list(&request.session.id).await?;
-        let state = RuntimeTurnState::from_events(&request.turn_id, &events);
+        log.refresh(backends.events.as_ref(), &request.session.id)
+            .await?;
+        let state = log.state();
         let TurnPhase::ReasonRecorded {
             tool_calls,
             error_code,
@@ -691,17 +801,13 @@ impl TurnEngine {
         request: &TurnRequest,
         backends: &RuntimeBackends,
         end: TurnEnd,
+        log: &mut TurnLog,
     ) -> Result<(), RuntimeError> {
-        let events = backends.events.list(&request.session.id).await?;
-        let state = RuntimeTurnState::from_events(&request.turn_id, &events);
+        log.refresh(backends.events.as_ref(), &request.session.id)
+            .await?;
+        let state = log.state();
         let ctx = self.context(request, None);
-        let started = events
-            .iter()
-            .find(|e| {
-                e.turn_id() == Some(request.turn_id.as_str())
-                    && e.event_type == everruns_core::event_types::TURN_STARTED
-            })
-            .map(|e| e.ts);
+        let started = log.fold().started_at;
         let duration_ms = started.map(|t| (Utc::now() - t).num_milliseconds().max(0) as u64);
         match end {
             TurnEnd::Completed => {
@@ -755,9 +861,11 @@ impl TurnEngine {
         &self,
         request: &TurnRequest,
         backends: &RuntimeBackends,
+        log: &mut TurnLog,
     ) -> Result<(), RuntimeError> {
-        let events = backends.events.list(&request.session.id).await?;
-        let state = RuntimeTurnState::from_events(&request.turn_id, &events);
+        log.refresh(backends.events.as_ref(), &request.session.id)
+            .await?;
+        let state = log.state();
         let Some(progress) = state.cancel.clone() else {
             return Ok(());
         };

@@ -13,10 +13,10 @@ use everruns_core::{
 use futures::StreamExt;
 use serde_json::json;
 
-use super::{find_input_message, RuntimeBackends, RuntimeError, TurnEngine, TurnRequest};
+use super::{RuntimeBackends, RuntimeError, TurnEngine, TurnLog, TurnRequest};
 use crate::config::MergedConfig;
 use crate::llm::{LlmCallContext, LlmError, LlmErrorKind, LlmRequest, LlmStreamEvent};
-use crate::messages::{llm_history, messages_from_events};
+use crate::messages::llm_history;
 use crate::store::ResolvedModel;
 
 /// Agent-visible text stored when the LLM call fails.
@@ -68,6 +68,7 @@ impl TurnEngine {
         backends: &RuntimeBackends,
         iteration: u32,
         recover: bool,
+        log: &mut TurnLog,
     ) -> Result<(), RuntimeError> {
         let ctx = self.context(request, Some(new_id(IdKind::Exec)));
         let assembled = self.assemble(
@@ -75,9 +76,9 @@ impl TurnEngine {
             request.agent.as_ref(),
             &request.session,
         );
-        let events = backends.events.list(&request.session.id).await?;
-        let input = find_input_message(&events, &request.input_message_id);
-        let controls = input.as_ref().and_then(|m| m.controls.clone());
+        log.refresh(backends.events.as_ref(), &request.session.id)
+            .await?;
+        let controls = log.input().and_then(|m| m.controls.clone());
         let model = self
             .resolve_model(request, controls.as_ref(), &assembled.ctx.merged, backends)
             .await?;
@@ -89,16 +90,7 @@ impl TurnEngine {
         });
 
         if recover {
-            let accumulated_len: usize = events
-                .iter()
-                .rev()
-                .filter(|e| e.turn_id() == Some(request.turn_id.as_str()))
-                .find_map(|e| match e.payload() {
-                    EventPayload::OutputMessageDelta(d) => Some(d.accumulated.len()),
-                    EventPayload::ReasonStarted(_) => Some(0),
-                    _ => None,
-                })
-                .unwrap_or(0);
+            let accumulated_len = log.fold().streamed_len;
             self.emit(
                 request,
                 backends,
@@ -149,7 +141,7 @@ impl TurnEngine {
                 .await;
         };
 
-        let history = llm_history(&messages_from_events(&events));
+        let history = llm_history(log.messages());
         let effort = controls
             .as_ref()
             .and_then(|c| c.reasoning.as_ref())

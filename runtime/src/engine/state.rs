@@ -1,5 +1,8 @@
 //! Turn state derived from stored events, and the pure planner [`plan_next_host_turn`].
 
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
 use everruns_core::{event_types, ContentPart, Event, EventPayload, TokenUsage, ToolCall};
 
 /// Literal text of the user message stored when a turn is cancelled (DECISIONS #7).
@@ -124,196 +127,245 @@ pub struct RuntimeTurnState {
 impl RuntimeTurnState {
     /// Folds the events of `turn_id` (others are ignored) in sequence order.
     pub fn from_events(turn_id: &str, events: &[Event]) -> Self {
-        let mut s = RuntimeTurnState {
-            turn_id: turn_id.to_string(),
-            iterations: 0,
-            phase: TurnPhase::NotStarted,
-            tool_calls_count: 0,
-            llm_call_count: 0,
-            usage: TokenUsage::default(),
-            last_response: String::new(),
-            last_message_id: None,
-            terminal: None,
-            idled: false,
-            cancel: None,
-            running_tool_calls: Vec::new(),
-            activated: false,
-        };
-        let mut pending_calls: Vec<ToolCall> = Vec::new();
-        let mut pending_code: Option<String> = None;
-        let mut act_names: Vec<(String, String)> = Vec::new();
-        for e in events.iter().filter(|e| e.turn_id() == Some(turn_id)) {
-            match e.payload() {
-                EventPayload::TurnStarted(_) => s.phase = TurnPhase::Started,
-                EventPayload::ReasonStarted(_) => {
-                    s.iterations += 1;
-                    pending_calls.clear();
-                    pending_code = None;
-                    s.phase = TurnPhase::Reasoning {
-                        iteration: s.iterations,
-                    };
-                }
-                EventPayload::LlmGeneration(d) => {
-                    s.llm_call_count += 1;
-                    if let Some(u) = &d.metadata.usage {
-                        s.usage.add(u);
-                    }
-                }
-                EventPayload::OutputMessageCompleted(d) => {
-                    if let Some(c) = s.cancel.as_mut() {
-                        c.agent_message_stored = true;
-                        continue;
-                    }
-                    s.last_response = d.message.text();
-                    s.last_message_id = Some(d.message.id.clone());
-                    pending_code = d.error_code.clone();
-                    let stored_error = d
-                        .message
-                        .metadata
-                        .as_ref()
-                        .and_then(|m| m.get("error"))
-                        .and_then(|e| e.as_str())
-                        .map(str::to_string);
-                    pending_calls = d
-                        .message
-                        .content
-                        .iter()
-                        .filter_map(|p| match p {
-                            ContentPart::ToolCall {
-                                id,
-                                name,
-                                arguments,
-                            } => Some(ToolCall {
-                                id: id.clone(),
-                                name: name.clone(),
-                                arguments: arguments.clone(),
-                            }),
-                            _ => None,
-                        })
-                        .collect();
-                    if let TurnPhase::Reasoning { iteration } = s.phase {
-                        s.phase = TurnPhase::ReasonRecorded {
-                            iteration,
-                            tool_calls: pending_calls.clone(),
-                            error_code: pending_code.clone(),
-                            error: stored_error,
-                        };
-                    }
-                }
-                EventPayload::ReasonCompleted(d) => {
-                    let calls = if d.success {
-                        std::mem::take(&mut pending_calls)
-                    } else {
-                        Vec::new()
-                    };
-                    s.tool_calls_count += calls.len() as u32;
-                    s.phase = TurnPhase::Reasoned {
-                        success: d.success,
-                        tool_calls: calls,
-                        error: d.error.clone(),
-                        error_code: pending_code.take(),
-                    };
-                }
-                EventPayload::ActStarted(_) => {
-                    let calls = match &s.phase {
-                        TurnPhase::Reasoned { tool_calls, .. } => tool_calls.clone(),
-                        _ => Vec::new(),
-                    };
-                    act_names = calls
-                        .iter()
-                        .map(|c| (c.id.clone(), c.name.clone()))
-                        .collect();
-                    s.phase = TurnPhase::Acting {
-                        tool_calls: calls,
-                        started: Vec::new(),
-                        completed: Vec::new(),
-                    };
-                }
-                EventPayload::ToolStarted(d) => {
-                    if let TurnPhase::Acting { started, .. } = &mut s.phase {
-                        started.push(d.tool_call.id.clone());
-                    }
-                    if !act_names.iter().any(|(id, _)| *id == d.tool_call.id) {
-                        act_names.push((d.tool_call.id.clone(), d.tool_call.name.clone()));
-                    }
-                }
-                EventPayload::ToolCompleted(d) => {
-                    if let TurnPhase::Acting { completed, .. } = &mut s.phase {
-                        completed.push(d.tool_call_id.clone());
-                    }
-                }
-                EventPayload::ActCompleted(_) => s.phase = TurnPhase::Acted,
-                EventPayload::TurnCompleted(_) => {
-                    s.terminal = Some(TerminalInfo {
-                        outcome: TurnOutcome::Completed,
-                        error: None,
-                        error_code: None,
-                    })
-                }
-                EventPayload::TurnFailed(d) => {
-                    s.terminal = Some(TerminalInfo {
-                        outcome: TurnOutcome::Failed,
-                        error: Some(d.error),
-                        error_code: d.error_code,
-                    })
-                }
-                EventPayload::TurnCancelled(_) => {
-                    s.terminal = Some(TerminalInfo {
-                        outcome: TurnOutcome::Cancelled,
-                        error: Some("cancelled".into()),
-                        error_code: Some("cancelled".into()),
-                    });
-                    s.cancel = Some(CancelProgress::default());
-                    if let TurnPhase::Acting {
-                        started, completed, ..
-                    } = &s.phase
-                    {
-                        s.running_tool_calls = started
-                            .iter()
-                            .filter(|id| !completed.contains(id))
-                            .map(|id| {
-                                let name = act_names
-                                    .iter()
-                                    .find(|(i, _)| i == id)
-                                    .map(|(_, n)| n.clone())
-                                    .unwrap_or_default();
-                                (id.clone(), name)
-                            })
-                            .collect();
-                    }
-                }
-                EventPayload::InputMessage(_) => {
-                    if let Some(c) = s.cancel.as_mut() {
-                        c.user_message_stored = true;
-                    }
-                }
-                EventPayload::SessionIdled(_) => s.idled = true,
-                EventPayload::SessionActivated(_) => s.activated = true,
-                EventPayload::Unknown { event_type, .. }
-                    if event_type == event_types::TURN_SEALED =>
-                {
-                    s.terminal = Some(TerminalInfo {
-                        outcome: TurnOutcome::Sealed,
-                        error: None,
-                        error_code: None,
-                    })
-                }
-                _ => {}
-            }
+        let mut fold = TurnStateFold::new(turn_id);
+        for e in events {
+            fold.apply(e);
         }
+        fold.state()
+    }
+}
+
+/// [`RuntimeTurnState::from_events`] as an incremental fold: [`TurnStateFold::apply`] each
+/// event of the session in sequence order (others turns' events are ignored), read the state
+/// at any point with [`TurnStateFold::state`]. Also keeps what the steps need from the turn's
+/// events (turn start time, first result of each tool call, last streamed length).
+#[derive(Debug, Clone)]
+pub(crate) struct TurnStateFold {
+    s: RuntimeTurnState,
+    pending_calls: Vec<ToolCall>,
+    pending_code: Option<String>,
+    /// Tool name by call id for the current batch (first seen wins).
+    act_names: HashMap<String, String>,
+    /// Every tool call id with a `tool.completed` in the turn.
+    completed_ids: HashSet<String>,
+    /// `ts` of the turn's first `turn.started`.
+    pub started_at: Option<DateTime<Utc>>,
+    /// The first `tool.completed` of each tool call id: its `success`.
+    pub first_results: HashMap<String, bool>,
+    /// `accumulated` length of the last `output.message.delta`, or 0 after a later
+    /// `reason.started` (what an interrupted reason step had streamed).
+    pub streamed_len: usize,
+}
+
+impl TurnStateFold {
+    /// An empty fold of `turn_id`.
+    pub fn new(turn_id: &str) -> Self {
+        Self {
+            s: RuntimeTurnState {
+                turn_id: turn_id.to_string(),
+                iterations: 0,
+                phase: TurnPhase::NotStarted,
+                tool_calls_count: 0,
+                llm_call_count: 0,
+                usage: TokenUsage::default(),
+                last_response: String::new(),
+                last_message_id: None,
+                terminal: None,
+                idled: false,
+                cancel: None,
+                running_tool_calls: Vec::new(),
+                activated: false,
+            },
+            pending_calls: Vec::new(),
+            pending_code: None,
+            act_names: HashMap::new(),
+            completed_ids: HashSet::new(),
+            started_at: None,
+            first_results: HashMap::new(),
+            streamed_len: 0,
+        }
+    }
+
+    /// The turn state after the events applied so far.
+    pub fn state(&self) -> RuntimeTurnState {
+        let mut s = self.s.clone();
         // Tool calls that completed after turn.cancelled are no longer running.
         if s.cancel.is_some() {
-            let done: Vec<String> = events
-                .iter()
-                .filter(|e| e.turn_id() == Some(turn_id))
-                .filter_map(|e| match e.payload() {
-                    EventPayload::ToolCompleted(d) => Some(d.tool_call_id),
-                    _ => None,
-                })
-                .collect();
-            s.running_tool_calls.retain(|(id, _)| !done.contains(id));
+            s.running_tool_calls
+                .retain(|(id, _)| !self.completed_ids.contains(id));
         }
         s
+    }
+
+    /// Applies the next event of the session (ignored unless it belongs to the turn).
+    pub fn apply(&mut self, e: &Event) {
+        if e.turn_id() != Some(self.s.turn_id.as_str()) {
+            return;
+        }
+        if e.event_type == event_types::TURN_STARTED {
+            self.started_at.get_or_insert(e.ts);
+        }
+        let s = &mut self.s;
+        match e.payload() {
+            EventPayload::TurnStarted(_) => s.phase = TurnPhase::Started,
+            EventPayload::ReasonStarted(_) => {
+                s.iterations += 1;
+                self.pending_calls.clear();
+                self.pending_code = None;
+                self.streamed_len = 0;
+                s.phase = TurnPhase::Reasoning {
+                    iteration: s.iterations,
+                };
+            }
+            EventPayload::OutputMessageDelta(d) => self.streamed_len = d.accumulated.len(),
+            EventPayload::LlmGeneration(d) => {
+                s.llm_call_count += 1;
+                if let Some(u) = &d.metadata.usage {
+                    s.usage.add(u);
+                }
+            }
+            EventPayload::OutputMessageCompleted(d) => {
+                if let Some(c) = s.cancel.as_mut() {
+                    c.agent_message_stored = true;
+                    return;
+                }
+                s.last_response = d.message.text();
+                s.last_message_id = Some(d.message.id.clone());
+                self.pending_code = d.error_code.clone();
+                let stored_error = d
+                    .message
+                    .metadata
+                    .as_ref()
+                    .and_then(|m| m.get("error"))
+                    .and_then(|e| e.as_str())
+                    .map(str::to_string);
+                self.pending_calls = d
+                    .message
+                    .content
+                    .iter()
+                    .filter_map(|p| match p {
+                        ContentPart::ToolCall {
+                            id,
+                            name,
+                            arguments,
+                        } => Some(ToolCall {
+                            id: id.clone(),
+                            name: name.clone(),
+                            arguments: arguments.clone(),
+                        }),
+                        _ => None,
+                    })
+                    .collect();
+                if let TurnPhase::Reasoning { iteration } = s.phase {
+                    s.phase = TurnPhase::ReasonRecorded {
+                        iteration,
+                        tool_calls: self.pending_calls.clone(),
+                        error_code: self.pending_code.clone(),
+                        error: stored_error,
+                    };
+                }
+            }
+            EventPayload::ReasonCompleted(d) => {
+                let calls = if d.success {
+                    std::mem::take(&mut self.pending_calls)
+                } else {
+                    Vec::new()
+                };
+                s.tool_calls_count += calls.len() as u32;
+                s.phase = TurnPhase::Reasoned {
+                    success: d.success,
+                    tool_calls: calls,
+                    error: d.error.clone(),
+                    error_code: self.pending_code.take(),
+                };
+            }
+            EventPayload::ActStarted(_) => {
+                let calls = match &s.phase {
+                    TurnPhase::Reasoned { tool_calls, .. } => tool_calls.clone(),
+                    _ => Vec::new(),
+                };
+                self.act_names.clear();
+                for c in &calls {
+                    self.act_names
+                        .entry(c.id.clone())
+                        .or_insert_with(|| c.name.clone());
+                }
+                s.phase = TurnPhase::Acting {
+                    tool_calls: calls,
+                    started: Vec::new(),
+                    completed: Vec::new(),
+                };
+            }
+            EventPayload::ToolStarted(d) => {
+                if let TurnPhase::Acting { started, .. } = &mut s.phase {
+                    started.push(d.tool_call.id.clone());
+                }
+                self.act_names
+                    .entry(d.tool_call.id.clone())
+                    .or_insert_with(|| d.tool_call.name.clone());
+            }
+            EventPayload::ToolCompleted(d) => {
+                if let TurnPhase::Acting { completed, .. } = &mut s.phase {
+                    completed.push(d.tool_call_id.clone());
+                }
+                self.first_results
+                    .entry(d.tool_call_id.clone())
+                    .or_insert(d.success);
+                self.completed_ids.insert(d.tool_call_id);
+            }
+            EventPayload::ActCompleted(_) => s.phase = TurnPhase::Acted,
+            EventPayload::TurnCompleted(_) => {
+                s.terminal = Some(TerminalInfo {
+                    outcome: TurnOutcome::Completed,
+                    error: None,
+                    error_code: None,
+                })
+            }
+            EventPayload::TurnFailed(d) => {
+                s.terminal = Some(TerminalInfo {
+                    outcome: TurnOutcome::Failed,
+                    error: Some(d.error),
+                    error_code: d.error_code,
+                })
+            }
+            EventPayload::TurnCancelled(_) => {
+                s.terminal = Some(TerminalInfo {
+                    outcome: TurnOutcome::Cancelled,
+                    error: Some("cancelled".into()),
+                    error_code: Some("cancelled".into()),
+                });
+                s.cancel = Some(CancelProgress::default());
+                if let TurnPhase::Acting {
+                    started, completed, ..
+                } = &s.phase
+                {
+                    let names = &self.act_names;
+                    s.running_tool_calls = started
+                        .iter()
+                        .filter(|id| !completed.contains(id))
+                        .map(|id| {
+                            let name = names.get(id).cloned().unwrap_or_default();
+                            (id.clone(), name)
+                        })
+                        .collect();
+                }
+            }
+            EventPayload::InputMessage(_) => {
+                if let Some(c) = s.cancel.as_mut() {
+                    c.user_message_stored = true;
+                }
+            }
+            EventPayload::SessionIdled(_) => s.idled = true,
+            EventPayload::SessionActivated(_) => s.activated = true,
+            EventPayload::Unknown { event_type, .. } if event_type == event_types::TURN_SEALED => {
+                s.terminal = Some(TerminalInfo {
+                    outcome: TurnOutcome::Sealed,
+                    error: None,
+                    error_code: None,
+                })
+            }
+            _ => {}
+        }
     }
 }
 
