@@ -78,6 +78,8 @@ def scripts(hn_api: str) -> dict[str, dict[str, Any]]:
             {"tool_calls": [{"id": f"call_item_{s['id']}", "name": "web_fetch",
                              "arguments": {"url": f"{hn_api}/item/{s['id']}.json"}} for s in top]},
             {"text": f"Here are the top 5 stories on HackerNews right now:\n\n{listing}"},
+            # the follow-up turn of `--interactive`
+            {"text": f"The most discussed is \"{max(top, key=lambda s: s['descendants'])['title']}\"."},
         ]},
         "researcher": {"steps": [
             {"tool_calls": [{"id": "call_notes", "name": "write_file", "arguments": {
@@ -107,6 +109,7 @@ def scripts(hn_api: str) -> dict[str, dict[str, Any]]:
 EXAMPLES = {
     "python": {
         "hackernews_reader": ["{py}", "examples/python/hackernews_reader.py"],
+        "hackernews_reader_interactive": ["{py}", "examples/python/hackernews_reader.py", "--interactive"],
         "quickstart": ["{py}", "examples/python/quickstart.py"],
         "pipeline": ["{py}", "examples/python/pipeline.py"],
         "cancellation": ["{py}", "examples/python/cancellation.py"],
@@ -115,6 +118,8 @@ EXAMPLES = {
     "typescript": {
         "quickstart": ["{node}", "examples/typescript/dist/quickstart.js"],
         "hackernews_reader": ["{node}", "examples/typescript/dist/hackernews_reader.js"],
+        "hackernews_reader_interactive": ["{node}", "examples/typescript/dist/hackernews_reader.js",
+                                          "--interactive"],
         "pipeline": ["{node}", "examples/typescript/dist/pipeline.js"],
         "cancellation": ["{node}", "examples/typescript/dist/cancellation.js"],
         "upload": ["{node}", "examples/typescript/dist/upload.js"],
@@ -122,6 +127,7 @@ EXAMPLES = {
     "rust": {
         "quickstart": ["{bin}/quickstart"],
         "hackernews_reader": ["{bin}/hackernews_reader"],
+        "hackernews_reader_interactive": ["{bin}/hackernews_reader", "--interactive"],
         "pipeline": ["{bin}/pipeline"],
         "cancellation": ["{bin}/cancellation"],
         "upload": ["{bin}/upload"],
@@ -135,10 +141,20 @@ EXPECT = {
                           r"Fetching: http://127\.0\.0\.1:\d+/v0/item/41000005\.json",
                           r"1\. Show HN: A durable agent harness in one binary — 412 points",
                           r"Cleaned up"],
+    "hackernews_reader_interactive": [r"1\. Show HN: A durable agent harness in one binary",
+                                      r"You \(or 'quit'\)",
+                                      r"The most discussed is \"Show HN: A durable agent harness",
+                                      r"Cleaned up"],
     "pipeline": [r"asyncio \(standard library\)", r"Choosing a Python async framework"],
     "cancellation": [r"cancelled", r"turn\.cancelled"],
     "upload": [r"input\.csv has 3 rows", r"summary\.md"],
 }
+
+# What each example must not print (checked with --check): no follow-up prompt by default.
+EXPECT_NOT = {"hackernews_reader": [r"You \(or 'quit'\)"]}
+
+# Standard input of an example (default: none).
+STDIN = {"hackernews_reader_interactive": "Which one is the most discussed?\nquit\n"}
 
 # The demo shows these; --check runs everything.
 DEMO = [("python", "hackernews_reader"), ("typescript", "quickstart"), ("rust", "quickstart")]
@@ -209,7 +225,7 @@ def main() -> int:
             started = time.monotonic()
             try:
                 res = subprocess.run(cmd, cwd=ROOT, env=env, text=True, capture_output=True,
-                                     stdin=subprocess.DEVNULL, timeout=120)
+                                     input=STDIN.get(ex, ""), timeout=120)
                 out, code = res.stdout + res.stderr, res.returncode
             except subprocess.TimeoutExpired as e:
                 parts = [x.decode(errors="replace") if isinstance(x, bytes) else (x or "")
@@ -220,6 +236,7 @@ def main() -> int:
             problems = [] if code == 0 else [f"exit code {code}"]
             if args.check:
                 problems += [f"missing /{p}/" for p in EXPECT[ex] if not re.search(p, out)]
+                problems += [f"unexpected /{p}/" for p in EXPECT_NOT.get(ex, []) if re.search(p, out)]
             if problems:
                 failures.append(f"{lang}/{ex}: {', '.join(problems)}")
     finally:

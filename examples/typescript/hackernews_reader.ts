@@ -3,7 +3,7 @@
  * examples/agents/hackernews-reader.md, asks for the top stories and streams the answer.
  * Non-interactive by default; `--interactive` adds the follow-up loop.
  */
-import * as readline from "node:readline/promises";
+import * as readline from "node:readline";
 import { agentMarkdown, client, followTurn } from "./common";
 
 async function main(): Promise<void> {
@@ -20,9 +20,15 @@ async function main(): Promise<void> {
     console.log(`Agent: ${turn.text}\n\n[${turn.outcome}]`);
 
     if (process.argv.includes("--interactive")) {
-      const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+      // Lines are read through the interface's async iterator, which queues them: piped input
+      // (several lines at once) is not lost while a turn runs.
+      const rl = readline.createInterface({ input: process.stdin });
+      const lines = rl[Symbol.asyncIterator]();
       for (;;) {
-        const followUp = (await rl.question("\nYou (or 'quit'): ")).trim();
+        process.stdout.write("\nYou (or 'quit'): ");
+        const line = await lines.next();
+        if (line.done) break;
+        const followUp = line.value.trim();
         if (!followUp || ["quit", "exit", "q"].includes(followUp.toLowerCase())) break;
         await everruns.messages.create(session.id, followUp);
         console.log(`Agent: ${(await followTurn(everruns.events.stream(session.id))).text}`);
