@@ -40,7 +40,8 @@ async fn main() -> everruns_sdk::Result<()> {
         if interactive {
             let stdin = std::io::stdin();
             loop {
-                println!("\nYou (or 'quit'): ");
+                print!("\nYou (or 'quit'): ");
+                std::io::Write::flush(&mut std::io::stdout()).ok();
                 let mut line = String::new();
                 if stdin.lock().read_line(&mut line).unwrap_or(0) == 0 {
                     break;
