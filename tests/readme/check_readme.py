@@ -15,8 +15,8 @@ What the README shows must work as written, so this reads README.md and
   prerequisite closure of TEST_TARGETS and ``demo``) or be one of the documented exceptions
   below, which are run here when they can be (``make start-dev`` is started, answers
   ``/health`` and is stopped; ``everruns-server keys create`` makes a key a non-dev server then
-  accepts); server command lines are started for real; registry installs (network) are listed
-  as exceptions;
+  accepts, while the Python SDK raises AuthenticationError with a wrong one); server command
+  lines are started for real; registry installs (network) are listed as exceptions;
 * checks the facts in inline code: ``--flags`` exist (server ``--help`` or the examples),
   environment variables are read somewhere in the code, repository paths exist, ``/api/...``
   routes answer 200 on the fresh server.
@@ -645,6 +645,21 @@ class Checker:
             bearer, _ = http(p.url + "/api/v1/agents", f"Bearer {key}")
             if (without, wrong, good, bearer) != (401, 401, 200, 200):
                 raise Failure(f"no key {without}, wrong key {wrong}, the key {good}, Bearer {bearer}")
+            venv_python = self.tmp / "venv/bin/python"
+            if venv_python.exists():  # the troubleshooting entry: AuthenticationError, fixed by the key
+                probe = ("import asyncio\nfrom everruns_sdk import Everruns, AuthenticationError\n"
+                         "async def main():\n"
+                         "    async with Everruns(api_key='wrong') as c:\n"
+                         "        try:\n            await c.agents.list()\n"
+                         "        except AuthenticationError:\n            print('wrong key: AuthenticationError')\n"
+                         "    async with Everruns() as c:\n"
+                         "        await c.agents.list()\n        print('EVERRUNS_API_KEY: ok')\n"
+                         "asyncio.run(main())\n")
+                out = run([str(venv_python), "-c", probe], timeout=60, env=dict(
+                    self.base_env, EVERRUNS_API_URL=p.url + "/api", EVERRUNS_API_KEY=key))
+                print("   " + out.strip().replace("\n", "\n   "), flush=True)
+                if "wrong key: AuthenticationError" not in out or "EVERRUNS_API_KEY: ok" not in out:
+                    raise Failure(f"the Python SDK against a keyed server:\n{out}")
         finally:
             p.stop()
 
