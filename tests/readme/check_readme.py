@@ -80,12 +80,14 @@ class Readme:
     blocks: list[tuple[int, str, str]] = field(default_factory=list)  # (line, lang, body)
     commands: list[tuple[int, str]] = field(default_factory=list)  # (line, command)
     spans: list[tuple[int, str]] = field(default_factory=list)  # inline code that is no command
+    text_lines: list[str] = field(default_factory=list)  # the README's lines
 
 
 def parse(text: str) -> Readme:
     """Splits the README into fenced blocks, shell commands and other inline code spans."""
     out = Readme()
     lines = text.split("\n")
+    out.text_lines = lines
     i = 0
     while i < len(lines):
         m = re.match(r"^(\s*)(```+|~~~+)\s*(\S*)\s*$", lines[i])
@@ -304,6 +306,10 @@ class Checker:
             self.command(line, cmd)
         for line, span in self.readme.spans:
             self.span(line, span)
+        self.catalogue = re.findall(r"^\|[^|\n]+\| `([\w.:-]+)` \| `(model_[0-9a-f]{32})` \|$",
+                                    "\n".join(self.readme.text_lines), re.M)
+        if self.catalogue:
+            self.actions.append(("the model catalogue table", self.models))
         for lang in ("python", "ts", "rust"):
             if len(snippets[lang]) != 1:
                 self.errors.append(f"README.md: {len(snippets[lang])} {lang} code blocks; the checker "
@@ -662,6 +668,21 @@ class Checker:
                     raise Failure(f"the Python SDK against a keyed server:\n{out}")
         finally:
             p.stop()
+
+    def models(self) -> None:
+        """The README's model table is what GET /api/v1/models lists, and an unknown
+        --default-model stops the server naming the known ones."""
+        status, body = http(self.api + "/v1/models", "dev")
+        listed = {(m["model_id"], m["id"]) for m in json.loads(body).get("data", [])}
+        missing = [row for row in self.catalogue if row not in listed]
+        if status != 200 or missing:
+            raise Failure(f"GET /v1/models ({status}) lacks the README rows {missing}; it lists {sorted(listed)}")
+        res = subprocess.run([self.server_bin, "--dev", "--addr", "127.0.0.1:0", "--default-model",
+                              "no-such-model", "--database-url", f"sqlite://{self.tmp}/models.sqlite"],
+                             capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+        out = res.stdout + res.stderr
+        if res.returncode == 0 or not all(name in out for name, _ in self.catalogue):
+            raise Failure(f"--default-model no-such-model: exit {res.returncode}, output:\n{out}")
 
     def get(self, path: str) -> None:
         base = self.api[: -len("/api")]
