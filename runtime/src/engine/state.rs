@@ -3,7 +3,10 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use everruns_core::{event_types, ContentPart, Event, EventPayload, TokenUsage, ToolCall};
+use everruns_core::{
+    event_types, ContentPart, Event, EventPayload, LlmGenerationMetadata, TokenUsage, ToolCall,
+};
+use serde::Deserialize;
 
 /// Literal text of the user message stored when a turn is cancelled (DECISIONS #7).
 pub const CANCEL_USER_MESSAGE: &str = "User requested to cancel the work.";
@@ -205,6 +208,22 @@ impl TurnStateFold {
         if e.event_type == event_types::TURN_STARTED {
             self.started_at.get_or_insert(e.ts);
         }
+        if e.event_type == event_types::LLM_GENERATION {
+            // Only the call count and usage matter here: read `metadata` without copying the
+            // (large) message list out of the event.
+            #[derive(serde::Deserialize)]
+            struct Generation {
+                #[serde(default)]
+                metadata: LlmGenerationMetadata,
+            }
+            if let Ok(g) = Generation::deserialize(&e.data) {
+                self.s.llm_call_count += 1;
+                if let Some(u) = &g.metadata.usage {
+                    self.s.usage.add(u);
+                }
+            }
+            return;
+        }
         let s = &mut self.s;
         match e.payload() {
             EventPayload::TurnStarted(_) => s.phase = TurnPhase::Started,
@@ -218,12 +237,6 @@ impl TurnStateFold {
                 };
             }
             EventPayload::OutputMessageDelta(d) => self.streamed_len = d.accumulated.len(),
-            EventPayload::LlmGeneration(d) => {
-                s.llm_call_count += 1;
-                if let Some(u) = &d.metadata.usage {
-                    s.usage.add(u);
-                }
-            }
             EventPayload::OutputMessageCompleted(d) => {
                 if let Some(c) = s.cancel.as_mut() {
                     c.agent_message_stored = true;
