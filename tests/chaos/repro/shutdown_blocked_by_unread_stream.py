@@ -10,8 +10,11 @@ the socket buffers are full (what a half-open or stalled peer looks like). Then 
 SIGTERM and measures how long the process takes to exit (giving up after 60 s).
 
 Expected: graceful shutdown (`disconnecting` with reason `server_shutdown` to every subscriber)
-finishes in a bounded time, e.g. a few seconds. Observed: the server does not exit while the
-subscriber's connection stays open; with a reading subscriber (--read) it exits at once.
+finishes in a bounded time, e.g. a few seconds. Observed before the fix: the server did not
+exit while the subscriber's connection stayed open. Since the fix (chaos-findings #3) a blocked
+subscriber observes the shutdown and the server drops connections still open after
+`--shutdown-grace-secs` (default 10 s): it exits 10.0 s after SIGTERM; with a reading
+subscriber (--read) it exits at once (0.1 s).
 Only the standard library is used.
 """
 
