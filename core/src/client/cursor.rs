@@ -51,20 +51,42 @@ impl CursorStore {
     }
 
     /// Records a delivered event given by its id, sequence and type.
+    /// Called for every event a stream yields, so the usual case (a known session) reuses
+    /// the slot's buffers and allocates nothing.
     pub fn delivered(&self, session_id: &str, id: &str, sequence: Option<i64>, event_type: &str) {
+        fn update(slot: &mut SessionCursor, id: &str, sequence: Option<i64>, event_type: &str) {
+            if slot.start == StartAt::Beginning || newer(sequence, slot.sequence) {
+                match &mut slot.start {
+                    StartAt::After(s) => {
+                        s.clear();
+                        s.push_str(id);
+                    }
+                    start => *start = StartAt::After(id.to_string()),
+                }
+                slot.sequence = sequence;
+                match &mut slot.event_type {
+                    Some(t) => {
+                        t.clear();
+                        t.push_str(event_type);
+                    }
+                    none => *none = Some(event_type.to_string()),
+                }
+                slot.delivered_since_pin = true;
+            }
+        }
         let mut map = self.map.lock().unwrap();
-        let entry = map.entry(session_id.to_string());
-        let slot = entry.or_insert_with(|| SessionCursor {
-            start: StartAt::Beginning,
-            sequence: None,
-            event_type: None,
-            delivered_since_pin: false,
-        });
-        if slot.start == StartAt::Beginning || newer(sequence, slot.sequence) {
-            slot.start = StartAt::After(id.to_string());
-            slot.sequence = sequence;
-            slot.event_type = Some(event_type.to_string());
-            slot.delivered_since_pin = true;
+        match map.get_mut(session_id) {
+            Some(slot) => update(slot, id, sequence, event_type),
+            None => {
+                let mut slot = SessionCursor {
+                    start: StartAt::Beginning,
+                    sequence: None,
+                    event_type: None,
+                    delivered_since_pin: false,
+                };
+                update(&mut slot, id, sequence, event_type);
+                map.insert(session_id.to_string(), slot);
+            }
         }
     }
 

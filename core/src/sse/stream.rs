@@ -225,7 +225,17 @@ struct Yielded {
 
 impl Shared {
     fn delivered(&self, id: &str, sequence: Option<i64>, event_type: &str) {
-        *self.last_event_id.lock().unwrap() = Some(id.to_string());
+        {
+            // Reuses the previous id's buffer: no allocation per delivered event.
+            let mut last = self.last_event_id.lock().unwrap();
+            match last.as_mut() {
+                Some(s) => {
+                    s.clear();
+                    s.push_str(id);
+                }
+                None => *last = Some(id.to_string()),
+            }
+        }
         self.client
             .inner
             .cursors
@@ -361,9 +371,11 @@ struct State {
     resolved_start: bool,
     validated: bool,
     last_seq: Option<i64>,
-    recent: HashSet<String>,
-    recent_order: VecDeque<String>,
+    recent: HashSet<IdKey>,
+    recent_order: VecDeque<IdKey>,
     backoff: Box<dyn Iterator<Item = Duration> + Send>,
+    /// A retry took a delay from `backoff` since it was last built.
+    backoff_used: bool,
     pending_delay: Option<Duration>,
     server_retry: Option<Duration>,
     connects: u64,
@@ -374,6 +386,27 @@ struct State {
     /// An error to yield once the buffered events are delivered.
     final_error: Option<Error>,
     ended: bool,
+}
+
+/// A remembered event id for de-duplication: the server's `event_<32 lowercase hex>` packed
+/// losslessly into 128 bits (no allocation, cheap to hash), any other id kept as text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum IdKey {
+    Packed(u128),
+    Text(Box<str>),
+}
+
+impl IdKey {
+    fn of(id: &str) -> Self {
+        if let Some(hex) = id.strip_prefix("event_") {
+            if hex.len() == 32 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+                if let Ok(v) = u128::from_str_radix(hex, 16) {
+                    return IdKey::Packed(v);
+                }
+            }
+        }
+        IdKey::Text(id.into())
+    }
 }
 
 fn new_backoff(opts: &StreamOptions) -> Box<dyn Iterator<Item = Duration> + Send> {
@@ -427,9 +460,15 @@ impl State {
         }
     }
 
+    /// Called for every accepted event, so it only rebuilds the backoff when a retry used it.
     fn reset_backoff(&mut self) {
-        self.backoff = new_backoff(&self.opts);
-        self.shared.retry_count.store(0, Ordering::Relaxed);
+        if self.backoff_used {
+            self.backoff = new_backoff(&self.opts);
+            self.backoff_used = false;
+        }
+        if self.shared.retry_count.load(Ordering::Relaxed) != 0 {
+            self.shared.retry_count.store(0, Ordering::Relaxed);
+        }
     }
 
     fn validate(&self) -> Result<()> {
@@ -606,6 +645,7 @@ impl State {
             return Some(err);
         }
         self.shared.retry_count.store(count + 1, Ordering::Relaxed);
+        self.backoff_used = true;
         let mut delay = self.backoff.next().unwrap_or(self.opts.max_backoff);
         if let Some(d) = server_delay {
             delay = delay.max(d.min(MAX_STREAM_RETRY_AFTER));
@@ -797,12 +837,13 @@ impl State {
                 return;
             }
         }
-        if self.recent.contains(&ev.id) {
+        let key = IdKey::of(&ev.id);
+        if self.recent.contains(&key) {
             tracing::debug!(target: "everruns", id = %ev.id, "skipping a duplicate event");
             return;
         }
-        self.recent.insert(ev.id.clone());
-        self.recent_order.push_back(ev.id.clone());
+        self.recent.insert(key.clone());
+        self.recent_order.push_back(key);
         if self.recent_order.len() > RECENT_IDS {
             if let Some(old) = self.recent_order.pop_front() {
                 self.recent.remove(&old);
@@ -811,7 +852,13 @@ impl State {
         if ev.sequence.is_some() {
             self.last_seq = ev.sequence;
         }
-        self.cursor = Some(ev.id.clone());
+        match self.cursor.as_mut() {
+            Some(c) => {
+                c.clear();
+                c.push_str(&ev.id);
+            }
+            None => self.cursor = Some(ev.id.clone()),
+        }
         self.last_event = Instant::now();
         self.reset_backoff();
         self.queue.push_back(ev);
@@ -847,6 +894,7 @@ impl EventStream {
             validated: false,
             last_seq: None,
             recent: HashSet::new(),
+            backoff_used: false,
             recent_order: VecDeque::new(),
             pending_delay: None,
             server_retry: None,
@@ -976,4 +1024,32 @@ fn assert_send_sync() {
     is::<EventStream>();
     is::<StopHandle>();
     is::<AckHandle>();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IdKey;
+
+    #[test]
+    fn id_keys_are_lossless() {
+        let a = "event_0190f3c2a7b87e1c9d2a5b6c7d8e9f01";
+        assert_eq!(IdKey::of(a), IdKey::of(a));
+        assert!(matches!(IdKey::of(a), IdKey::Packed(_)));
+        assert_ne!(
+            IdKey::of(a),
+            IdKey::of("event_0190f3c2a7b87e1c9d2a5b6c7d8e9f02")
+        );
+        // Upper-case hex is a different id: kept as text, never equal to the packed one.
+        let upper = "event_0190F3C2A7B87E1C9D2A5B6C7D8E9F01";
+        assert!(matches!(IdKey::of(upper), IdKey::Text(_)));
+        assert_ne!(IdKey::of(a), IdKey::of(upper));
+        for other in [
+            "evt-1",
+            "event_",
+            "event_0190f3c2",
+            "event_+190f3c2a7b87e1c9d2a5b6c7d8e9f01",
+        ] {
+            assert_eq!(IdKey::of(other), IdKey::Text(other.into()));
+        }
+    }
 }

@@ -6,6 +6,8 @@
 //!   with defaults relative to the repository root.
 //! * `everruns-bench host --database-url …` — the reference server's code plus an appender
 //!   route (used by `run` for latency and reconnect measurements).
+//! * `everruns-bench seed --url … --database-url …` — seeds a replay session on a running
+//!   server and prints its id (for profiling one client by hand).
 //! * `everruns-bench client …` — the Rust SDK workloads (see `client.rs`).
 
 mod chart;
@@ -32,6 +34,8 @@ enum Cmd {
     Run(run::RunArgs),
     /// Serve the reference server's router with the bench appender.
     Host(host::HostArgs),
+    /// Seed a replay session on a running server (as `run` does) and print its id.
+    Seed(run::SeedArgs),
     /// A Rust SDK client workload.
     Client {
         #[command(subcommand)]
@@ -50,6 +54,11 @@ fn main() -> std::process::ExitCode {
             Cmd::Run(args) => {
                 let md = run::run(args).await.map_err(|e| e.to_string())?;
                 print!("{md}");
+                Ok(())
+            }
+            Cmd::Seed(args) => {
+                let id = run::seed_only(args).await.map_err(|e| e.to_string())?;
+                println!("{id}");
                 Ok(())
             }
             Cmd::Host(args) => host::run(args).await.map_err(|e| e.to_string()),

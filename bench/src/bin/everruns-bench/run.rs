@@ -601,6 +601,53 @@ fn lock_version(lock: &str, name: &str) -> Option<String> {
 
 // ------------------------------------------------------------------------------------ seeding
 
+/// Options of `everruns-bench seed` (profiling aid: a long-lived server with a replay session).
+#[derive(Debug, clap::Args)]
+pub struct SeedArgs {
+    /// API base of a running `everruns-server --dev` (e.g. `http://127.0.0.1:8080/api`).
+    #[arg(long)]
+    pub url: String,
+    /// The same server's SQLite URL (events are written with its own `Store::append_events`).
+    #[arg(long)]
+    pub database_url: String,
+    /// Events in the replay session.
+    #[arg(long, default_value_t = 100_000)]
+    pub events: u64,
+}
+
+/// Seeds one replay session as `make bench` does and prints its id (plus the stream URL).
+pub async fn seed_only(args: SeedArgs) -> Result<String, BoxErr> {
+    let sdk = Everruns::new("dev", args.url.clone())?;
+    let agent = sdk
+        .agents()
+        .create("bench-agent", "You are a research assistant.")
+        .await?;
+    let mut params = Params {
+        replay_events: args.events,
+        replay_bytes: 0,
+        template: BTreeMap::new(),
+        template_mean_bytes: 0.0,
+        throughput_rounds: 0,
+        calls: 0,
+        calls_warmup: 0,
+        calls_rounds: 0,
+        latency_streams: Vec::new(),
+        latency_events: Vec::new(),
+        latency_interval_us: Vec::new(),
+        latency_rounds: Vec::new(),
+        subscribers: 0,
+        subscriber_sessions: 0,
+        turn_sessions: 0,
+        turn_rounds: 0,
+        append_events: 0,
+        append_rounds: 0,
+        cycle_secs: 0.0,
+        reconnect_events: 0,
+        reconnect_interval_us: 0,
+    };
+    seed(&sdk, &args.database_url, &agent.id, &mut params).await
+}
+
 /// A realistic turn: a short text with a tool call writing a note, then a long answer.
 fn template_script() -> LlmSimScript {
     let note: String = (0..30)
