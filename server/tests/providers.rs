@@ -6,7 +6,9 @@
 //! Messages streaming wire protocols.
 
 mod common;
-#[path = "support/provider_http.rs"]
+/// The runtime tests' local HTTP/1.1 server (records requests, answers from a handler).
+#[path = "../../runtime/tests/common/http.rs"]
+#[allow(dead_code)]
 mod provider_http;
 
 use std::io::Read;
