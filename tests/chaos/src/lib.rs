@@ -35,7 +35,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Mutex;
 
-/// The fault schedule. Probabilities apply per chunk forwarded from the server.
+/// The fault schedule. Probabilities apply per chunk forwarded from the server; once a fault
+/// fires, the proxy picks the kind (reset or stall) that is behind its share of the weights.
 #[derive(Debug, Clone)]
 pub struct ChaosConfig {
     /// Seed of the schedule.
@@ -208,9 +209,29 @@ impl Shared {
                 d.fault = Fault::None;
             } else {
                 *last = Some(now);
+                d.fault = self.balance(d.fault);
             }
         }
         d
+    }
+
+    /// Keeps the injected mix of resets and stalls in line with their configured weights: the
+    /// kind that is behind its share goes next (ties keep the random pick). A short run with a
+    /// handful of faults then always sees both kinds, whatever the chunk sizes are.
+    fn balance(&self, picked: Fault) -> Fault {
+        let (wr, ws) = (self.config.reset, self.config.stall);
+        if wr <= 0.0 || ws <= 0.0 {
+            return picked;
+        }
+        let r = self.stats.resets.load(Ordering::Relaxed) as f64 / wr;
+        let s = self.stats.stalls.load(Ordering::Relaxed) as f64 / ws;
+        if r < s {
+            Fault::Reset
+        } else if s < r {
+            Fault::Stall
+        } else {
+            picked
+        }
     }
 }
 
