@@ -67,10 +67,20 @@ def scripts(hn_api: str) -> dict[str, dict[str, Any]]:
             "I can answer questions, keep notes in my workspace and look things up. A durable "
             "execution engine records every step of a program so that it can resume after a crash."
         )}]},
-        "research-assistant": {"steps": [{"text": (
-            "A durable execution engine records every step of a program so that it can resume "
-            "after a crash instead of starting over.\n\nThe main approaches are event sourcing, "
-            "checkpointing and database-backed task queues.")}]},
+        "research-assistant": {"steps": [
+            {"text": (
+                "A durable execution engine records every step of a program so that it can resume "
+                "after a crash instead of starting over.\n\nThe main approaches are event sourcing, "
+                "checkpointing and database-backed task queues.")},
+            # the follow-up turn ("Save your analysis to /workspace/comparison.md")
+            {"tool_calls": [{"id": "call_save", "name": "write_file", "arguments": {
+                "path": "/workspace/comparison.md",
+                "content": "# Durable execution engines\n\n| Approach | Trade-off |\n|---|---|\n"
+                           "| Event sourcing | full history; replay cost grows with it |\n"
+                           "| Checkpointing | fast resume; coarse-grained |\n"
+                           "| Task queues | simple; steps must be idempotent |\n"}}]},
+            {"text": "Saved the comparison to /workspace/comparison.md."},
+        ]},
         "hackernews-reader": {"steps": [
             {"text": "Let me fetch the current top stories.",
              "tool_calls": [{"id": "call_top", "name": "web_fetch",
