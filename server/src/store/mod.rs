@@ -6,7 +6,6 @@
 //! lock the row. Reads use a separate pool.
 
 mod backends;
-mod checkpoint;
 mod rows;
 
 use std::path::Path;
@@ -242,7 +241,6 @@ pub struct Store {
     read: SqlitePool,
     hub: Arc<Hub>,
     org_id: Arc<String>,
-    _checkpointer: Arc<checkpoint::Checkpointer>,
 }
 
 impl Store {
@@ -269,19 +267,13 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(15))
             .foreign_keys(true);
-        // Checkpoints run on their own connection (see `checkpoint`), not inside commits.
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(60))
-            .connect_with(opts.clone().pragma("wal_autocheckpoint", "0"))
+            .connect_with(opts.clone())
             .await?;
         sqlx::migrate!("./migrations").run(&write).await?;
-        let checkpoint = SqlitePoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(Duration::from_secs(60))
-            .connect_with(opts.clone().pragma("wal_autocheckpoint", "0"))
-            .await?;
         let read = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(60))
@@ -293,7 +285,6 @@ impl Store {
             read,
             hub: Arc::new(Hub::new()),
             org_id: Arc::new(org_id),
-            _checkpointer: Arc::new(checkpoint::Checkpointer::start(checkpoint)),
         })
     }
 
