@@ -13,6 +13,8 @@
 #[cfg(feature = "client")]
 pub mod client;
 pub mod ids;
+#[cfg(feature = "client")]
+pub mod ops;
 pub mod slug;
 pub mod sse;
 pub mod types;

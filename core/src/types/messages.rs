@@ -330,6 +330,28 @@ impl CreateMessageRequest {
             tags: Vec::new(),
         }
     }
+
+    /// A user message from exactly one of `text` (one text part) and `content` (parts);
+    /// `Err` says what is wrong.
+    pub fn compose(
+        text: Option<String>,
+        content: Option<Vec<ContentPart>>,
+    ) -> Result<Self, String> {
+        match (text, content) {
+            (Some(t), None) => Ok(Self::text(t)),
+            (None, Some(parts)) if !parts.is_empty() => Ok(Self {
+                message: InputMessage {
+                    role: MessageRole::User,
+                    content: parts,
+                },
+                controls: None,
+                metadata: None,
+                tags: Vec::new(),
+            }),
+            (None, Some(_)) => Err("content needs at least one part".into()),
+            _ => Err("give exactly one of text or content".into()),
+        }
+    }
 }
 
 #[cfg(test)]
