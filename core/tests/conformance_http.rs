@@ -321,7 +321,7 @@ fn kind_of(e: &Error) -> &'static str {
         "NotFound" => "not_found",
         "Conflict" => "conflict",
         "RateLimited" => "rate_limited",
-        "Api" => "api",
+        "Api" | "Server" => "api",
         "Network" | "Timeout" => "network",
         other => panic!("unexpected error kind {other}: {e}"),
     }

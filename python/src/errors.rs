@@ -37,38 +37,26 @@ pub fn to_pyerr(py: Python<'_>, e: &Error) -> PyErr {
 fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
     let kwargs = PyDict::new(py);
     kwargs.set_item("code", e.code())?;
-    let name = match e {
-        Error::Api { status, .. } => {
-            let cls: Bound<'_, PyType> = attr(py, "api_error_class")?
-                .call1((*status,))?
-                .cast_into()?;
-            return finish(py, e, cls, kwargs, true);
-        }
-        Error::NotFound { .. } => "NotFoundError",
-        Error::RateLimited { retry_after, .. } => {
-            kwargs.set_item("retry_after", retry_after.map(|d| d.as_secs_f64()))?;
-            "RateLimitError"
-        }
-        Error::Validation { .. } => "ValidationError",
-        Error::Authentication { .. } => "AuthenticationError",
-        Error::Permission { .. } => "PermissionDeniedError",
-        Error::Conflict { .. } => "ConflictError",
-        Error::Network { .. } => "NetworkError",
-        Error::Timeout { .. } => "EverrunsTimeoutError",
-        Error::Decode { .. } => "DecodeError",
-        Error::Stream { .. } => "StreamError",
-        Error::Config { .. } => "ConfigurationError",
-        _ => "EverrunsError",
+    if let Error::RateLimited { retry_after, .. } = e {
+        kwargs.set_item("retry_after", retry_after.map(|d| d.as_secs_f64()))?;
+    }
+    // The one table from the core's error kind to the Python class.
+    let (name, is_api) = match e.kind() {
+        "Validation" => ("ValidationError", true),
+        "Authentication" => ("AuthenticationError", true),
+        "Permission" => ("PermissionDeniedError", true),
+        "NotFound" => ("NotFoundError", true),
+        "Conflict" => ("ConflictError", true),
+        "RateLimited" => ("RateLimitError", true),
+        "Server" => ("ServerError", true),
+        "Api" => ("ApiError", true),
+        "Network" => ("NetworkError", false),
+        "Timeout" => ("EverrunsTimeoutError", false),
+        "Decode" => ("DecodeError", false),
+        "Stream" => ("StreamError", false),
+        "Config" => ("ConfigurationError", false),
+        _ => ("EverrunsError", false),
     };
-    let is_api = matches!(
-        e,
-        Error::NotFound { .. }
-            | Error::RateLimited { .. }
-            | Error::Validation { .. }
-            | Error::Authentication { .. }
-            | Error::Permission { .. }
-            | Error::Conflict { .. }
-    );
     finish(py, e, class(py, name)?, kwargs, is_api)
 }
 

@@ -11,45 +11,21 @@ use pyo3::prelude::*;
 pub mod client;
 pub mod convert;
 pub mod errors;
+pub mod logging;
 pub mod runtime;
 pub mod stream;
-
-/// Prints the core's `tracing` output (request logs when `debug`/`EVERRUNS_DEBUG` is on,
-/// stream reconnect warnings) on stderr. `EVERRUNS_LOG` sets the level (`off`, `error`, `warn`,
-/// `info` (default), `debug`, `trace`).
-fn init_logging() {
-    use tracing_subscriber::filter::LevelFilter;
-    let level = match std::env::var("EVERRUNS_LOG")
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase()
-        .as_str()
-    {
-        "off" | "none" | "0" => LevelFilter::OFF,
-        "error" => LevelFilter::ERROR,
-        "warn" | "warning" => LevelFilter::WARN,
-        "debug" => LevelFilter::DEBUG,
-        "trace" => LevelFilter::TRACE,
-        _ => LevelFilter::INFO,
-    };
-    if level == LevelFilter::OFF {
-        return;
-    }
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_max_level(level)
-        .try_init();
-}
 
 /// The `everruns_sdk._native` module.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
-    init_logging();
+    logging::init();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(runtime::shutdown_hook, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::runtime_info, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::sleep, m)?)?;
+    m.add_function(wrap_pyfunction!(logging::refresh_log_level, m)?)?;
+    m.add_function(wrap_pyfunction!(client::operations, m)?)?;
     m.add_class::<client::Client>()?;
     m.add_class::<stream::EventStream>()?;
     m.add_class::<stream::ItemStream>()?;

@@ -9,8 +9,9 @@
 use std::sync::Arc;
 
 use everruns_core::client::{AckHandle, Error, StopHandle};
+use everruns_core::ops::batch::{Batch, Batches};
 use futures::stream::BoxStream;
-use futures::{FutureExt, StreamExt};
+use futures::StreamExt;
 use pyo3::prelude::*;
 use serde_json::Value;
 
@@ -19,20 +20,11 @@ use crate::runtime::future_into_py;
 
 /// Largest batch one pull may return.
 const MAX_BATCH: usize = 4096;
-/// Scheduler yields allowed without a new event before a batch is handed over.
-const IDLE_YIELDS: u32 = 4;
-
-/// The core stream and an error held back so the events before it are delivered first.
-struct Pull {
-    /// `None` once stopped: the core stream (and its connection) is dropped.
-    stream: Option<everruns_core::client::EventStream>,
-    pending_error: Option<Error>,
-}
 
 /// A session's event stream (wraps the core's resilient `EventStream`).
 #[pyclass(module = "everruns_sdk._native", frozen)]
 pub struct EventStream {
-    inner: Arc<tokio::sync::Mutex<Pull>>,
+    inner: Arc<tokio::sync::Mutex<Batches<everruns_core::Event>>>,
     stop: StopHandle,
     ack: AckHandle,
     session_id: String,
@@ -44,10 +36,7 @@ impl EventStream {
         let ack = s.deliver_on_ack();
         let session_id = s.session_id().to_string();
         Self {
-            inner: Arc::new(tokio::sync::Mutex::new(Pull {
-                stream: Some(s),
-                pending_error: None,
-            })),
+            inner: Arc::new(tokio::sync::Mutex::new(Batches::new(s.boxed()))),
             stop,
             ack,
             session_id,
@@ -62,7 +51,7 @@ impl EventStream {
         self.stop.stop();
         let inner = self.inner.clone();
         crate::runtime::runtime().spawn(async move {
-            inner.lock().await.stream = None;
+            inner.lock().await.close();
         });
     }
 }
@@ -83,44 +72,11 @@ impl EventStream {
         let inner = self.inner.clone();
         let max = max.clamp(1, MAX_BATCH);
         future_into_py(py, async move {
-            let mut pull = inner.lock().await;
-            if let Some(e) = pull.pending_error.take() {
-                return Ok(Reply(Err(e)));
-            }
-            let Some(stream) = pull.stream.as_mut() else {
-                return Ok(Reply(Ok(Out::Events(Vec::new()))));
-            };
-            let first = match stream.next().await {
-                None => return Ok(Reply(Ok(Out::Events(Vec::new())))),
-                Some(Err(e)) => return Ok(Reply(Err(e))),
-                Some(Ok(ev)) => ev,
-            };
-            let mut out = Vec::with_capacity(16);
-            out.push(first);
-            let mut pending_error = None;
-            let mut idle = 0;
-            while out.len() < max {
-                match stream.next().now_or_never() {
-                    Some(Some(Ok(ev))) => {
-                        idle = 0;
-                        out.push(ev);
-                    }
-                    Some(Some(Err(e))) => {
-                        pending_error = Some(e);
-                        break;
-                    }
-                    Some(None) => break,
-                    // Nothing buffered right now: let the connection task run (it may hold
-                    // bytes already received) a few times before handing over the batch.
-                    None if idle < IDLE_YIELDS => {
-                        idle += 1;
-                        tokio::task::yield_now().await;
-                    }
-                    None => break,
-                }
-            }
-            pull.pending_error = pending_error;
-            Ok(Reply(Ok(Out::Events(out))))
+            let r = inner.lock().await.next(max, std::future::pending()).await;
+            Ok(Reply(r.map(|b| match b {
+                Batch::Items(evs) => Out::Events(evs),
+                _ => Out::Events(Vec::new()),
+            })))
         })
     }
 
@@ -168,19 +124,16 @@ impl EventStream {
     }
 }
 
-/// The items of a listing, `None` once exhausted or closed.
-type Items = Option<BoxStream<'static, Result<Value, Error>>>;
-
 /// A stream of JSON items (auto-paginated listings).
 #[pyclass(module = "everruns_sdk._native", frozen)]
 pub struct ItemStream {
-    inner: Arc<tokio::sync::Mutex<Items>>,
+    inner: Arc<tokio::sync::Mutex<Batches<Value>>>,
 }
 
 impl ItemStream {
     pub(crate) fn new(s: BoxStream<'static, Result<Value, Error>>) -> Self {
         Self {
-            inner: Arc::new(tokio::sync::Mutex::new(Some(s))),
+            inner: Arc::new(tokio::sync::Mutex::new(Batches::new(s))),
         }
     }
 }
@@ -194,47 +147,18 @@ impl ItemStream {
         let inner = self.inner.clone();
         let max = max.clamp(1, MAX_BATCH);
         future_into_py(py, async move {
-            let mut guard = inner.lock().await;
-            let Some(s) = guard.as_mut() else {
-                return Ok(Reply(Ok(Out::Json(Value::Array(Vec::new())))));
-            };
-            let mut out = Vec::new();
-            match s.next().await {
-                None => {
-                    *guard = None;
-                }
-                Some(Err(e)) => {
-                    *guard = None;
-                    return Ok(Reply(Err(e)));
-                }
-                Some(Ok(v)) => {
-                    out.push(v);
-                    while out.len() < max {
-                        match s.next().now_or_never() {
-                            Some(Some(Ok(v))) => out.push(v),
-                            Some(Some(Err(e))) => {
-                                // Deliver what we have; the error surfaces on the next pull.
-                                let rest = futures::stream::once(async move { Err(e) }).boxed();
-                                *guard = Some(rest);
-                                break;
-                            }
-                            Some(None) => {
-                                *guard = None;
-                                break;
-                            }
-                            None => break,
-                        }
-                    }
-                }
-            }
-            Ok(Reply(Ok(Out::Json(Value::Array(out)))))
+            let r = inner.lock().await.next(max, std::future::pending()).await;
+            Ok(Reply(r.map(|b| match b {
+                Batch::Items(v) => Out::Json(Value::Array(v)),
+                _ => Out::Json(Value::Array(Vec::new())),
+            })))
         })
     }
 
     /// Stops fetching further pages.
     fn close(&self) {
         if let Ok(mut g) = self.inner.try_lock() {
-            *g = None;
+            g.close();
         }
     }
 }

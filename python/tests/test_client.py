@@ -23,7 +23,7 @@ async def test_agents_crud_and_pagination(client: Everruns) -> None:
     page = await client.agents.list(search=f"pager {tag}", limit=3)
     assert len(page.data) == 3 and page.total == 7 and page.has_more
     assert all(isinstance(a, ev.Agent) for a in page.data)
-    seen = [a.id async for a in client.agents.list_all(search=f"pager {tag}", page_size=3)]
+    seen = [a.id async for a in client.agents.list_all(search=f"pager {tag}", limit=3)]
     assert sorted(seen) == sorted(a.id for a in created)
 
     a = created[0]
@@ -139,7 +139,7 @@ async def test_catalog(client: Everruns) -> None:
     caps = await client.capabilities.list()
     ids = {c.id for c in caps.data}
     assert {"web_fetch", "current_time", "session_file_system"} <= ids
-    all_caps = [c.id async for c in client.capabilities.list_all(page_size=2)]
+    all_caps = [c.id async for c in client.capabilities.list_all(limit=2)]
     assert set(all_caps) >= ids
     fs = await client.capabilities.get("session_file_system")
     assert any(t["name"] == "write_file" for t in fs.tool_definitions)

@@ -9,8 +9,6 @@
 use everruns_core::client::Error as CoreError;
 use serde::Serialize;
 
-use crate::convert::InputError;
-
 /// Prefix of the message of every error the addon raises.
 pub const ERROR_MARKER: &str = "\u{1}everruns-error:";
 
@@ -92,16 +90,6 @@ impl From<&CoreError> for ErrorPayload {
 /// A core error as a napi error.
 pub fn core_error(e: CoreError) -> napi::Error {
     ErrorPayload::from(&e).into_napi()
-}
-
-/// Bad arguments from JavaScript (nothing was sent).
-pub fn input_error(what: &str, e: InputError) -> napi::Error {
-    ErrorPayload::bridge(
-        "Validation",
-        "invalid_input",
-        format!("invalid {what}: {}", e.0),
-    )
-    .into_napi()
 }
 
 /// The call was aborted through its `AbortSignal`.

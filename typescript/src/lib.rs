@@ -29,11 +29,3 @@ pub fn version() -> String {
 pub fn error_marker() -> String {
     errors::ERROR_MARKER.to_string()
 }
-
-/// The options each hand-written TypeScript options interface must list, by interface name, as
-/// JSON (`{"ClientOptions": ["apiKey", …], …}`); `test/package.test.mjs` compares them with the
-/// declarations so the two cannot drift.
-#[napi]
-pub fn option_fields() -> String {
-    client::option_fields()
-}

@@ -15,9 +15,11 @@
 
 use std::sync::Arc;
 
-use everruns_core::client::{AckHandle, EventStream, StopHandle};
+use everruns_core::client::{AckHandle, Error, EventStream, StopHandle};
+use everruns_core::ops::batch::{Batch, Batches};
+use everruns_core::ops::Item;
 use futures::stream::BoxStream;
-use futures::{FutureExt, StreamExt};
+use futures::StreamExt;
 use napi::bindgen_prelude::PromiseRaw;
 use napi::{Env, Result};
 use napi_derive::napi;
@@ -26,14 +28,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::client::CancelToken;
 use crate::convert::to_js_json;
-use crate::errors::{aborted, core_error, encode_error};
+use crate::errors::{aborted, core_error};
 
-type Items = BoxStream<'static, Result<String>>;
-
-/// Scheduler yields allowed without a new item before a batch is handed over: the connection
-/// task often holds bytes already received, and without letting it run every batch would
-/// carry one event (one promise round trip per event).
-const IDLE_YIELDS: u32 = 4;
+/// Items already encoded as JSON text (struct fields camelCase).
+type Items = BoxStream<'static, everruns_core::client::Result<String>>;
 
 /// Where a [`NativeStream`] pulls from.
 pub struct StreamSource {
@@ -42,11 +40,16 @@ pub struct StreamSource {
     ack: Option<AckHandle>,
 }
 
-fn encoded<T: Serialize>(r: everruns_core::client::Result<T>) -> Result<String> {
-    match r {
-        Ok(v) => to_js_json(&v).map_err(encode_error),
-        Err(e) => Err(core_error(e)),
-    }
+fn encoded<T: Serialize>(
+    r: everruns_core::client::Result<T>,
+) -> everruns_core::client::Result<String> {
+    r.and_then(|v| {
+        to_js_json(&v).map_err(|e| Error::Decode {
+            status: None,
+            message: format!("cannot encode an item: {e}"),
+            request_id: None,
+        })
+    })
 }
 
 impl StreamSource {
@@ -62,9 +65,7 @@ impl StreamSource {
     }
 
     /// A paginated listing (`list_all`).
-    pub fn items<T: Serialize + Send + 'static>(
-        stream: BoxStream<'static, everruns_core::client::Result<T>>,
-    ) -> Self {
+    pub fn items(stream: BoxStream<'static, everruns_core::client::Result<Item>>) -> Self {
         StreamSource {
             items: stream.map(encoded).boxed(),
             stop: None,
@@ -73,16 +74,10 @@ impl StreamSource {
     }
 }
 
-struct State {
-    items: Option<Items>,
-    /// An error met while filling a batch, delivered by the next call.
-    pending_error: Option<napi::Error>,
-}
-
 /// A pulled stream of JSON items (events or listing entries).
 #[napi]
 pub struct NativeStream {
-    state: Arc<tokio::sync::Mutex<State>>,
+    state: Arc<tokio::sync::Mutex<Batches<String>>>,
     stopped: CancellationToken,
     stop: Option<StopHandle>,
     ack: Option<AckHandle>,
@@ -93,10 +88,7 @@ impl NativeStream {
     /// client's `close()` ends every stream too).
     pub fn new(source: StreamSource, stopped: CancellationToken) -> Self {
         NativeStream {
-            state: Arc::new(tokio::sync::Mutex::new(State {
-                items: Some(source.items),
-                pending_error: None,
-            })),
+            state: Arc::new(tokio::sync::Mutex::new(Batches::new(source.items))),
             stopped,
             stop: source.stop,
             ack: source.ack,
@@ -127,64 +119,20 @@ impl NativeStream {
                 _ = call.cancelled() => return Err(aborted()),
                 g = state.lock() => g,
             };
-            if let Some(e) = st.pending_error.take() {
-                st.items = None;
-                return Err(e);
-            }
-            let Some(items) = st.items.as_mut() else {
-                return Ok(None);
-            };
-            let first = tokio::select! {
-                biased;
-                _ = stopped.cancelled() => None,
-                _ = call.cancelled() => return Err(aborted()),
-                x = items.next() => x,
-            };
-            let first = match first {
-                None => {
-                    st.items = None;
-                    return Ok(None);
+            let interrupt = async {
+                tokio::select! {
+                    _ = stopped.cancelled() => {},
+                    _ = call.cancelled() => {},
                 }
-                Some(Err(e)) => {
-                    st.items = None;
-                    return Err(e);
-                }
-                Some(Ok(s)) => s,
             };
-            let mut out = String::with_capacity(first.len() * 2 + 2);
-            out.push('[');
-            out.push_str(&first);
-            let mut n = 1;
-            let mut ended = false;
-            let mut idle = 0;
-            while n < max && !stopped.is_cancelled() {
-                match items.next().now_or_never() {
-                    Some(Some(Ok(s))) => {
-                        idle = 0;
-                        out.push(',');
-                        out.push_str(&s);
-                        n += 1;
-                    }
-                    Some(Some(Err(e))) => {
-                        st.pending_error = Some(e);
-                        break;
-                    }
-                    Some(None) => {
-                        ended = true;
-                        break;
-                    }
-                    None if idle < IDLE_YIELDS => {
-                        idle += 1;
-                        tokio::task::yield_now().await;
-                    }
-                    None => break,
+            match st.next(max, interrupt).await.map_err(core_error)? {
+                Batch::Items(items) => Ok(Some(format!("[{}]", items.join(",")))),
+                Batch::End => Ok(None),
+                Batch::Interrupted if call.is_cancelled() && !stopped.is_cancelled() => {
+                    Err(aborted())
                 }
+                Batch::Interrupted => Ok(None),
             }
-            if ended {
-                st.items = None;
-            }
-            out.push(']');
-            Ok(Some(out))
         })
     }
 
@@ -197,8 +145,7 @@ impl NativeStream {
             h.stop();
         }
         if let Ok(mut st) = self.state.try_lock() {
-            st.items = None;
-            st.pending_error = None;
+            st.close();
         }
     }
 

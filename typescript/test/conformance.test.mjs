@@ -126,7 +126,7 @@ function makeClient(v, baseUrl, overrides = {}) {
     retryBaseDelayMs: c.retry_base_delay_ms,
     retryMaxDelayMs: c.retry_max_delay_ms,
     maxRetryAfterMs: c.max_retry_after_ms,
-    useEnv: false,
+    readEnv: false,
     ...overrides,
   });
 }

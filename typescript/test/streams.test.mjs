@@ -19,7 +19,7 @@ test("AbortSignal aborts a pending call and drops its HTTP request", { timeout: 
     res.on("close", closed); // never answered: only the client can end it
     arrived();
   });
-  const c = new E.Everruns({ apiKey: "k", baseUrl: local.url, maxRetries: 0, timeoutMs: 600_000, useEnv: false });
+  const c = new E.Everruns({ apiKey: "k", baseUrl: local.url, maxRetries: 0, timeoutMs: 600_000, readEnv: false });
   try {
     const ac = new AbortController();
     const pending = c.harnesses.list({ signal: ac.signal });
@@ -37,7 +37,7 @@ test("AbortSignal aborts a pending call and drops its HTTP request", { timeout: 
 test("close() rejects in-flight calls with ClientClosedError", { timeout: LONG }, async () => {
   let arrivedCb;
   const local = await localServer(() => arrivedCb());
-  const c = new E.Everruns({ apiKey: "k", baseUrl: local.url, maxRetries: 0, timeoutMs: 600_000, useEnv: false });
+  const c = new E.Everruns({ apiKey: "k", baseUrl: local.url, maxRetries: 0, timeoutMs: 600_000, readEnv: false });
   const requestArrived = new Promise((r) => (arrivedCb = r));
   const pending = c.models.list(); // in flight: the server never answers
   await requestArrived;
@@ -78,7 +78,7 @@ test("a stream's signal aborts it and closes its connection; stream.abort() ends
     const t = setInterval(() => res.write(": heartbeat\n\n"), 100);
     res.on("close", () => clearInterval(t));
   });
-  const c = new E.Everruns({ apiKey: "k", baseUrl: s.url, useEnv: false });
+  const c = new E.Everruns({ apiKey: "k", baseUrl: s.url, readEnv: false });
   try {
     const ac = new AbortController();
     const stream = c.events.stream(SID, { signal: ac.signal, fromBeginning: true });
@@ -109,7 +109,7 @@ test("100k events stream into JavaScript in order, once each (throughput measure
   for (let seq = 1; seq <= N; seq++) frames += eventFrame(seq);
   const payload = Buffer.from(frames);
   const s = await sseServer((res) => res.write(payload));
-  const c = new E.Everruns({ apiKey: "k", baseUrl: s.url, useEnv: false });
+  const c = new E.Everruns({ apiKey: "k", baseUrl: s.url, readEnv: false });
   try {
     const t0 = process.hrtime.bigint();
     let n = 0;
@@ -131,7 +131,7 @@ test("100k events stream into JavaScript in order, once each (throughput measure
 
 test("a stream survives a server restart without loss or duplicates", { timeout: LONG * 4 }, async () => {
   const server = await startServer();
-  const c = new E.Everruns({ apiKey: "dev", baseUrl: server.baseUrl, useEnv: false, maxRetries: 10 });
+  const c = new E.Everruns({ apiKey: "dev", baseUrl: server.baseUrl, readEnv: false, maxRetries: 10 });
   try {
     const agent = await c.agents.create({ name: "Restart Agent", systemPrompt: "x" });
     const session = await c.sessions.create({ agentId: agent.id });
@@ -174,7 +174,7 @@ test("a stream survives a server restart without loss or duplicates", { timeout:
 
 test("a stream survives connection cycling (SSE_REALTIME_CYCLE_SECS=1) without loss or duplicates", { timeout: LONG * 3 }, async () => {
   const server = await startServer({ env: { SSE_REALTIME_CYCLE_SECS: "1" } });
-  const c = new E.Everruns({ apiKey: "dev", baseUrl: server.baseUrl, useEnv: false });
+  const c = new E.Everruns({ apiKey: "dev", baseUrl: server.baseUrl, readEnv: false });
   try {
     const agent = await c.agents.create({ name: "Cycle Agent", systemPrompt: "x" });
     const session = await c.sessions.create({ agentId: agent.id });
@@ -231,7 +231,7 @@ test("the process exits promptly after close(), and after abandoning or breaking
   try {
     const script = (withClose) => `
       import { Everruns } from "@everruns/sdk";
-      const client = new Everruns({ apiKey: "dev", baseUrl: process.env.URL, useEnv: false });
+      const client = new Everruns({ apiKey: "dev", baseUrl: process.env.URL, readEnv: false });
       const agent = await client.agents.create({ name: "Exit Agent", systemPrompt: "x" });
       const session = await client.sessions.create({ agentId: agent.id });
       await client.sessions.setLlmsimScript(session.id, { steps: [{ text: "bye" }] });
@@ -260,7 +260,7 @@ test("the process exits promptly after close(), and after abandoning or breaking
 
 test("a turn streamed with types/exclude filters", { timeout: LONG * 2 }, async () => {
   const server = await startServer();
-  const c = new E.Everruns({ apiKey: "dev", baseUrl: server.baseUrl, useEnv: false });
+  const c = new E.Everruns({ apiKey: "dev", baseUrl: server.baseUrl, readEnv: false });
   try {
     const agent = await c.agents.create({ name: "Filter Agent", systemPrompt: "x" });
     const session = await c.sessions.create({ agentId: agent.id });

@@ -10,7 +10,7 @@ let client;
 
 before(async () => {
   server = await startServer();
-  client = new Everruns({ apiKey: "dev", baseUrl: server.baseUrl, useEnv: false });
+  client = new Everruns({ apiKey: "dev", baseUrl: server.baseUrl, readEnv: false });
 }, { timeout: LONG * 3 });
 
 after(async () => {

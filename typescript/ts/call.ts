@@ -46,18 +46,8 @@ export function str(name: string, value: unknown): string {
   return value;
 }
 
-/** JSON text of an options object (`undefined` when absent); rejects non-objects. */
-export function opts(name: string, value: unknown): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "object" || Array.isArray(value)) {
-    throw new ValidationError(`${name} must be an object, got ${describe(value)}`, {
-      code: "invalid_input",
-    });
-  }
-  return JSON.stringify(value);
-}
-
-function describe(v: unknown): string {
+/** How a value is named in error messages. */
+export function describe(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "an array";
   return typeof v;

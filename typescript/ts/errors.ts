@@ -172,10 +172,10 @@ export function mapNativeError(err: unknown, signal?: AbortSignal): EverrunsErro
       return new ConflictError(msg, base);
     case "RateLimited":
       return new RateLimitError(msg, { ...base, retryAfterMs: p.retryAfterMs });
+    case "Server":
+      return new ServerError(msg, base);
     case "Api":
-      return p.status !== undefined && p.status >= 500
-        ? new ServerError(msg, base)
-        : new ApiError(msg, base);
+      return new ApiError(msg, base);
     case "Network":
       return new NetworkError(msg, { code: p.code, connect: p.connect });
     case "Timeout":

@@ -342,6 +342,7 @@ impl Error {
     /// exception classes).
     pub fn kind(&self) -> &'static str {
         match self {
+            Error::Api { status, .. } if *status >= 500 => "Server",
             Error::Api { .. } => "Api",
             Error::NotFound { .. } => "NotFound",
             Error::RateLimited { .. } => "RateLimited",

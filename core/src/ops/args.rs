@@ -6,6 +6,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::input::{camel_case, from_host, kind_of, Spelling};
+use super::spec::{Param, Ty};
 use crate::client::{Error, Result};
 
 /// Named arguments of one call: a JSON object whose keys are parameter names in either
@@ -89,11 +90,13 @@ impl Args {
     pub fn seconds(&mut self, name: &str) -> Result<Option<Duration>> {
         match self.opt::<f64>(name)? {
             None => Ok(None),
-            Some(s) if s.is_finite() && s >= 0.0 => Ok(Some(Duration::from_secs_f64(s))),
-            Some(s) => Err(Error::validation(format!(
-                "{} must be a non-negative number of seconds, got {s}",
-                self.spell(name)
-            ))),
+            Some(s) => match Duration::try_from_secs_f64(s) {
+                Ok(d) => Ok(Some(d)),
+                Err(_) => Err(Error::validation(format!(
+                    "{} must be a non-negative number of seconds that fits a duration, got {s}",
+                    self.spell(name)
+                ))),
+            },
         }
     }
 
@@ -102,6 +105,32 @@ impl Args {
     pub fn rest<T: DeserializeOwned>(self) -> Result<T> {
         let spelling = self.spelling;
         from_host(Value::Object(self.map), spelling).map_err(|e| Error::validation(e.0))
+    }
+
+    /// The host's spelling of a declared parameter (JavaScript gives durations as `…Ms`).
+    pub fn spell_param(&self, p: &Param) -> String {
+        match (self.spelling, p.ty) {
+            (Spelling::Camel, Ty::Seconds) => format!("{}Ms", camel_case(p.name)),
+            _ => self.spell(p.name),
+        }
+    }
+
+    /// Checks that every argument is one of `params`; an unknown one is an error naming the
+    /// accepted ones in the host's spelling.
+    pub fn check(&self, params: &[Param]) -> Result<()> {
+        for k in self.map.keys() {
+            let known = params
+                .iter()
+                .any(|p| p.name == k || camel_case(p.name) == *k);
+            if !known {
+                let names: Vec<String> = params.iter().map(|p| self.spell_param(p)).collect();
+                return Err(Error::validation(format!(
+                    "unknown field `{k}`, expected one of: {}",
+                    names.join(", ")
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// Checks that no argument is left over.

@@ -17,6 +17,7 @@
 //! `make generate`.
 
 mod args;
+pub mod batch;
 pub mod input;
 pub mod settings;
 mod spec;
@@ -59,6 +60,15 @@ pub fn find(id: &str) -> Result<&'static Op> {
         .ok_or_else(|| Error::validation(format!("unknown operation {id:?}")))
 }
 
+/// Operations without a schema check their argument names up front (with a schema, the
+/// schema's deserializer names unknown fields).
+fn checked(op: &'static Op, args: &Args) -> Result<&'static Op> {
+    if op.fields.is_none() {
+        args.check(op.params)?;
+    }
+    Ok(op)
+}
+
 fn wrong_kind(op: &Op, wanted: &str) -> Error {
     Error::validation(format!(
         "{} is a {} operation, not {wanted}",
@@ -73,7 +83,7 @@ pub fn unary(
     id: &str,
     args: Args,
 ) -> Result<BoxFuture<'static, Result<Output>>> {
-    let op = find(id)?;
+    let op = checked(find(id)?, &args)?;
     match op.run {
         Run::Unary(f) => Ok(f(client.clone(), args)),
         _ => Err(wrong_kind(op, "unary")),
@@ -82,7 +92,7 @@ pub fn unary(
 
 /// Starts paged operation `id`: every item of every page.
 pub fn paged(client: &Everruns, id: &str, args: Args) -> Result<BoxStream<'static, Result<Item>>> {
-    let op = find(id)?;
+    let op = checked(find(id)?, &args)?;
     match op.run {
         Run::Paged(f) => f(client.clone(), args),
         _ => Err(wrong_kind(op, "paged")),
@@ -91,7 +101,7 @@ pub fn paged(client: &Everruns, id: &str, args: Args) -> Result<BoxStream<'stati
 
 /// Opens stream operation `id` (nothing is sent until it is first polled).
 pub fn stream(client: &Everruns, id: &str, args: Args) -> Result<EventStream> {
-    let op = find(id)?;
+    let op = checked(find(id)?, &args)?;
     match op.run {
         Run::Stream(f) => f(client.clone(), args),
         _ => Err(wrong_kind(op, "stream")),
@@ -100,7 +110,7 @@ pub fn stream(client: &Everruns, id: &str, args: Args) -> Result<EventStream> {
 
 /// Runs local operation `id`.
 pub fn local(client: &Everruns, id: &str, args: Args) -> Result<Output> {
-    let op = find(id)?;
+    let op = checked(find(id)?, &args)?;
     match op.run {
         Run::Local(f) => f(client, args),
         _ => Err(wrong_kind(op, "local")),

@@ -45,6 +45,7 @@ pub fn client_builder(
     user_agent: &str,
 ) -> Result<EverrunsBuilder> {
     let mut a = Args::new(settings, spelling).map_err(as_config)?;
+    a.check(CLIENT_SETTINGS).map_err(as_config)?;
     let built = (|| -> Result<EverrunsBuilder> {
         let mut b = Everruns::builder().user_agent(user_agent);
         if a.flag("read_env", true)? {
@@ -110,6 +111,7 @@ pub const CALL_SETTINGS: &[Param] = &[
 /// Per-call options from a host's `with_options` arguments.
 pub fn request_options(settings: Value, spelling: Spelling) -> Result<RequestOptions> {
     let mut a = Args::new(settings, spelling)?;
+    a.check(CALL_SETTINGS)?;
     let mut o = RequestOptions::new();
     if let Some(t) = a.seconds("timeout")? {
         o = o.timeout(t);

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from . import _native
 from ._client import (
     AgentsClient,
@@ -58,6 +60,10 @@ from ._models import (
 from ._streams import EventStream, PageIterator
 
 __version__: str = _native.__version__
+
+# A library logs through the `everruns` logger and prints nothing unless the application
+# configures logging.
+logging.getLogger("everruns").addHandler(logging.NullHandler())
 
 __all__ = [
     "__version__",

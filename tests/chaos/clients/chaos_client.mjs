@@ -32,7 +32,7 @@ async function follow(args) {
   const here = dirname(fileURLToPath(import.meta.url));
   const entry = process.env.EVERRUNS_NODE_SDK ?? resolve(here, "../../../typescript/esm/index.mjs");
   const { Everruns } = await import(pathToFileURL(entry).href);
-  const client = new Everruns({ apiKey: "dev", baseUrl: args["base-url"], useEnv: false });
+  const client = new Everruns({ apiKey: "dev", baseUrl: args["base-url"], readEnv: false });
   const stream = client.events.stream(args.session, {
     fromBeginning: true,
     livenessTimeoutMs: Number(args["liveness-ms"]),
