@@ -31,7 +31,7 @@ node: node-native node-ts ## Node: build @everruns/sdk (addon + TypeScript)
 # (built here, or $EVERRUNS_SERVER_BIN) on free ports with their own SQLite databases.
 NODE_TESTS ?= test/package.test.mjs test/errors.test.mjs test/tutorial.test.mjs test/streams.test.mjs \
 	test/example.test.mjs test/delivery.test.mjs \
-	test/conformance.test.mjs test/parity.test.mjs
+	test/conformance.test.mjs test/parity.test.mjs test/logging.test.mjs
 
 test-node: node ## Node: node --test (server-backed suites start the real reference server)
 	$(CARGO) build -p everruns-server

@@ -208,6 +208,19 @@ impl Client {
         Reply::from(out).into_pyobject(py)
     }
 
+    /// Closes the client (and every client sharing its pool): calls in flight raise
+    /// `ClientClosedError`, open streams end. Idempotent.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        self.core(py)?.close();
+        Ok(())
+    }
+
+    /// True once closed.
+    #[getter]
+    fn closed(&self, py: Python<'_>) -> PyResult<bool> {
+        Ok(self.core(py)?.is_closed())
+    }
+
     /// The normalised base URL (with a trailing `/`).
     #[getter]
     fn base_url(&self, py: Python<'_>) -> PyResult<String> {

@@ -55,6 +55,7 @@ fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
         "Decode" => ("DecodeError", false),
         "Stream" => ("StreamError", false),
         "Config" => ("ConfigurationError", false),
+        "Closed" => ("ClientClosedError", false),
         _ => ("EverrunsError", false),
     };
     finish(py, e, class(py, name)?, kwargs, is_api)

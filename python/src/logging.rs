@@ -1,22 +1,19 @@
-//! The core's `tracing` records, forwarded to Python's standard `logging` module under the
-//! `everruns` logger. The package adds a `NullHandler` to that logger, so nothing is printed
-//! unless the application configures logging (`logging.basicConfig(level=logging.DEBUG)` shows
-//! reconnects and, with `debug=True` or `EVERRUNS_DEBUG=1`, every request, token redacted).
+//! The core's log records ([`everruns_core::client::logs`]), handed to Python's standard
+//! `logging` module under the `everruns` logger. The package adds a `NullHandler` to that
+//! logger, so nothing is printed unless the application configures logging (or turns on debug
+//! mode, see `_client.py`).
 //!
 //! Taking the GIL for a record nobody wants would cost every request a GIL hand-off, so the
-//! layer keeps the logger's effective level in an atomic: records below it are dropped without
-//! the GIL, and the level is read again at most once a second (an application that configures
-//! logging after creating a client is picked up within a second).
+//! logger's effective level is kept in an atomic: records below it are dropped without the GIL,
+//! and the level is read again at most once a second (an application that configures logging
+//! after creating a client is picked up within a second).
 
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use everruns_core::client::logs::{self, Record};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use tracing::field::{Field, Visit};
-use tracing::{Event, Level, Subscriber};
-use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 
 /// Python's level of the `everruns` logger (`logging.WARNING` until first read).
 static EFFECTIVE: AtomicU8 = AtomicU8::new(30);
@@ -24,13 +21,14 @@ static EFFECTIVE: AtomicU8 = AtomicU8::new(30);
 static CHECKED_MS: AtomicU64 = AtomicU64::new(0);
 static LOGGER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-fn py_level(level: &Level) -> u8 {
-    match *level {
-        Level::ERROR => 40,
-        Level::WARN => 30,
-        Level::INFO => 20,
-        Level::DEBUG => 10,
-        Level::TRACE => 5,
+/// Python's level number of a core record level.
+fn py_level(level: u8) -> u8 {
+    match level {
+        1 => 40,
+        2 => 30,
+        3 => 20,
+        4 => 10,
+        _ => 5,
     }
 }
 
@@ -64,59 +62,30 @@ pub fn refresh_log_level(py: Python<'_>) -> PyResult<u8> {
     Ok(level)
 }
 
-#[derive(Default)]
-struct Message(String);
-
-impl Visit for Message {
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if field.name() == "message" {
-            self.0.insert_str(0, &format!("{value:?}"));
-        } else {
-            let _ = write!(self.0, " {}={value:?}", field.name());
-        }
-    }
-
-    fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "message" {
-            self.0.insert_str(0, value);
-        } else {
-            let _ = write!(self.0, " {}={value}", field.name());
-        }
-    }
+fn stale() -> bool {
+    now_ms().saturating_sub(CHECKED_MS.load(Ordering::Relaxed)) > 1000
 }
 
-struct PythonLogging;
-
-impl<S: Subscriber> Layer<S> for PythonLogging {
-    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-        let meta = event.metadata();
-        if !meta.target().starts_with("everruns") || crate::runtime::exiting() {
-            return;
-        }
-        let level = py_level(meta.level());
-        let now = now_ms();
-        let stale = now.saturating_sub(CHECKED_MS.load(Ordering::Relaxed)) > 1000;
-        if level < EFFECTIVE.load(Ordering::Relaxed) && !stale {
-            return;
-        }
-        let mut msg = Message::default();
-        event.record(&mut msg);
-        Python::attach(|py| {
-            if stale {
-                let _ = refresh_log_level(py);
-            }
-            if level < EFFECTIVE.load(Ordering::Relaxed) {
-                return;
-            }
-            if let Ok(l) = logger(py) {
-                let _ = l.call_method1("log", (level, msg.0.trim()));
-            }
-        });
-    }
+fn wants(level: u8) -> bool {
+    !crate::runtime::exiting() && (py_level(level) >= EFFECTIVE.load(Ordering::Relaxed) || stale())
 }
 
-/// Installs the forwarding layer as the process's `tracing` subscriber (once).
+fn sink(r: Record) {
+    Python::attach(|py| {
+        if stale() {
+            let _ = refresh_log_level(py);
+        }
+        let level = py_level(r.level);
+        if level < EFFECTIVE.load(Ordering::Relaxed) {
+            return;
+        }
+        if let Ok(l) = logger(py) {
+            let _ = l.call_method1("log", (level, r.message));
+        }
+    });
+}
+
+/// Routes the core's records to Python's `logging` (once per process).
 pub fn init() {
-    let subscriber = tracing_subscriber::registry().with(PythonLogging);
-    let _ = tracing::subscriber::set_global_default(subscriber);
+    logs::install(wants, sink);
 }

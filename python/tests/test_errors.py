@@ -152,13 +152,13 @@ def test_bad_configuration() -> None:
         Everruns(api_key="dev", base_url="http://localhost:1/api", org_id="org\nx", read_env=False)
     with pytest.raises(ev.ConfigurationError):
         Everruns(api_key="a\nb", base_url="http://localhost:1/api", read_env=False)
-    with pytest.raises(ev.ValidationError):
+    with pytest.raises(ev.ConfigurationError):
         Everruns(api_key="dev", base_url="http://localhost:1/api", timeout=-1, read_env=False)
 
 
 async def test_closed_client_raises(fclient: Everruns) -> None:
     await fclient.close()
-    with pytest.raises(ev.ConfigurationError):
+    with pytest.raises(ev.ClientClosedError):
         await fclient.agents.get(AGENT)
 
 

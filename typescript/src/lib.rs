@@ -14,6 +14,7 @@
 pub mod client;
 pub mod convert;
 pub mod errors;
+pub mod logging;
 pub mod stream;
 
 use napi_derive::napi;

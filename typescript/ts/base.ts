@@ -8,6 +8,7 @@
  */
 import { describe, invoke, str, type CallOptions } from "./call";
 import { mapNativeError, ValidationError } from "./errors";
+import { drainLogs } from "./logging";
 import type { NativeClient, NativeStream } from "./native";
 import { PulledStream, type PullOptions } from "./stream";
 import type { Event, Page } from "./types";
@@ -152,7 +153,12 @@ export async function call<T>(
   spec: Spec = {},
 ): Promise<T> {
   const { json, signal } = prepare(positional, options, spec);
-  const out = await invoke<unknown>(signal, (t) => sub[NATIVE].call(op, json, t));
+  let out: unknown;
+  try {
+    out = await invoke<unknown>(signal, (t) => sub[NATIVE].call(op, json, t));
+  } finally {
+    drainLogs();
+  }
   if (spec.unwrap === "entry" && out !== null && typeof out === "object") {
     const e = out as { file?: unknown; directory?: unknown };
     return (e.file ?? e.directory) as T;

@@ -12,11 +12,13 @@ import {
   type ClientOptions,
   type RequestOptions,
 } from "./generated/client";
+import { configureLogging, type Logger } from "./logging";
 import { native, type NativeClient } from "./native";
 import type { Event, KnownEvent, KnownEventType } from "./types";
 
 export { EventStream, PageRequest } from "./base";
 export type { CallOptions, PullOptions } from "./base";
+export type { Logger } from "./logging";
 export {
   AgentsClient,
   SessionsClient,
@@ -43,6 +45,12 @@ function settingsJson(what: string, options: object, msKeys: readonly string[]):
   return JSON.stringify(msToSeconds(options as Record<string, unknown>, msKeys));
 }
 
+/** A client's settings: the core's (`ClientOptions`) and where its log records go. */
+export type EverrunsOptions = ClientOptions & {
+  /** Receives the SDK's log records (request lines with `debug`, reconnects); see `Logger`. */
+  logger?: Logger;
+};
+
 /**
  * The Everruns client. One instance holds one connection pool; `close()` releases it, ends open
  * streams and rejects in-flight calls.
@@ -59,12 +67,14 @@ export class Everruns extends SubClients {
    * Builds a client; unset options come from `EVERRUNS_API_KEY`, `EVERRUNS_API_URL`,
    * `EVERRUNS_ORG_ID` and `EVERRUNS_DEBUG`. Throws `ConfigurationError` on bad settings.
    */
-  constructor(options: ClientOptions = {}, nativeClient?: NativeClient) {
+  constructor(options: EverrunsOptions = {}, nativeClient?: NativeClient) {
     let n: NativeClient;
     if (nativeClient) {
       n = nativeClient;
     } else {
-      const json = settingsJson("options", options, CLIENTOPTIONS_MS_KEYS);
+      const { logger, ...settings } = (options ?? {}) as EverrunsOptions;
+      const json = settingsJson("options", settings, CLIENTOPTIONS_MS_KEYS);
+      configureLogging(logger, settings.debug, settings.readEnv !== false);
       try {
         n = new native.NativeClient(json);
       } catch (err) {
@@ -76,7 +86,7 @@ export class Everruns extends SubClients {
   }
 
   /** A client configured from the environment only (plus any `options` given). */
-  static fromEnv(options: Omit<ClientOptions, "readEnv"> = {}): Everruns {
+  static fromEnv(options: Omit<EverrunsOptions, "readEnv"> = {}): Everruns {
     return new Everruns({ ...options, readEnv: true });
   }
 

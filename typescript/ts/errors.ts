@@ -188,6 +188,7 @@ export function mapNativeError(err: unknown, signal?: AbortSignal): EverrunsErro
       return new ConfigurationError(msg, { code: p.code });
     case "Aborted":
       return abortError(signal);
+    case "Closed":
     case "ClientClosed":
       return new ClientClosedError(msg, { code: p.code });
     default:

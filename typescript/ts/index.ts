@@ -31,7 +31,7 @@ export {
   HarnessesClient,
   ModelsClient,
 } from "./client";
-export type { CallOptions, PullOptions } from "./client";
+export type { CallOptions, PullOptions, Logger, EverrunsOptions } from "./client";
 export { PulledStream } from "./stream";
 export {
   EverrunsError,

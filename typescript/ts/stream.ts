@@ -4,6 +4,7 @@
  * Nothing is read unless the iterator is asked; `break` (which calls `return()`), `abort()`, the
  * stream's `signal` or the client's `close()` close the native stream and its connection.
  */
+import { drainLogs } from "./logging";
 import { abortError, mapNativeError } from "./errors";
 import type { NativeStream } from "./native";
 
@@ -75,7 +76,9 @@ export class PulledStream<T> implements AsyncIterableIterator<T> {
     let json: string | null;
     try {
       json = await this.#native.nextBatch(this.#batch);
+      drainLogs();
     } catch (err) {
+      drainLogs();
       this.#close();
       throw mapNativeError(err, this.#signal);
     }

@@ -145,6 +145,10 @@ pub enum Error {
         /// What happened.
         message: String,
     },
+    /// The client was closed ([`crate::client::Everruns::close`]): calls in flight and calls
+    /// made afterwards fail with this; open streams end.
+    #[error("the client is closed")]
+    Closed,
     /// The client was configured with unusable values (base URL, token, organization id).
     #[error("invalid client configuration: {message}")]
     Config {
@@ -283,6 +287,7 @@ impl Error {
             Error::Decode { .. } => "decode_error",
             Error::Stream { .. } => "stream_error",
             Error::Config { .. } => "invalid_config",
+            Error::Closed => "client_closed",
         }
     }
 
@@ -301,6 +306,7 @@ impl Error {
             | Error::Decode { message, .. }
             | Error::Stream { message }
             | Error::Config { message } => message,
+            Error::Closed => "the client is closed",
         }
     }
 
@@ -355,6 +361,7 @@ impl Error {
             Error::Decode { .. } => "Decode",
             Error::Stream { .. } => "Stream",
             Error::Config { .. } => "Config",
+            Error::Closed => "Closed",
         }
     }
 

@@ -30,6 +30,7 @@ pub(crate) mod cursor;
 mod error;
 pub(crate) mod events;
 mod filesystem;
+pub mod logs;
 mod messages;
 pub mod retry;
 mod sessions;
@@ -323,6 +324,8 @@ impl EverrunsBuilder {
                 debug,
                 cursors: cursor::CursorStore::default(),
                 fs_routes: Mutex::new(HashMap::new()),
+                closed: tokio::sync::watch::channel(false).0,
+                streams: Mutex::new(Vec::new()),
             }),
             opts: RequestOptions::default(),
         })
@@ -404,6 +407,10 @@ pub(crate) struct Inner {
     pub(crate) debug: bool,
     pub(crate) cursors: cursor::CursorStore,
     pub(crate) fs_routes: Mutex<HashMap<String, filesystem::FsRoute>>,
+    /// `true` once [`Everruns::close`] was called.
+    pub(crate) closed: tokio::sync::watch::Sender<bool>,
+    /// The stop handles of the streams opened by this client (ended by `close`).
+    pub(crate) streams: Mutex<Vec<crate::sse::stream::StopRef>>,
 }
 
 /// The Everruns client. Cheap to clone: clones share one connection pool, the per-session
@@ -532,6 +539,34 @@ impl Everruns {
     /// LLM models.
     pub fn models(&self) -> ModelsClient {
         ModelsClient::new(self.clone())
+    }
+
+    /// Closes the client, shared by every clone: calls in flight fail with [`Error::Closed`]
+    /// (their requests are dropped), later calls fail the same way, and open event streams end
+    /// (their next item is `None`). Idempotent. The same in every language.
+    pub fn close(&self) {
+        self.inner.closed.send_replace(true);
+        let streams =
+            std::mem::take(&mut *self.inner.streams.lock().unwrap_or_else(|p| p.into_inner()));
+        for s in streams {
+            s.stop();
+        }
+    }
+
+    /// True once [`Everruns::close`] was called (on this client or any clone).
+    pub fn is_closed(&self) -> bool {
+        *self.inner.closed.borrow()
+    }
+
+    /// Registers an open stream so that [`Everruns::close`] ends it.
+    pub(crate) fn track_stream(&self, stop: crate::sse::stream::StopRef) {
+        if self.is_closed() {
+            stop.stop();
+            return;
+        }
+        let mut streams = self.inner.streams.lock().unwrap_or_else(|p| p.into_inner());
+        streams.retain(crate::sse::stream::StopRef::live);
+        streams.push(stop);
     }
 
     /// The event id the next default [`EventsClient::stream`] of `session_id` starts after

@@ -187,7 +187,20 @@ impl Everruns {
     }
 
     /// Runs `call` with retries; returns the successful response or the classified error.
+    /// Fails with [`Error::Closed`] (dropping the request) once the client is closed.
     pub(crate) async fn call(&self, call: Call) -> Result<Reply> {
+        let mut closed = self.inner.closed.subscribe();
+        if *closed.borrow() {
+            return Err(Error::Closed);
+        }
+        tokio::select! {
+            biased;
+            _ = closed.wait_for(|c| *c) => Err(Error::Closed),
+            r = self.call_with_retries(call) => r,
+        }
+    }
+
+    async fn call_with_retries(&self, call: Call) -> Result<Reply> {
         let policy = self.effective_retry();
         let timeout = self.opts.timeout.unwrap_or(self.inner.timeout);
         let idempotent = retry::is_idempotent(

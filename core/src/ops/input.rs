@@ -102,7 +102,16 @@ impl de::Error for InputError {
 /// docs). Error messages name fields in `spelling`.
 pub fn from_host<T: DeserializeOwned>(value: Value, spelling: Spelling) -> Result<T, InputError> {
     let before = SPELLING.with(|s| s.replace(spelling));
-    let out = T::deserialize(HostDe(value));
+    let out = serde_path_to_error::deserialize(HostDe(value)).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path.is_empty() || path == "." || path == "?" {
+            inner
+        } else {
+            let path: Vec<String> = path.split('.').map(|seg| spelling.spell(seg)).collect();
+            InputError(format!("{}: {inner}", path.join(".")))
+        }
+    });
     SPELLING.with(|s| s.set(before));
     out
 }
@@ -264,5 +273,11 @@ mod tests {
             from_host::<CreateAgentRequest>(json!({"name":1,"system_prompt":"p"}), Spelling::Snake)
                 .unwrap_err();
         assert!(e.0.contains("invalid type"), "{e}");
+        let e = from_host::<CreateAgentRequest>(
+            json!({"name":"a","system_prompt":"p","initial_files":[{"path":1}]}),
+            Spelling::Camel,
+        )
+        .unwrap_err();
+        assert!(e.0.starts_with("initialFiles[0].path: "), "{e}");
     }
 }

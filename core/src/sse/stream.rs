@@ -301,6 +301,24 @@ impl std::fmt::Debug for StopHandle {
     }
 }
 
+/// A weak reference to a stream's stop switch, kept by its client so that closing the client
+/// ends the stream without keeping it (or, through it, the client) alive.
+pub(crate) struct StopRef(std::sync::Weak<Shared>);
+
+impl StopRef {
+    /// Stops the stream if it still exists.
+    pub(crate) fn stop(&self) {
+        if let Some(s) = self.0.upgrade() {
+            s.stop_tx.send_replace(true);
+        }
+    }
+
+    /// True while the stream exists and was not stopped.
+    pub(crate) fn live(&self) -> bool {
+        self.0.upgrade().is_some_and(|s| !*s.stop_tx.borrow())
+    }
+}
+
 impl StopHandle {
     /// Ends the stream: the pending `next` returns `None` promptly, buffered events are
     /// dropped, and no further connection is made.
@@ -878,6 +896,7 @@ impl EventStream {
             unacked: Mutex::new(VecDeque::new()),
             client: client.clone(),
         });
+        client.track_stream(StopRef(Arc::downgrade(&shared)));
         let now = Instant::now();
         let state = State {
             client,

@@ -26,6 +26,7 @@ from ._client import (
 from ._errors import (
     ApiError,
     AuthenticationError,
+    ClientClosedError,
     ConfigurationError,
     ConflictError,
     DecodeError,
@@ -109,4 +110,5 @@ __all__ = [
     "StreamError",
     "DecodeError",
     "ConfigurationError",
+    "ClientClosedError",
 ]

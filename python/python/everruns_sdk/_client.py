@@ -8,12 +8,13 @@ Python way and adapts native futures and streams to ``async``/``await``.
 
 from __future__ import annotations
 
-import weakref
+import logging
+import os
 from types import TracebackType
 from typing import Any, Mapping, Optional, Union
 
 from . import _native
-from ._errors import ConfigurationError
+from ._errors import ClientClosedError
 from ._operations import (
     AgentsClient,
     CapabilitiesClient,
@@ -25,7 +26,6 @@ from ._operations import (
     SessionsClient,
     _SubClients,
 )
-from ._streams import EventStream
 
 __all__ = [
     "Everruns",
@@ -42,6 +42,24 @@ __all__ = [
 
 #: A capability given by id (``"web_fetch"``) or as ``{"ref": "web_fetch", "config": {...}}``.
 CapabilitySpec = Union[str, Mapping[str, Any]]
+
+
+def _truthy(v: Optional[str]) -> bool:
+    return (v or "").strip().lower() in ("1", "true", "yes", "on", "debug")
+
+
+def _show_debug_logs() -> None:
+    """Debug mode on an application that configured no logging: print the SDK's records on
+    stderr (an application that configured logging keeps its own handlers)."""
+    log = logging.getLogger("everruns")
+    own = [h for h in log.handlers if not isinstance(h, logging.NullHandler)]
+    if own or logging.getLogger().handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("everruns %(levelname)s: %(message)s"))
+    log.addHandler(handler)
+    if log.level == logging.NOTSET or log.level > logging.INFO:
+        log.setLevel(logging.INFO)
 
 
 def _given(**settings: Any) -> dict[str, Any]:
@@ -89,6 +107,8 @@ class Everruns(_SubClients):
         _native_client: Optional[_native.Client] = None,
     ) -> None:
         if _native_client is None:
+            if debug or (debug is None and read_env and _truthy(os.environ.get("EVERRUNS_DEBUG"))):
+                _show_debug_logs()
             _native.refresh_log_level()
             _native_client = _native.Client(
                 _given(
@@ -106,14 +126,13 @@ class Everruns(_SubClients):
                 )
             )
         self._client: Optional[_native.Client] = _native_client
-        self._streams: weakref.WeakSet[EventStream] = weakref.WeakSet()
         super().__init__()
 
     @property
     def _native(self) -> _native.Client:
         c = self._client
         if c is None:
-            raise ConfigurationError("this client is closed", code="client_closed")
+            raise ClientClosedError("the client is closed", code="client_closed")
         return c
 
     @property
@@ -186,9 +205,12 @@ class Everruns(_SubClients):
         return Everruns(_native_client=native)
 
     async def close(self) -> None:
-        """Stops this client's open event streams and releases its connections."""
-        for s in list(self._streams):
-            s.stop()
+        """Closes the client (and every client made from it with :meth:`with_options`): calls
+        in flight raise :class:`ClientClosedError`, open event streams end, the connections are
+        released. Idempotent."""
+        c = self._client
+        if c is not None:
+            c.close()
         self._client = None
 
     async def __aenter__(self) -> Everruns:
@@ -203,6 +225,6 @@ class Everruns(_SubClients):
         await self.close()
 
     def __repr__(self) -> str:
-        if self._client is None:
+        if getattr(self, "_client", None) is None or self._client is None:
             return "Everruns(closed)"
         return f"Everruns(base_url={self._client.base_url!r})"

@@ -19,6 +19,7 @@ Hierarchy::
     ├── EverrunsTimeoutError       timeouts (also a builtin TimeoutError)
     ├── StreamError                the event stream gave up
     ├── DecodeError                a response that does not decode
+    ├── ClientClosedError          the client was closed (calls in flight and after)
     └── ConfigurationError         bad client settings or arguments
 """
 
@@ -41,7 +42,7 @@ __all__ = [
     "StreamError",
     "DecodeError",
     "ConfigurationError",
-    "api_error_class",
+    "ClientClosedError",
 ]
 
 
@@ -229,22 +230,5 @@ class ConfigurationError(EverrunsError, ValueError):
     """Invalid client configuration or arguments (e.g. a malformed id or base URL)."""
 
 
-_BY_STATUS: dict[int, type[ApiError]] = {
-    400: ValidationError,
-    401: AuthenticationError,
-    403: PermissionDeniedError,
-    404: NotFoundError,
-    409: ConflictError,
-    422: ValidationError,
-    429: RateLimitError,
-}
-
-
-def api_error_class(status: int) -> type[ApiError]:
-    """The exception class for an HTTP error status."""
-    cls = _BY_STATUS.get(status)
-    if cls is not None:
-        return cls
-    if status >= 500:
-        return ServerError
-    return ApiError
+class ClientClosedError(EverrunsError):
+    """The client was closed: calls in flight when it closed, and calls made after, raise this."""

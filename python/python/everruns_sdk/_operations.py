@@ -8,7 +8,6 @@ other parameter is keyword-only; ``None`` means "not given". Durations are secon
 from __future__ import annotations
 
 import builtins
-import weakref
 from typing import Any, Mapping, Optional, Protocol, Sequence, Union
 
 from . import _native
@@ -53,8 +52,6 @@ def _args(**given: Any) -> dict[str, Any]:
 
 class _Owner(Protocol):
     """What a sub-client needs of the client that owns it."""
-
-    _streams: weakref.WeakSet[EventStream]
 
     @property
     def _native(self) -> _native.Client: ...
@@ -691,9 +688,7 @@ class EventsClient(_Sub):
             initial_backoff=initial_backoff,
             max_backoff=max_backoff,
         )
-        stream = EventStream(self._n.stream("events.stream", args), batch_size)
-        self._owner._streams.add(stream)
-        return stream
+        return EventStream(self._n.stream("events.stream", args), batch_size)
 
     def default_cursor(self, session_id: str) -> Optional[str]:
         """The event id the next default stream of the session starts after (none: from the

@@ -187,9 +187,7 @@ fn method(op: &Op) -> String {
         _ => ("def", String::new()),
     };
     let body = if stream {
-        format!(
-            "stream = EventStream(self._n.stream({id:?}, {argdict}), batch_size)\n        self._owner._streams.add(stream)\n        return stream"
-        )
+        format!("return EventStream(self._n.stream({id:?}, {argdict}), batch_size)")
     } else {
         wrap_result(op, &call)
     };
@@ -226,7 +224,6 @@ other parameter is keyword-only; ``None`` means "not given". Durations are secon
 from __future__ import annotations
 
 import builtins
-import weakref
 from typing import Any, Mapping, Optional, Protocol, Sequence, Union
 
 from . import _native
@@ -273,8 +270,6 @@ def _args(**given: Any) -> dict[str, Any]:
 
 class _Owner(Protocol):
     """What a sub-client needs of the client that owns it."""
-
-    _streams: weakref.WeakSet[EventStream]
 
     @property
     def _native(self) -> _native.Client: ...
