@@ -39,8 +39,7 @@ test-node: node ## Node: node --test (server-backed suites start the real refere
 	cd $(NODE_DIR) && EVERRUNS_SERVER_BIN=$${EVERRUNS_SERVER_BIN:-$(NODE_TARGET_DIR)/debug/everruns-server} \
 		EVERRUNS_CONFORMANCE_SERVER_BIN=$${EVERRUNS_CONFORMANCE_SERVER_BIN:-$(NODE_TARGET_DIR)/debug/conformance-server} \
 		node --test --test-concurrency=1 --test-timeout=600000 $(NODE_TESTS)
-	cd $(NODE_DIR) && node_modules/.bin/tsc -p test/tsconfig.json
-	cd examples/typescript && ../../$(NODE_DIR)/node_modules/.bin/tsc -p tsconfig.json --noEmit --strict
+# tsc --strict on test/types.check.ts and examples/typescript runs in `make lint-ts` (mk/lint.mk).
 
 node-pack: node ## Node: npm pack → typescript/everruns-sdk-<version>.tgz
 	cd $(NODE_DIR) && npm pack
