@@ -1,6 +1,6 @@
 """Python runner of the language-neutral conformance vectors (``tests/conformance/vectors``).
 
-The Rust runner (``core/tests/conformance_http.rs``) and the Node runner
+The Rust runner (``tests/conformance/tests/http.rs``) and the Node runner
 (``typescript/test/conformance.test.mjs``) play the same files. Every case goes through the
 package's public API only (``everruns_sdk.Everruns``, the real native module) against a scripted
 listener of ``conformance-server`` (the Rust binary in ``tests/conformance``, shared by the three

@@ -1,5 +1,5 @@
 // Node runner of the language-neutral conformance vectors (tests/conformance/vectors). The Rust
-// runner (core/tests/conformance_http.rs) and the Python runner (python/tests/test_conformance.py)
+// runner (tests/conformance/tests/http.rs) and the Python runner (python/tests/test_conformance.py)
 // play the same files. Every case goes through the package's public API only (`require` of the
 // built package, the real native addon) against a scripted listener of `conformance-server` (the
 // Rust binary in tests/conformance, shared by the three runners) on a real local socket, and checks
