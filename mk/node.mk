@@ -28,17 +28,18 @@ node-ts: node-deps
 node: node-native node-ts ## Node: build @everruns/sdk (addon + TypeScript)
 
 # Test files run by `make test-node`: the server-backed suites start the real reference server
-# (built here, or $EVERRUNS_SERVER_BIN) on free ports with their own SQLite databases.
+# (built here, or $EVERRUNS_SERVER_BIN) on free ports with their own SQLite databases; the
+# conformance runner starts tests/conformance's conformance-server ($EVERRUNS_CONFORMANCE_SERVER_BIN).
 NODE_TESTS ?= test/package.test.mjs test/errors.test.mjs test/tutorial.test.mjs test/streams.test.mjs \
 	test/example.test.mjs test/delivery.test.mjs \
 	test/conformance.test.mjs test/parity.test.mjs test/logging.test.mjs
 
 test-node: node ## Node: node --test (server-backed suites start the real reference server)
-	$(CARGO) build -p everruns-server
+	CARGO_TARGET_DIR=$(NODE_TARGET_DIR) $(CARGO) build -p everruns-server -p everruns-conformance
 	cd $(NODE_DIR) && EVERRUNS_SERVER_BIN=$${EVERRUNS_SERVER_BIN:-$(NODE_TARGET_DIR)/debug/everruns-server} \
+		EVERRUNS_CONFORMANCE_SERVER_BIN=$${EVERRUNS_CONFORMANCE_SERVER_BIN:-$(NODE_TARGET_DIR)/debug/conformance-server} \
 		node --test --test-concurrency=1 --test-timeout=600000 $(NODE_TESTS)
-	cd $(NODE_DIR) && node_modules/.bin/tsc -p test/tsconfig.json
-	cd examples/typescript && ../../$(NODE_DIR)/node_modules/.bin/tsc -p tsconfig.json --noEmit --strict
+# tsc --strict on test/types.check.ts and examples/typescript runs in `make lint-ts` (mk/lint.mk).
 
 node-pack: node ## Node: npm pack → typescript/everruns-sdk-<version>.tgz
 	cd $(NODE_DIR) && npm pack

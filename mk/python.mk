@@ -12,8 +12,10 @@ PY_TARGET_DIR ?= $(CURDIR)/target
 PY_WHEEL_DIR ?= $(PY_TARGET_DIR)/wheels
 PY_RUST_TARGET ?= x86_64-unknown-linux-gnu
 PY_DEV_REQS := maturin==1.16.0 pytest pytest-asyncio mypy
-# The reference server the Python tests start (built here unless the caller provides one).
+# The reference server the Python tests start and the scripted server of the conformance runner
+# (built here unless the caller provides them).
 PY_SERVER_BIN ?= $(PY_TARGET_DIR)/debug/everruns-server
+PY_CONFORMANCE_BIN ?= $(PY_TARGET_DIR)/debug/conformance-server
 PYTEST_ARGS ?=
 
 # cargo test of the bridge crate would need libpython at run time: pytest tests it instead.
@@ -39,12 +41,12 @@ python-wheel: python-venv ## Build the everruns-sdk abi3 wheel into target/wheel
 
 python: python-wheel ## Python SDK: venv + wheel (installed into .venv)
 
-python-server: ## Build the reference server used by the Python tests
-	CARGO_TARGET_DIR=$(PY_TARGET_DIR) $(CARGO) build -p everruns-server
+python-server: ## Build the reference server and the conformance server used by the Python tests
+	CARGO_TARGET_DIR=$(PY_TARGET_DIR) $(CARGO) build -p everruns-server -p everruns-conformance
 
 python-mypy: python-venv ## mypy --strict on examples/python
 	$(PY_VENV)/bin/mypy --strict python/python/everruns_sdk $(wildcard examples/python)
 
 test-python: python-wheel python-server python-mypy ## Python SDK tests (pytest vs the real server)
 	cd python && EVERRUNS_SERVER_BIN=$(PY_SERVER_BIN) PY_WHEEL_DIR=$(PY_WHEEL_DIR) \
-		PY_BASE=$(PY_BASE) $(PY_BIN) -m pytest -q $(PYTEST_ARGS)
+		EVERRUNS_CONFORMANCE_SERVER_BIN=$(PY_CONFORMANCE_BIN) PY_BASE=$(PY_BASE) $(PY_BIN) -m pytest -q $(PYTEST_ARGS)

@@ -12,7 +12,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const pkgDir = resolve(process.env.EVERRUNS_BENCH_NODE_PKG ?? join(here, "..", "..", "typescript"));
 
 function emit(obj) {
-  process.stdout.write(JSON.stringify(obj) + "\n");
+  process.stdout.write(`${JSON.stringify(obj)}\n`);
 }
 
 /** CLOCK_REALTIME in nanoseconds (sub-microsecond resolution). */

@@ -77,7 +77,7 @@ impl Outcome {
     }
 }
 
-/// `n` events shaped like the E2 session stream (api-contract §15.2): `event:`, `id:`,
+/// `n` events shaped like the E2 session stream (docs/wire.md#15.2): `event:`, `id:`,
 /// `retry:` and one ~360-byte JSON `data:` line each (~450 bytes per event), with a `: heartbeat` comment every
 /// 1000 events.
 pub fn small_events(n: usize) -> Bytes {

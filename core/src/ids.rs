@@ -1,4 +1,4 @@
-//! Public identifiers: `<prefix>_<32 lowercase hex>` (contract §2, DECISIONS #13).
+//! Public identifiers: `<prefix>_<32 lowercase hex>` (docs/wire.md#2, docs/decisions.md#13).
 //!
 //! The server mints UUIDv7 so ids sort by creation time; any 32-hex value is accepted.
 

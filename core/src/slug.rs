@@ -1,4 +1,4 @@
-//! Addressable names (slugs) for agents and harnesses (contract §4, DECISIONS #1).
+//! Addressable names (slugs) for agents and harnesses (docs/wire.md#4, docs/decisions.md#1).
 
 /// Maximum length of a slug.
 pub const MAX_SLUG_LEN: usize = 64;
@@ -47,7 +47,7 @@ pub enum NameError {
     TooLong(String),
 }
 
-/// Resolves a user-supplied name per DECISIONS #1.
+/// Resolves a user-supplied name per docs/decisions.md#1.
 ///
 /// Returns `(name, display_name)`: a valid slug is sent as is with the given `display_name`;
 /// otherwise the slug of the input is sent and the input becomes the display name (unless one

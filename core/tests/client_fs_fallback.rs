@@ -1,5 +1,5 @@
 //! Filesystem route selection: session routes first, workspace routes when a server lacks them
-//! (DECISIONS #2, contract §18.6).
+//! (docs/decisions.md#2, docs/wire.md#18.6).
 
 mod support;
 

@@ -422,7 +422,7 @@ async fn messages_and_events_calls() {
     let m = client.messages().create(SID, "Hello there").await.unwrap();
     assert_eq!(m.id, "message_1");
     let reqs = server.requests();
-    // The cursor pin looks up the latest event first (DECISIONS #4), then posts.
+    // The cursor pin looks up the latest event first (docs/decisions.md#4), then posts.
     assert!(reqs[0].is("GET", &format!("/api/v1/sessions/{SID}/events")));
     assert_eq!(reqs[0].query_values("limit"), vec!["1"]);
     let r = &reqs[1];

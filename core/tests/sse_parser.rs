@@ -144,7 +144,7 @@ fn random_chunk_sizes_give_the_same_frames() {
 
 #[test]
 fn api_contract_stream() {
-    // The shape of E2 `GET /v1/sessions/{id}/sse` (api-contract §15.2 / §13.6).
+    // The shape of E2 `GET /v1/sessions/{id}/sse` (docs/wire.md#15.2 / #13.6).
     let stream = b"event: connected\ndata: {\"status\":\"connected\"}\n\n\
 event: turn.started\nid: event_0001\nretry: 100\ndata: {\"id\":\"event_0001\",\"type\":\"turn.started\"}\n\n\
 : heartbeat\n\n\

@@ -1,5 +1,5 @@
 //! Acknowledged delivery (`EventStream::deliver_on_ack`): events pulled but not acknowledged do
-//! not move `last_event_id` or the per-session default cursor (DECISIONS #4); acknowledged ones
+//! not move `last_event_id` or the per-session default cursor (docs/decisions.md#4); acknowledged ones
 //! do, in order, so a new default stream resumes right after the last acknowledged event.
 
 mod support;

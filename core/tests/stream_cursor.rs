@@ -1,4 +1,4 @@
-//! The per-session default stream cursor (DECISIONS #4): the seed's loop
+//! The per-session default stream cursor (docs/decisions.md#4): the seed's loop
 //! "messages.create → for event in stream → break on turn.completed" works turn after turn.
 
 mod support;

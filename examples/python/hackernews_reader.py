@@ -16,7 +16,7 @@ import os
 import pathlib
 from typing import Any
 
-from everruns_sdk import Everruns, EventStream
+from everruns_sdk import EventStream, Everruns
 
 AGENT_FILE = pathlib.Path(__file__).resolve().parent.parent / "agents" / "hackernews-reader.md"
 

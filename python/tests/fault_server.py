@@ -111,7 +111,7 @@ class FaultServer:
 
 
 def problem(status: int, code: str, message: str, **extra: Any) -> dict[str, Any]:
-    """The reference server's hybrid error body (DECISIONS #5)."""
+    """The reference server's hybrid error body (docs/decisions.md#5)."""
     body = {
         "error": {"code": code, "message": message},
         "type": f"https://docs.everruns.com/errors/{code}",

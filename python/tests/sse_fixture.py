@@ -23,7 +23,8 @@ def build_body(session_id: str, n: int) -> bytes:
             "context": {"turn_id": "turn_0190f3c2a7b87e1c9d2a5b6c7d8e9f01"},
             "data": {"turn_id": "turn_0190f3c2a7b87e1c9d2a5b6c7d8e9f01", "delta": f"tok{i} ", "accumulated": ""},
         }
-        parts.append(f"event: output.message.delta\nid: {eid}\ndata: {json.dumps(ev, separators=(',', ':'))}\n\n".encode())
+        data = json.dumps(ev, separators=(",", ":"))
+        parts.append(f"event: output.message.delta\nid: {eid}\ndata: {data}\n\n".encode())
     done = {
         "id": f"event_{n + 1:032x}",
         "type": "turn.completed",

@@ -10,7 +10,6 @@ import socket
 import threading
 from dataclasses import dataclass, field
 
-
 METHODS = (b"GET ", b"POST ", b"PUT ", b"PATCH ", b"DELETE ", b"HEAD ")
 
 

@@ -60,7 +60,7 @@ async def test_sessions_and_messages(client: Everruns) -> None:
     all_ids = [x.id async for x in client.sessions.list_all(agent_id=agent.id)]
     assert all_ids == [s.id]
     with pytest.raises(ev.ValidationError) as not_active:
-        await client.sessions.cancel(s.id)  # DECISIONS #7: nothing running
+        await client.sessions.cancel(s.id)  # docs/decisions.md#7: nothing running
     assert not_active.value.code == "not_active"
     await client.sessions.set_llmsim_script(s.id, steps=[{"text": "hi there"}])
     m = await client.messages.create(s.id, "hello")

@@ -1,10 +1,11 @@
 """Python runner of the language-neutral conformance vectors (``tests/conformance/vectors``).
 
-The Rust runner (``core/tests/conformance_http.rs``) and the Node runner
+The Rust runner (``tests/conformance/tests/http.rs``) and the Node runner
 (``typescript/test/conformance.test.mjs``) play the same files. Every case goes through the
 package's public API only (``everruns_sdk.Everruns``, the real native module) against a scripted
-raw-HTTP server on a real local socket (``conformance_server.py``), and checks what went on the
-wire and what the call returned or raised.
+listener of ``conformance-server`` (the Rust binary in ``tests/conformance``, shared by the three
+runners) on a real local socket, and checks what went on the wire and what the call returned or
+raised.
 
 Covered: ``http_requests.json``, ``http_retries.json``, ``sse_streams.json``,
 ``error_bodies.json`` (as the answer to ``agents.get``), ``names.json`` (via ``agents.create``),
@@ -26,7 +27,10 @@ import json
 import os
 import pathlib
 import re
-from typing import Any, Awaitable, Callable, Optional
+import subprocess
+import urllib.request
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Iterator, Optional
 
 import pytest
 
@@ -45,13 +49,12 @@ from everruns_sdk import (
     ValidationError,
 )
 
-from .conformance_server import Captured, ScriptedServer
-
+REPO = pathlib.Path(__file__).resolve().parents[2]
 #: The shared vectors; ``EVERRUNS_CONFORMANCE_VECTORS`` points the runner at another copy (e.g. a
 #: deliberately perturbed one, to see the runner fail).
 VECTORS = pathlib.Path(
     os.environ.get("EVERRUNS_CONFORMANCE_VECTORS")
-    or pathlib.Path(__file__).resolve().parents[2] / "tests" / "conformance" / "vectors"
+    or REPO / "tests" / "conformance" / "vectors"
 )
 CASE_TIMEOUT = 60.0
 LANG_UA = re.compile(r"^everruns-python-sdk/\S+$")
@@ -196,6 +199,122 @@ def json_body(req: Captured) -> Any:
         return None
 
 
+# --- the conformance server ------------------------------------------------------------------
+
+
+def _conformance_server_bin() -> str:
+    """``$EVERRUNS_CONFORMANCE_SERVER_BIN``, else ``conformance-server`` built with cargo."""
+    env = os.environ.get("EVERRUNS_CONFORMANCE_SERVER_BIN")
+    if env:
+        if not os.path.isfile(env):
+            raise RuntimeError(f"EVERRUNS_CONFORMANCE_SERVER_BIN={env} does not exist")
+        return env
+    target = os.environ.get("CARGO_TARGET_DIR", str(REPO / "target"))
+    subprocess.run(
+        ["cargo", "build", "-p", "everruns-conformance", "--bin", "conformance-server"],
+        cwd=REPO,
+        check=True,
+        env={**os.environ, "CARGO_TARGET_DIR": target},
+    )
+    return str(pathlib.Path(target) / "debug" / "conformance-server")
+
+
+@dataclass
+class Captured:
+    """One request as the scripted listener received it (raw path, decoded query pairs)."""
+
+    method: str
+    path: str
+    query: list[tuple[str, str]]
+    headers: dict[str, str]
+    body: bytes
+
+
+class ConformanceServer:
+    """The ``conformance-server`` process; it exits when its standard input closes."""
+
+    def __init__(self, binary: str) -> None:
+        self.proc = subprocess.Popen([binary], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline().strip()
+        prefix = "conformance-server listening on "
+        if not line.startswith(prefix):
+            self.close()
+            raise RuntimeError(f"conformance-server did not start (first line {line!r})")
+        self.control = line[len(prefix) :]
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+    def call(self, method: str, path: str, body: Any = None) -> Any:
+        """One control-plane request (blocking); the decoded JSON answer, None when empty."""
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(f"{self.control}{path}", data=data, method=method)
+        with urllib.request.urlopen(req, timeout=30) as r:
+            text = r.read()
+        return json.loads(text) if text else None
+
+    def script(
+        self,
+        routes: Optional[list[tuple[str, str, list[Any]]]] = None,
+        default: Any = None,
+        sse_connections: Optional[list[Any]] = None,
+    ) -> Script:
+        """A scripted listener (``async with``); see ``tests/conformance/src/script.rs``."""
+        spec: dict[str, Any] = {"routes": [list(r) for r in routes or []]}
+        if default is not None:
+            spec["default"] = default
+        if sse_connections is not None:
+            spec["sse_connections"] = sse_connections
+        return Script(self, spec)
+
+
+class Script:
+    """One scripted listener of the conformance server, closed on exit."""
+
+    def __init__(self, server: ConformanceServer, spec: dict[str, Any]) -> None:
+        self._server = server
+        self._spec = spec
+        self._id = 0
+        self.base_url = ""
+
+    async def __aenter__(self) -> Script:
+        r = await asyncio.to_thread(self._server.call, "POST", "/scripts", self._spec)
+        self._id, self.base_url = r["id"], r["base_url"]
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await asyncio.to_thread(self._server.call, "DELETE", f"/scripts/{self._id}")
+
+    async def captured(self) -> list[Captured]:
+        """Every request received so far, in arrival order."""
+        rs = await asyncio.to_thread(self._server.call, "GET", f"/scripts/{self._id}/requests")
+        return [
+            Captured(r["method"], r["path"], pairs(r["query"]), r["headers"], r["body"].encode()) for r in rs
+        ]
+
+    async def requests_to(self, method: str, path: str) -> list[Captured]:
+        """The captured requests with this method and raw path."""
+        return [r for r in await self.captured() if r.method == method and r.path == path]
+
+    async def sse_requests(self) -> list[Captured]:
+        """The captured event-stream connections, in order."""
+        return [r for r in await self.captured() if r.path.endswith("/sse")]
+
+
+@pytest.fixture(scope="module")
+def conformance() -> Iterator[ConformanceServer]:
+    server = ConformanceServer(_conformance_server_bin())
+    yield server
+    server.close()
+
+
 # --- running ---------------------------------------------------------------------------------
 
 Case = Callable[[], Awaitable[list[str]]]
@@ -224,14 +343,14 @@ async def run_cases(title: str, cases: list[tuple[str, Case]], capsys: pytest.Ca
 # --- http_requests.json ----------------------------------------------------------------------
 
 
-async def test_http_requests(capsys: pytest.CaptureFixture[str]) -> None:
+async def test_http_requests(capsys: pytest.CaptureFixture[str], conformance: ConformanceServer) -> None:
     v = load("http_requests.json")
 
     def request_case(c: dict[str, Any]) -> Case:
         async def run() -> list[str]:
             e = c["expect"]
             out: list[str] = []
-            async with ScriptedServer(
+            async with conformance.script(
                 routes=[(e["method"], e["path"], [c["response"]])], default=v["default_response"]
             ) as srv:
                 client = make_client(v, srv.base_url)
@@ -241,9 +360,9 @@ async def test_http_requests(capsys: pytest.CaptureFixture[str]) -> None:
                     return [f"call failed: {err!r}"]
                 finally:
                     await client.close()
-                matching = srv.requests_to(e["method"], e["path"])
+                matching = await srv.requests_to(e["method"], e["path"])
                 if not matching:
-                    seen = [(r.method, r.path) for r in srv.captured]
+                    seen = [(r.method, r.path) for r in await srv.captured()]
                     return [f"no {e['method']} {e['path']} request; saw {seen}"]
                 req = matching[0]
                 want_q = pairs(e["query"])
@@ -268,7 +387,7 @@ async def test_http_requests(capsys: pytest.CaptureFixture[str]) -> None:
 
     def rejected_case(c: dict[str, Any]) -> Case:
         async def run() -> list[str]:
-            async with ScriptedServer(default=v["default_response"]) as srv:
+            async with conformance.script(default=v["default_response"]) as srv:
                 return await expect_rejected(v, srv, c["call"], c["args"], c["error_kind"])
 
         return run
@@ -278,7 +397,7 @@ async def test_http_requests(capsys: pytest.CaptureFixture[str]) -> None:
     await run_cases("http_requests.json", cases, capsys)
 
 
-async def expect_rejected(v: Any, srv: ScriptedServer, call: str, args: dict[str, Any], kind: str) -> list[str]:
+async def expect_rejected(v: Any, srv: Script, call: str, args: dict[str, Any], kind: str) -> list[str]:
     """The call raises the validation class before anything reaches the server."""
     client = make_client(v, srv.base_url)
     out: list[str] = []
@@ -293,22 +412,23 @@ async def expect_rejected(v: Any, srv: ScriptedServer, call: str, args: dict[str
             out.append(f"status {err.status}: the error came from the server, not the client")
     finally:
         await client.close()
-    if srv.captured:
-        out.append(f"a request was sent: {[(r.method, r.path) for r in srv.captured]}")
+    captured = await srv.captured()
+    if captured:
+        out.append(f"a request was sent: {[(r.method, r.path) for r in captured]}")
     return out
 
 
 # --- http_retries.json -----------------------------------------------------------------------
 
 
-async def test_http_retries(capsys: pytest.CaptureFixture[str]) -> None:
+async def test_http_retries(capsys: pytest.CaptureFixture[str], conformance: ConformanceServer) -> None:
     v = load("http_retries.json")
 
     def retry_case(c: dict[str, Any]) -> Case:
         async def run() -> list[str]:
             m, e = c["match"], c["expect"]
             out: list[str] = []
-            async with ScriptedServer(
+            async with conformance.script(
                 routes=[(m["method"], m["path"], c["responses"])], default=v["default_response"]
             ) as srv:
                 client = make_client(v, srv.base_url)
@@ -319,7 +439,7 @@ async def test_http_retries(capsys: pytest.CaptureFixture[str]) -> None:
                     err = x
                 finally:
                     await client.close()
-                attempts = len(srv.requests_to(m["method"], m["path"]))
+                attempts = len(await srv.requests_to(m["method"], m["path"]))
             if attempts != e["attempts"]:
                 out.append(f"attempts {attempts} != {e['attempts']} (error: {err!r})")
             if e["outcome"] == "ok":
@@ -351,7 +471,7 @@ async def test_http_retries(capsys: pytest.CaptureFixture[str]) -> None:
 # --- sse_streams.json ------------------------------------------------------------------------
 
 
-async def test_sse_streams(capsys: pytest.CaptureFixture[str]) -> None:
+async def test_sse_streams(capsys: pytest.CaptureFixture[str], conformance: ConformanceServer) -> None:
     v = load("sse_streams.json")
     sid = v["session_id"]
     so = v["stream_options"]
@@ -364,7 +484,7 @@ async def test_sse_streams(capsys: pytest.CaptureFixture[str]) -> None:
             ids: list[str] = []
             types: list[str] = []
             err: Optional[EverrunsError] = None
-            async with ScriptedServer(sse_connections=c["connections"], default=v["default_response"]) as srv:
+            async with conformance.script(sse_connections=c["connections"], default=v["default_response"]) as srv:
                 client = make_client(v, srv.base_url)
                 liveness = o.get("liveness_timeout_ms")
                 stream = client.events.stream(
@@ -388,7 +508,7 @@ async def test_sse_streams(capsys: pytest.CaptureFixture[str]) -> None:
                 finally:
                     stream.stop()
                     await client.close()
-                connections = srv.sse_requests()
+                connections = await srv.sse_requests()
             if ids != e["ids"]:
                 out.append(f"ids {ids} != {e['ids']}")
             if "types" in e and types != e["types"]:
@@ -423,7 +543,7 @@ async def test_sse_streams(capsys: pytest.CaptureFixture[str]) -> None:
 # --- error_bodies.json -----------------------------------------------------------------------
 
 
-async def test_error_bodies(capsys: pytest.CaptureFixture[str]) -> None:
+async def test_error_bodies(capsys: pytest.CaptureFixture[str], conformance: ConformanceServer) -> None:
     v = load("error_bodies.json")
     path = f"/api/v1/agents/{AGENT_ID}"
 
@@ -431,7 +551,7 @@ async def test_error_bodies(capsys: pytest.CaptureFixture[str]) -> None:
         async def run() -> list[str]:
             out: list[str] = []
             response = {"status": c["status"], "body": c["body"]}
-            async with ScriptedServer(routes=[("GET", path, [response])]) as srv:
+            async with conformance.script(routes=[("GET", path, [response])]) as srv:
                 client = make_client(v, srv.base_url, max_retries=0)
                 try:
                     await client.agents.get(AGENT_ID)
@@ -451,8 +571,9 @@ async def test_error_bodies(capsys: pytest.CaptureFixture[str]) -> None:
                     out.append(f"raised {type(err).__name__} ({err!r}), expected an ApiError subclass")
                 finally:
                     await client.close()
-                if len(srv.requests_to("GET", path)) != 1:
-                    out.append(f"{len(srv.requests_to('GET', path))} attempts with max_retries=0")
+                attempts = len(await srv.requests_to("GET", path))
+                if attempts != 1:
+                    out.append(f"{attempts} attempts with max_retries=0")
             return out
 
         return run
@@ -463,7 +584,7 @@ async def test_error_bodies(capsys: pytest.CaptureFixture[str]) -> None:
 # --- names.json ------------------------------------------------------------------------------
 
 
-async def test_names(capsys: pytest.CaptureFixture[str]) -> None:
+async def test_names(capsys: pytest.CaptureFixture[str], conformance: ConformanceServer) -> None:
     v = load("names.json")
 
     def create_case(name_in: str, display: Optional[str], want: Optional[tuple[str, Optional[str]]]) -> Case:
@@ -471,7 +592,7 @@ async def test_names(capsys: pytest.CaptureFixture[str]) -> None:
 
         async def run() -> list[str]:
             args = {"name": name_in, "system_prompt": "p", "display_name": display}
-            async with ScriptedServer(
+            async with conformance.script(
                 routes=[("POST", "/api/v1/agents", [{"status": 201, "body": AGENT_BODY}])]
             ) as srv:
                 if want is None:
@@ -483,7 +604,7 @@ async def test_names(capsys: pytest.CaptureFixture[str]) -> None:
                     return [f"call failed: {err!r}"]
                 finally:
                     await client.close()
-                sent = srv.requests_to("POST", "/api/v1/agents")
+                sent = await srv.requests_to("POST", "/api/v1/agents")
                 if len(sent) != 1:
                     return [f"{len(sent)} POST /api/v1/agents requests, expected 1"]
                 body = json_body(sent[0]) or {}
@@ -534,7 +655,7 @@ ID_CALLS: dict[str, Callable[[str], tuple[str, dict[str, Any], str, str, Any]]] 
 }
 
 
-async def test_ids(capsys: pytest.CaptureFixture[str]) -> None:
+async def test_ids(capsys: pytest.CaptureFixture[str], conformance: ConformanceServer) -> None:
     v = load("ids.json")
 
     def id_case(c: dict[str, Any]) -> Case:
@@ -542,7 +663,7 @@ async def test_ids(capsys: pytest.CaptureFixture[str]) -> None:
             if c["kind"] not in ID_CALLS:
                 return [f"no call for id kind {c['kind']!r}"]
             call, args, method, path, response = ID_CALLS[c["kind"]](c["value"])
-            async with ScriptedServer(routes=[(method, path, [response])]) as srv:
+            async with conformance.script(routes=[(method, path, [response])]) as srv:
                 if not c["valid"]:
                     return await expect_rejected(v, srv, call, args, "validation")
                 client = make_client(v, srv.base_url)
@@ -552,7 +673,7 @@ async def test_ids(capsys: pytest.CaptureFixture[str]) -> None:
                     return [f"{call} failed: {err!r}"]
                 finally:
                     await client.close()
-                sent = srv.requests_to(method, path)
+                sent = await srv.requests_to(method, path)
                 if len(sent) != 1:
                     return [f"{len(sent)} {method} {path} requests, expected 1"]
                 if c["kind"] == "event" and dict(sent[0].query).get("since_id") != c["value"]:
@@ -568,14 +689,14 @@ async def test_ids(capsys: pytest.CaptureFixture[str]) -> None:
 # --- paths.json ------------------------------------------------------------------------------
 
 
-async def test_paths(capsys: pytest.CaptureFixture[str]) -> None:
+async def test_paths(capsys: pytest.CaptureFixture[str], conformance: ConformanceServer) -> None:
     v = load("paths.json")
     prefix = f"/api/v1/sessions/{SESSION_ID}/fs"
 
     def path_case(raw: str, normalized: Optional[str]) -> Case:
         async def run() -> list[str]:
             args = {"session_id": SESSION_ID, "path": raw}
-            async with ScriptedServer(default={"status": 200, "body": FILE_BODY}) as srv:
+            async with conformance.script(default={"status": 200, "body": FILE_BODY}) as srv:
                 if normalized is None:
                     return await expect_rejected(v, srv, "filesystem.read", args, "validation")
                 client = make_client(v, srv.base_url)
@@ -585,9 +706,10 @@ async def test_paths(capsys: pytest.CaptureFixture[str]) -> None:
                     return [f"filesystem.read failed: {err!r}"]
                 finally:
                     await client.close()
-                sent = [r for r in srv.captured if r.method == "GET" and r.path.startswith(prefix)]
-                if len(sent) != 1 or len(srv.captured) != 1:
-                    return [f"expected one GET {prefix}…, saw {[(r.method, r.path) for r in srv.captured]}"]
+                captured = await srv.captured()
+                sent = [r for r in captured if r.method == "GET" and r.path.startswith(prefix)]
+                if len(sent) != 1 or len(captured) != 1:
+                    return [f"expected one GET {prefix}…, saw {[(r.method, r.path) for r in captured]}"]
                 return []
 
         return run

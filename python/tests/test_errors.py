@@ -269,7 +269,9 @@ def test_debug_logging_redacts_the_token(fault: FaultServer) -> None:
         "import asyncio, sys\n"
         "from everruns_sdk import Everruns\n"
         "async def main():\n"
-        "    async with Everruns(api_key='evr_pat_supersecret123', base_url=sys.argv[1], read_env=False, debug=True) as c:\n"
+        "    async with Everruns(\n"
+        "        api_key='evr_pat_supersecret123', base_url=sys.argv[1], read_env=False, debug=True\n"
+        "    ) as c:\n"
         "        await c.models.list()\n"
         "asyncio.run(main())\n"
     )

@@ -64,7 +64,10 @@ async def test_hackernews_reader_non_interactive(
     await client.sessions.set_llmsim_script(
         session.id,
         steps=[
-            {"text": "Fetching the top stories.", "tool_calls": [{"name": "web_fetch", "arguments": {"url": f"{hn_url}/topstories.json"}}]},
+            {
+                "text": "Fetching the top stories.",
+                "tool_calls": [{"name": "web_fetch", "arguments": {"url": f"{hn_url}/topstories.json"}}],
+            },
             {"tool_calls": [{"name": "web_fetch", "arguments": {"url": f"{hn_url}/item/{top[0]}.json"}}]},
             {"text": answer},
         ],

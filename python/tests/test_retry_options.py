@@ -29,7 +29,7 @@ def fault() -> Iterator[FaultServer]:
 
 def _gaps(fault: FaultServer) -> list[float]:
     at = [s.at for s in fault.seen]
-    return [b - a for a, b in zip(at, at[1:])]
+    return [b - a for a, b in zip(at, at[1:], strict=False)]
 
 
 def test_settings_are_reported_and_defaulted() -> None:
@@ -92,7 +92,9 @@ async def test_max_delay_caps_the_backoff(fault: FaultServer) -> None:
 async def test_max_retries_bounds_the_attempts(fault: FaultServer) -> None:
     for _ in range(10):
         fault.push_json(503, problem(503, "unavailable", "busy"))
-    async with Everruns(api_key="dev", base_url=fault.api_url, read_env=False, max_retries=4, retry_base_delay=0.01) as c:
+    async with Everruns(
+        api_key="dev", base_url=fault.api_url, read_env=False, max_retries=4, retry_base_delay=0.01
+    ) as c:
         with pytest.raises(ev.ServerError):
             await c.agents.list()
     assert len(fault.seen) == 5

@@ -4,7 +4,7 @@
   a pull is pending) and follow what happened on the wire: graceful server cycles count as
   reconnects but not retries; a killed server counts retries until a connection delivers again.
 * A loop that ``break``s in the middle of a pulled batch leaves the session's default cursor
-  (DECISIONS #4) on the last event it received: the next default stream resumes right after
+  (docs/decisions.md#4) on the last event it received: the next default stream resumes right after
   it, losing and repeating nothing.
 """
 

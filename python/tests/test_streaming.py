@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
-from typing import Any, Awaitable, Callable
+from typing import Any, Callable
 
 import pytest
 
@@ -121,7 +121,8 @@ async def test_break_closes_the_connection(server: ServerProcess) -> None:
     try:
         async with Everruns(api_key="dev", base_url=proxy.api_url) as c:
             _, sid = await _new_session(c)
-            await c.sessions.set_llmsim_script(sid, steps=[{"text": "a b c d e f g h", "delay_ms": 0}], chunk_delay_ms=50)
+            steps = [{"text": "a b c d e f g h", "delay_ms": 0}]
+            await c.sessions.set_llmsim_script(sid, steps=steps, chunk_delay_ms=50)
             await c.messages.create(sid, "go")
             async for e in c.events.stream(sid):
                 if e.type == "output.message.delta":

@@ -27,12 +27,12 @@ def _stub_params(fn: ast.FunctionDef, drop_first: bool) -> list[tuple[str, str, 
     defaults: list[Any] = [_MISSING] * (len(positional) - len(a.defaults)) + [
         ast.literal_eval(d) for d in a.defaults
     ]
-    for i, (arg, d) in enumerate(zip(positional, defaults)):
+    for i, (arg, d) in enumerate(zip(positional, defaults, strict=True)):
         kind = "POSITIONAL_ONLY" if i < len(a.posonlyargs) else "POSITIONAL_OR_KEYWORD"
         out.append((arg.arg, kind, d))
     if a.vararg:
         out.append((a.vararg.arg, "VAR_POSITIONAL", _MISSING))
-    for arg, d in zip(a.kwonlyargs, a.kw_defaults):
+    for arg, d in zip(a.kwonlyargs, a.kw_defaults, strict=True):
         out.append((arg.arg, "KEYWORD_ONLY", _MISSING if d is None else ast.literal_eval(d)))
     if a.kwarg:
         out.append((a.kwarg.arg, "VAR_KEYWORD", _MISSING))

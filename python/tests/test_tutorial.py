@@ -9,18 +9,20 @@ Printed output is captured and checked.
 from __future__ import annotations
 
 import asyncio
-import os
 import pathlib
 from typing import Any
 
 import pytest
 
-from everruns_sdk import Everruns
+from everruns_sdk import Everruns, NotFoundError
 
 from .conftest import ServerProcess
 
 RESEARCH_TEXT = "Durable execution engines persist every step.\nMain approaches: event sourcing and checkpoints."
-COMPARISON_MD = "# Temporal.io vs PostgreSQL\n\nTemporal replays workflow history; the PostgreSQL approach stores each step as an event.\n"
+COMPARISON_MD = (
+    "# Temporal.io vs PostgreSQL\n\n"
+    "Temporal replays workflow history; the PostgreSQL approach stores each step as an event.\n"
+)
 
 
 async def _wait_turn_end(client: Everruns, session_id: str) -> str:
@@ -357,7 +359,7 @@ async def test_multi_agent_pipeline(client: Everruns, capsys: pytest.CaptureFixt
     # The writer received the researcher's output.
     # (Sessions were deleted by the pipeline; verify through the deleted state.)
     for sid in created_sessions:
-        with pytest.raises(Exception):
+        with pytest.raises(NotFoundError):
             await client.sessions.get(sid)
 
 

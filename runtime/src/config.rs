@@ -1,4 +1,4 @@
-//! Configuration layers: harness chain → agent → session (runtime-notes §4).
+//! Configuration layers: harness chain → agent → session (docs/runtime.md#4).
 
 use everruns_core::{Agent, CapabilityRef, Harness, InitialFile, Session, ToolDefinition};
 

@@ -1,4 +1,4 @@
-//! Agent files (contract §19): import from Markdown with YAML front matter, YAML, JSON or
+//! Agent files (docs/wire.md#19): import from Markdown with YAML front matter, YAML, JSON or
 //! plain text; export to Markdown.
 
 use chrono::Utc;

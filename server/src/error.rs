@@ -1,4 +1,4 @@
-//! API errors: every error leaves the server as the hybrid body of DECISIONS #5.
+//! API errors: every error leaves the server as the hybrid body of docs/decisions.md#5.
 
 use axum::body::Body;
 use axum::extract::rejection::{JsonRejection, QueryRejection};

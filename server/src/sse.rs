@@ -1,4 +1,4 @@
-//! SSE (E2, contract §15, DECISIONS #18): `connected` first, then stored events after the
+//! SSE (E2, docs/wire.md#15, docs/decisions.md#18): `connected` first, then stored events after the
 //! cursor, then the live tail; `: heartbeat` comments; `disconnecting` before every graceful
 //! close (connection cycle or server shutdown).
 //!

@@ -634,7 +634,7 @@ async fn message_queued_while_turn_runs_and_cancel_running_turn() {
         "second turn starts after the first ends"
     );
 
-    // cancel a running turn (DECISIONS #7)
+    // cancel a running turn (docs/decisions.md#7)
     s.script(
         &sid,
         json!({"steps": [{"text": "never", "delay_ms": 30000}]}),

@@ -380,7 +380,8 @@ class Checker:
                 self.err(line, f"`{cmd}` is not run by `make test` (test-runtime-examples)")
             else:
                 self.done.append(f"`{cmd}`: run by `make test` (test-runtime-examples)")
-        elif m := re.match(r"^(?:(?:\.venv/bin/)?python3? examples/python/(\w+)\.py|node examples/typescript/dist/(\w+)\.js"
+        elif m := re.match(r"^(?:(?:\.venv/bin/)?python3? examples/python/(\w+)\.py"
+                           r"|node examples/typescript/dist/(\w+)\.js"
                            r"|cargo run -p everruns-examples --bin (\w+))((?:(?: --)? --interactive)?)$", rest):
             name = m.group(1) or m.group(2) or m.group(3)
             lang = "python" if m.group(1) else "typescript" if m.group(2) else "rust"
@@ -705,13 +706,19 @@ def check(args: argparse.Namespace, readme_path: pathlib.Path, execute: bool) ->
 # Perturbations of the README that the checker must reject (statically).
 PERTURBATIONS = {
     "unknown make target": ("## The two commands", "```sh\nmake frobnicate\n```\n\n## The two commands"),
-    "make target outside make test/demo": ("## The two commands", "```sh\nmake bench-smoke\n```\n\n## The two commands"),
+    "make target outside make test/demo": (
+        "## The two commands",
+        "```sh\nmake bench-smoke\n```\n\n## The two commands",
+    ),
     "code block in an unknown language": ("## The two commands", "```go\nfmt.Println(1)\n```\n\n## The two commands"),
     "code block without a language": ("## The two commands", "```\nls -l\n```\n\n## The two commands"),
     "unknown shell command": ("## The two commands", "```sh\n./configure && make install\n```\n\n## The two commands"),
     "inline command": ("## The two commands", "Run `npm run everything` first.\n\n## The two commands"),
     "server flag that does not exist": ("## The two commands", "Use `--turbo-mode`.\n\n## The two commands"),
-    "environment variable nothing reads": ("## The two commands", "Set `EVERRUNS_NO_SUCH_SETTING`.\n\n## The two commands"),
+    "environment variable nothing reads": (
+        "## The two commands",
+        "Set `EVERRUNS_NO_SUCH_SETTING`.\n\n## The two commands",
+    ),
     "path that does not exist": ("## The two commands", "See `examples/cobol/`.\n\n## The two commands"),
     "a second Python snippet": ("## The two commands", "```python\nprint(1)\n```\n\n## The two commands"),
     "no command that runs the Python quick start": ("```sh\npython quickstart.py\n```", ""),

@@ -1,8 +1,9 @@
 // Node runner of the language-neutral conformance vectors (tests/conformance/vectors). The Rust
-// runner (core/tests/conformance_http.rs) and the Python runner (python/tests/test_conformance.py)
+// runner (tests/conformance/tests/http.rs) and the Python runner (python/tests/test_conformance.py)
 // play the same files. Every case goes through the package's public API only (`require` of the
-// built package, the real native addon) against a scripted raw-HTTP server on a real local socket
-// (conformance-server.mjs), and checks what went on the wire and what the call returned or threw.
+// built package, the real native addon) against a scripted listener of `conformance-server` (the
+// Rust binary in tests/conformance, shared by the three runners) on a real local socket, and checks
+// what went on the wire and what the call returned or threw.
 //
 // Covered: http_requests.json, http_retries.json, sse_streams.json, error_bodies.json (as the
 // answer to agents.get), names.json (resolve_name via agents.create), ids.json (via calls that
@@ -10,12 +11,13 @@
 // with no public Node surface; the Rust runner covers it.
 //
 // Each test logs how many cases passed and fails with one line per failing case.
-import { test } from "node:test";
+import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { spawn, execFileSync } from "node:child_process";
+import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { sdk, repoDir } from "./helpers.mjs";
-import { scriptedServer } from "./conformance-server.mjs";
 
 const E = sdk();
 // The shared vectors; EVERRUNS_CONFORMANCE_VECTORS points the runner at another copy (e.g. a
@@ -237,13 +239,72 @@ async function runCases(title, cases) {
   if (failed > 0) assert.fail(results.flatMap((r) => r.failures).join("\n"));
 }
 
-/** Runs `body(server)` with a scripted server that is closed afterwards. */
-async function withServer(opts, body) {
-  const srv = await scriptedServer(opts);
+// --- the conformance server --------------------------------------------------------------------
+
+/** $EVERRUNS_CONFORMANCE_SERVER_BIN, else `conformance-server` built with cargo. */
+function conformanceServerBin() {
+  const env = process.env.EVERRUNS_CONFORMANCE_SERVER_BIN;
+  if (env) {
+    if (!existsSync(env)) throw new Error(`EVERRUNS_CONFORMANCE_SERVER_BIN=${env} does not exist`);
+    return env;
+  }
+  const targetDir = process.env.CARGO_TARGET_DIR || join(repoDir, "target");
+  execFileSync("cargo", ["build", "-p", "everruns-conformance", "--bin", "conformance-server"], {
+    cwd: repoDir,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  return join(targetDir, "debug", "conformance-server");
+}
+
+/** Starts the conformance server; resolves with its control URL. It exits when its stdin closes. */
+async function startConformanceServer() {
+  const proc = spawn(conformanceServerBin(), [], { stdio: ["pipe", "pipe", "inherit"] });
+  const first = await new Promise((resolve, reject) => {
+    const lines = createInterface({ input: proc.stdout });
+    lines.once("line", (line) => {
+      lines.close();
+      resolve(line);
+    });
+    proc.once("exit", (code) => reject(new Error(`conformance-server exited with ${code}`)));
+  });
+  const prefix = "conformance-server listening on ";
+  if (!first.startsWith(prefix)) throw new Error(`conformance-server did not start (first line ${show(first)})`);
+  after(() => proc.stdin.end());
+  return first.slice(prefix.length);
+}
+
+const CONTROL = await startConformanceServer();
+
+/** One control-plane request; the decoded JSON answer (undefined when empty). */
+async function control(method, path, body) {
+  const r = await fetch(`${CONTROL}${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await r.text();
+  if (!r.ok) throw new Error(`conformance-server ${method} ${path}: ${r.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+/**
+ * Runs `body(srv)` against a scripted listener (see tests/conformance/src/script.rs) that is
+ * closed afterwards. `srv.captured()`, `srv.requestsTo(method, path)` and `srv.sseRequests()`
+ * resolve with the requests received so far.
+ */
+async function withServer({ routes = [], defaultResponse, sseConnections }, body) {
+  const { id, base_url: baseUrl } = await control("POST", "/scripts", {
+    routes,
+    default: defaultResponse,
+    sse_connections: sseConnections,
+  });
+  const captured = () => control("GET", `/scripts/${id}/requests`);
+  const srv = {
+    baseUrl,
+    captured,
+    requestsTo: async (method, path) => (await captured()).filter((r) => r.method === method && r.path === path),
+    sseRequests: async () => (await captured()).filter((r) => r.path.endsWith("/sse")),
+  };
   try {
     return await body(srv);
   } finally {
-    await srv.close();
+    await control("DELETE", `/scripts/${id}`);
   }
 }
 
@@ -262,7 +323,8 @@ async function expectRejected(v, srv, call, args, kind) {
   } finally {
     await client.close();
   }
-  if (srv.captured.length > 0) out.push(`a request was sent: ${show(srv.captured.map((r) => [r.method, r.path]))}`);
+  const captured = await srv.captured();
+  if (captured.length > 0) out.push(`a request was sent: ${show(captured.map((r) => [r.method, r.path]))}`);
   return out;
 }
 
@@ -282,9 +344,9 @@ test("conformance: http_requests.json", { timeout: 300_000 }, async () => {
       } finally {
         await client.close();
       }
-      const matching = srv.requestsTo(e.method, e.path);
+      const matching = await srv.requestsTo(e.method, e.path);
       if (matching.length === 0) {
-        return [`no ${e.method} ${e.path} request; saw ${show(srv.captured.map((r) => [r.method, r.path]))}`];
+        return [`no ${e.method} ${e.path} request; saw ${show((await srv.captured()).map((r) => [r.method, r.path]))}`];
       }
       const req = matching[0];
       const out = [];
@@ -332,7 +394,7 @@ test("conformance: http_retries.json", { timeout: 300_000 }, async () => {
       } finally {
         await client.close();
       }
-      attempts = srv.requestsTo(m.method, m.path).length;
+      attempts = (await srv.requestsTo(m.method, m.path)).length;
     });
     const out = [];
     if (attempts !== e.attempts) out.push(`attempts ${attempts} != ${e.attempts} (error: ${String(err)})`);
@@ -389,7 +451,7 @@ test("conformance: sse_streams.json", { timeout: 300_000 }, async () => {
         stream.abort();
         await client.close();
       }
-      connections = srv.sseRequests();
+      connections = await srv.sseRequests();
     });
     const out = [];
     if (!same(ids, e.ids)) out.push(`ids ${show(ids)} != ${show(e.ids)}`);
@@ -445,7 +507,7 @@ test("conformance: error_bodies.json", { timeout: 300_000 }, async () => {
       } finally {
         await client.close();
       }
-      const n = srv.requestsTo("GET", path).length;
+      const n = (await srv.requestsTo("GET", path)).length;
       if (n !== 1) out.push(`${n} attempts with maxRetries 0`);
       return out;
     });
@@ -469,7 +531,7 @@ test("conformance: names.json resolve_name", { timeout: 300_000 }, async () => {
       } finally {
         await client.close();
       }
-      const sent = srv.requestsTo("POST", "/api/v1/agents");
+      const sent = await srv.requestsTo("POST", "/api/v1/agents");
       if (sent.length !== 1) return [`${sent.length} POST /api/v1/agents requests, expected 1`];
       const body = jsonBody(sent[0]) ?? {};
       const out = [];
@@ -518,7 +580,7 @@ test("conformance: ids.json", { timeout: 300_000 }, async () => {
       } finally {
         await client.close();
       }
-      const sent = srv.requestsTo(method, path);
+      const sent = await srv.requestsTo(method, path);
       if (sent.length !== 1) return [`${sent.length} ${method} ${path} requests, expected 1`];
       if (c.kind === "event" && sinceIdOf(sent[0]) !== c.value) return [`since_id ${show(sinceIdOf(sent[0]))} != ${show(c.value)}`];
       return [];
@@ -548,9 +610,10 @@ test("conformance: paths.json", { timeout: 300_000 }, async () => {
       } finally {
         await client.close();
       }
-      const sent = srv.captured.filter((r) => r.method === "GET" && r.path.startsWith(prefix));
-      if (sent.length !== 1 || srv.captured.length !== 1) {
-        return [`expected one GET ${prefix}…, saw ${show(srv.captured.map((r) => [r.method, r.path]))}`];
+      const captured = await srv.captured();
+      const sent = captured.filter((r) => r.method === "GET" && r.path.startsWith(prefix));
+      if (sent.length !== 1 || captured.length !== 1) {
+        return [`expected one GET ${prefix}…, saw ${show(captured.map((r) => [r.method, r.path]))}`];
       }
       return [];
     });

@@ -20,7 +20,7 @@ const PAGE = JSON.stringify({ data: [], total: 0, offset: 0, limit: 20 });
 /** A local server answering from `replies` in order (then 200 PAGE); records arrival times. */
 async function scripted(replies) {
   const at = [];
-  const local = await localServer((req, res) => {
+  const local = await localServer((_req, res) => {
     at.push(performance.now());
     const r = replies.shift() ?? { status: 200 };
     const headers = { "content-type": "application/json", ...(r.headers ?? {}) };

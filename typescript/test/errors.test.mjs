@@ -86,7 +86,7 @@ function problem(res, status, code, extraHeaders = {}) {
 }
 
 test("429 → RateLimitError after the core's retries, with retryAfterMs", { timeout: LONG }, async () => {
-  const local = await localServer((req, res) => problem(res, 429, "rate_limited", { "retry-after": "0" }));
+  const local = await localServer((_req, res) => problem(res, 429, "rate_limited", { "retry-after": "0" }));
   const c = new E.Everruns({ apiKey: "k", baseUrl: local.url, maxRetries: 2, retryBaseDelayMs: 10, readEnv: false });
   try {
     const err = await c.agents.list().catch((e) => e);

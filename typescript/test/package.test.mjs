@@ -13,7 +13,8 @@ test("ESM and CommonJS entry points export the same values (one copy of each cla
   const esmNames = Object.keys(esm).filter((k) => k !== "default").sort();
   const cjsNames = Object.keys(cjs).filter((k) => k !== "__esModule").sort();
   assert.deepEqual(esmNames, cjsNames);
-  for (const name of cjsNames) assert.equal(esm[name], cjs[name], name);
+  const esmValues = new Map(Object.entries(esm));
+  for (const name of cjsNames) assert.equal(esmValues.get(name), cjs[name], name);
   assert.equal(esm.default, cjs);
   const err = new esm.NotFoundError("x", { status: 404 });
   assert.ok(err instanceof cjs.NotFoundError);
@@ -38,14 +39,16 @@ function declaredNativeSurface() {
   const surface = { functions: new Set(), classes: new Map() };
   let current;
   for (const line of dts.split("\n")) {
-    let m;
-    if ((m = line.match(/^export declare class (\w+)/))) {
+    const cls = line.match(/^export declare class (\w+)/);
+    const fn = line.match(/^export declare (?:function|const) (\w+)/);
+    const member = current && line.match(/^ {2}(?:get |set )?(\w+)\s*[(:<]/);
+    if (cls) {
       current = new Set();
-      surface.classes.set(m[1], current);
-    } else if ((m = line.match(/^export declare (?:function|const) (\w+)/))) {
-      surface.functions.add(m[1]);
-    } else if (current && (m = line.match(/^  (?:get |set )?(\w+)\s*[(:<]/))) {
-      if (m[1] !== "constructor") current.add(m[1]);
+      surface.classes.set(cls[1], current);
+    } else if (fn) {
+      surface.functions.add(fn[1]);
+    } else if (member) {
+      if (member[1] !== "constructor") current.add(member[1]);
     } else if (line.startsWith("}")) {
       current = undefined;
     }

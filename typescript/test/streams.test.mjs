@@ -15,7 +15,7 @@ test("AbortSignal aborts a pending call and drops its HTTP request", { timeout: 
   let closed;
   const requestArrived = new Promise((r) => (arrived = r));
   const requestClosed = new Promise((r) => (closed = r));
-  const local = await localServer((req, res) => {
+  const local = await localServer((_req, res) => {
     res.on("close", closed); // never answered: only the client can end it
     arrived();
   });

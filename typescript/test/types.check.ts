@@ -1,7 +1,7 @@
-// Compile-time checks of the public types (`tsc -p test/tsconfig.json`, run by make test-node).
+// Compile-time checks of the public types (`tsc -p test/tsconfig.json`, run by make lint-ts).
 // Every `@ts-expect-error` must be an error, so a type that loosens or drifts fails the build.
 import {
-  Everruns,
+  type Everruns,
   NotFoundError,
   isEventType,
   type Agent,
@@ -61,7 +61,8 @@ export async function checks(client: Everruns): Promise<void> {
     if (isEventType(e, "output.message.delta")) {
       const d: string = e.data.delta;
       const turn: string = e.data.turn_id;
-      void d, turn;
+      void d;
+      void turn;
     }
     if (isEventType(e, "turn.completed")) {
       const usage = e.data.usage;
@@ -91,7 +92,8 @@ export async function checks(client: Everruns): Promise<void> {
     if (err instanceof NotFoundError) {
       const s: number | undefined = err.status;
       const r: string | undefined = err.requestId;
-      void s, r;
+      void s;
+      void r;
     }
   }
   await client.close();

@@ -1,4 +1,4 @@
-//! The resilient session event stream (contract §15–16, DECISIONS #4, #18, #19).
+//! The resilient session event stream (docs/wire.md#15, #16, docs/decisions.md#4, #18, #19).
 //!
 //! [`EventStream`] reads `GET /v1/sessions/{id}/sse` and keeps it going:
 //!
@@ -945,7 +945,7 @@ impl EventStream {
 
     /// Switches to acknowledged delivery, for bindings that pull events in batches but hand
     /// them to user code one at a time: from now on a yielded event moves
-    /// [`EventStream::last_event_id`] and the session's default cursor (DECISIONS #4) only
+    /// [`EventStream::last_event_id`] and the session's default cursor (docs/decisions.md#4) only
     /// once acknowledged through the returned handle, so events buffered but never handed
     /// over are not counted as delivered.
     pub fn deliver_on_ack(&self) -> AckHandle {

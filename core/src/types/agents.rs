@@ -1,4 +1,4 @@
-//! Agents: configuration for the agentic loop (contract §6).
+//! Agents: configuration for the agentic loop (docs/wire.md#6).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

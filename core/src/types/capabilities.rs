@@ -1,4 +1,4 @@
-//! Capabilities: modular units that add tools and prompt text (contract §9).
+//! Capabilities: modular units that add tools and prompt text (docs/wire.md#9).
 
 use serde::{Deserialize, Serialize};
 

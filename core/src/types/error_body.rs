@@ -1,4 +1,4 @@
-//! Error bodies (contract §3.4, DECISIONS #5).
+//! Error bodies (docs/wire.md#3.4, docs/decisions.md#5).
 //!
 //! The server sends one hybrid body every generation of client can read; clients parse all three
 //! generations (and HTML pages) with [`parse_error_body`].

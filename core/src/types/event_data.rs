@@ -1,4 +1,4 @@
-//! Typed payloads (`data`) of the events the reference server emits (contract §13).
+//! Typed payloads (`data`) of the events the reference server emits (docs/wire.md#13).
 //!
 //! [`EventPayload::from_wire`] decodes an event's `data` by its type; unknown types (and
 //! payloads that do not match their type's shape) stay raw JSON in [`EventPayload::Unknown`].

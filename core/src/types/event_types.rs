@@ -1,4 +1,4 @@
-//! Event type names (contract §13, §15.6).
+//! Event type names (docs/wire.md#13, #15.6).
 
 /// `input.message` — a user message was accepted.
 pub const INPUT_MESSAGE: &str = "input.message";
@@ -96,7 +96,7 @@ pub const KNOWN: &[&str] = &[
     "voice.session.failed",
 ];
 
-/// Types that end a turn; exactly one per turn (DECISIONS #21).
+/// Types that end a turn; exactly one per turn (docs/decisions.md#21).
 pub const TERMINAL: &[&str] = &[TURN_COMPLETED, TURN_FAILED, TURN_CANCELLED, TURN_SEALED];
 
 /// Delta types a stream usually excludes (`exclude_deltas`).

@@ -1,4 +1,4 @@
-//! The event envelope and the polling query (contract §12).
+//! The event envelope and the polling query (docs/wire.md#12).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

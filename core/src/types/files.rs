@@ -1,4 +1,4 @@
-//! Session filesystem objects (contract §18, DECISIONS #2, #3, #11, #14).
+//! Session filesystem objects (docs/wire.md#18, docs/decisions.md#2, #3, #11, #14).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -182,7 +182,7 @@ pub struct DeleteFileResponse {
     pub deleted: bool,
 }
 
-/// Normalises a filesystem path per DECISIONS #3: adds a leading `/`, treats a leading
+/// Normalises a filesystem path per docs/decisions.md#3: adds a leading `/`, treats a leading
 /// `/workspace` segment as the root, drops trailing and duplicate `/`, and rejects `..`, `.`,
 /// NUL and backslashes. Returns the stored form (`/a/b.md`, or `/` for the root).
 pub fn normalize_path(input: &str) -> Result<String, PathError> {

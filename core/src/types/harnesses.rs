@@ -1,4 +1,4 @@
-//! Harnesses: the base environment of agents and sessions (contract §7).
+//! Harnesses: the base environment of agents and sessions (docs/wire.md#7).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

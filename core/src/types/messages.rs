@@ -1,4 +1,4 @@
-//! Messages and content parts (contract §11).
+//! Messages and content parts (docs/wire.md#11).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-//! LLM models and their providers (contract §8).
+//! LLM models and their providers (docs/wire.md#8).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

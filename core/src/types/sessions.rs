@@ -1,4 +1,4 @@
-//! Sessions: a running conversation with a workspace of files (contract §10).
+//! Sessions: a running conversation with a workspace of files (docs/wire.md#10).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -8,7 +8,7 @@ use super::common::{
 };
 
 string_enum! {
-    /// Session status (DECISIONS #12: the server emits only these four).
+    /// Session status (docs/decisions.md#12: the server emits only these four).
     pub enum SessionStatus {
         /// Created, no turn yet.
         Started = "started",

@@ -8,9 +8,9 @@ use everruns_core::{
 };
 use serde::Deserialize;
 
-/// Literal text of the user message stored when a turn is cancelled (DECISIONS #7).
+/// Literal text of the user message stored when a turn is cancelled (docs/decisions.md#7).
 pub const CANCEL_USER_MESSAGE: &str = "User requested to cancel the work.";
-/// Literal text of the agent message that ends a cancelled turn (DECISIONS #7).
+/// Literal text of the agent message that ends a cancelled turn (docs/decisions.md#7).
 pub const CANCEL_AGENT_MESSAGE: &str = "Work was cancelled by user.";
 
 /// How a turn ended.
@@ -445,7 +445,7 @@ pub enum RuntimeTurnPlan {
 
 /// The pure planner: the next step from the turn's state. `max_iterations` is the merged limit
 /// (default 100): after the act of iteration `max_iterations` the turn fails with
-/// `error_code: "max_iterations"` (DECISIONS #22).
+/// `error_code: "max_iterations"` (docs/decisions.md#22).
 ///
 /// A host can drive a turn step by step with it: derive the state with
 /// [`RuntimeTurnState::from_events`], plan, run the step ([`crate::TurnEngine::step`]),

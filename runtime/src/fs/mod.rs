@@ -1,5 +1,5 @@
 //! Session file stores: the [`SessionFileSystem`] trait, its typed errors, the path and
-//! content rules (runtime-notes §7), and the implementations and decorators.
+//! content rules (docs/runtime.md#7), and the implementations and decorators.
 //!
 //! Paths given to any method may use the `/workspace` alias, may be relative, and may have
 //! trailing or doubled slashes; they are normalised with [`everruns_core::normalize_path`].

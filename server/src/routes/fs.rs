@@ -1,7 +1,7 @@
 //! Session filesystem (F1–F10), served under `/v1/sessions/{session_id}/fs…` and, for the
-//! same store, `/v1/workspaces/{workspace_id}/fs…` (DECISIONS #2). A leading `/workspace`
-//! segment is an alias of the root (DECISIONS #3); read-only files refuse writes and deletes
-//! with 403 (DECISIONS #11).
+//! same store, `/v1/workspaces/{workspace_id}/fs…` (docs/decisions.md#2). A leading `/workspace`
+//! segment is an alias of the root (docs/decisions.md#3); read-only files refuse writes and deletes
+//! with 403 (docs/decisions.md#11).
 
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, State};

@@ -423,7 +423,7 @@ pub(crate) fn filters(q: &Qs) -> ApiResult<(Vec<String>, Vec<String>)> {
     Ok((types, exclude))
 }
 
-/// Resolves a `since_id` cursor to its sequence (DECISIONS #15).
+/// Resolves a `since_id` cursor to its sequence (docs/decisions.md#15).
 pub(crate) async fn cursor(app: &App, session_id: &str, since_id: &str) -> ApiResult<i64> {
     check_id(IdKind::Event, since_id)?;
     app.store

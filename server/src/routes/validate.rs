@@ -1,4 +1,4 @@
-//! Input validation shared by the routes (limits from contract §4 / runtime-notes §9).
+//! Input validation shared by the routes (limits from docs/wire.md#4 / docs/runtime.md#9).
 
 use everruns_core::ids::IdKind;
 use everruns_core::{slug, CapabilityRef, InitialFile, ToolDefinition};

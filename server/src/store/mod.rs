@@ -1125,7 +1125,7 @@ pub(crate) async fn append_in_tx(
     Ok(out)
 }
 
-/// The session status an event type moves the session to (DECISIONS #12).
+/// The session status an event type moves the session to (docs/decisions.md#12).
 fn status_after(event_type: &str) -> Option<SessionStatus> {
     match event_type {
         "turn.started" | "session.activated" => Some(SessionStatus::Active),

@@ -25,7 +25,7 @@ const FLUSH_EVENTS = 500;
 const FLUSH_MS = 250;
 
 function emit(obj) {
-  process.stdout.write(JSON.stringify(obj) + "\n");
+  process.stdout.write(`${JSON.stringify(obj)}\n`);
 }
 
 async function follow(args) {

@@ -86,7 +86,8 @@ def main() -> None:
                 pass
         if not reading:
             time.sleep(3)  # let the server fill the socket buffers
-        print(f"{n} events ({len(raw) / 1e6:.1f} MB) stored; subscriber {'reads' if reading else 'does not read'}; SIGTERM")
+        who = "reads" if reading else "does not read"
+        print(f"{n} events ({len(raw) / 1e6:.1f} MB) stored; subscriber {who}; SIGTERM")
         t0 = time.monotonic()
         server.send_signal(signal.SIGTERM)
         while reading and server.poll() is None and time.monotonic() - t0 < 60:

@@ -1025,7 +1025,7 @@ async fn turns(
             let id = id.clone();
             tasks.push(tokio::spawn(async move {
                 sdk.messages().create(&id, "ping").await?;
-                // The default cursor starts at the turn just created (DECISIONS #4).
+                // The default cursor starts at the turn just created (docs/decisions.md#4).
                 let mut st = sdk.events().stream(
                     &id,
                     StreamOptions::new().types(["turn.completed", "turn.failed"]),

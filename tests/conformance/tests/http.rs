@@ -1,27 +1,27 @@
 //! Rust runner of the HTTP-level conformance vectors (`tests/conformance/vectors/http_*.json`,
-//! `sse_streams.json`): each case drives the real SDK against a scripted local HTTP server on a
-//! real socket. The Python and Node runners play the same vectors through their bindings.
+//! `sse_streams.json`): each case drives the real SDK against a scripted listener of
+//! `conformance-server` (this package's binary) on a real socket. The Python and Node runners
+//! play the same vectors through their bindings against the same binary.
 
 use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use everruns_core::client::{Error, Everruns};
 use everruns_core::{CreateSessionRequest, ListAgentsParams, ListEventsParams, StreamOptions};
 use futures::StreamExt;
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
 
 fn vectors(name: &str) -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/conformance/vectors")
+        .join("vectors")
         .join(name);
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
-/// One captured request.
+/// One captured request, as the conformance server reports it.
 #[derive(Debug, Clone)]
 struct Captured {
     method: String,
@@ -31,195 +31,109 @@ struct Captured {
     body: Vec<u8>,
 }
 
-/// What the scripted server answers.
-#[derive(Clone)]
-enum Script {
-    /// Requests matching (method, path) get `responses` in order (the last repeats).
-    Http {
-        method: String,
-        path: String,
-        responses: Vec<Value>,
-        default: Value,
-    },
-    /// `GET …/sse` connection k gets `connections[k]` (the last repeats).
-    Sse { connections: Vec<Value> },
+impl Captured {
+    fn from_json(v: &Value) -> Self {
+        Captured {
+            method: v["method"].as_str().unwrap().to_string(),
+            path: v["path"].as_str().unwrap().to_string(),
+            query: v["query"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| (p[0].as_str().unwrap().into(), p[1].as_str().unwrap().into()))
+                .collect(),
+            headers: v["headers"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+                .collect(),
+            body: v["body"].as_str().unwrap().as_bytes().to_vec(),
+        }
+    }
 }
 
-struct Server {
-    base_url: String,
-    captured: Arc<Mutex<Vec<Captured>>>,
-    task: tokio::task::JoinHandle<()>,
+/// The `conformance-server` process (this package's binary); killed on drop.
+struct ConformanceServer {
+    child: Child,
+    control: String,
+    http: reqwest::Client,
 }
 
-impl Drop for Server {
+impl ConformanceServer {
+    fn start() -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_conformance-server"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start conformance-server");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let control = line
+            .trim()
+            .strip_prefix("conformance-server listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_string();
+        ConformanceServer {
+            child,
+            control,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// Starts a scripted listener (see the binary's docs for the script format).
+    async fn script(&self, script: Value) -> Script<'_> {
+        let r = self
+            .http
+            .post(format!("{}/scripts", self.control))
+            .body(script.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "POST /scripts");
+        let v: Value = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
+        Script {
+            server: self,
+            id: v["id"].as_u64().unwrap(),
+            base_url: v["base_url"].as_str().unwrap().to_string(),
+        }
+    }
+}
+
+impl Drop for ConformanceServer {
     fn drop(&mut self) {
-        self.task.abort();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
-async fn serve(script: Script) -> Server {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let captured = Arc::new(Mutex::new(Vec::new()));
-    let counter = Arc::new(Mutex::new(0usize));
-    let cap = captured.clone();
-    let task = tokio::spawn(async move {
-        loop {
-            let Ok((sock, _)) = listener.accept().await else {
-                return;
-            };
-            let (script, cap, counter) = (script.clone(), cap.clone(), counter.clone());
-            tokio::spawn(async move {
-                let _ = handle(sock, script, cap, counter).await;
-            });
-        }
-    });
-    Server {
-        base_url: format!("http://{addr}/api"),
-        captured,
-        task,
+/// One scripted listener of the conformance server.
+struct Script<'a> {
+    server: &'a ConformanceServer,
+    id: u64,
+    base_url: String,
+}
+
+impl Script<'_> {
+    /// Everything the listener received so far.
+    async fn captured(&self) -> Vec<Captured> {
+        let url = format!("{}/scripts/{}/requests", self.server.control, self.id);
+        let r = self.server.http.get(url).send().await.unwrap();
+        let v: Value = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(Captured::from_json)
+            .collect()
     }
-}
 
-async fn read_request(sock: &mut TcpStream) -> std::io::Result<Option<Captured>> {
-    let mut buf = Vec::new();
-    let mut tmp = [0u8; 4096];
-    let head_end = loop {
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i;
-        }
-        let n = sock.read(&mut tmp).await?;
-        if n == 0 {
-            return Ok(None);
-        }
-        buf.extend_from_slice(&tmp[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-    let mut lines = head.split("\r\n");
-    let mut first = lines.next().unwrap_or("").split(' ');
-    let method = first.next().unwrap_or("").to_string();
-    let target = first.next().unwrap_or("").to_string();
-    let headers: HashMap<String, String> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    let len: usize = headers
-        .get("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = buf[head_end + 4..].to_vec();
-    while body.len() < len {
-        let n = sock.read(&mut tmp).await?;
-        if n == 0 {
-            break;
-        }
-        body.extend_from_slice(&tmp[..n]);
-    }
-    let (path, query) = match target.split_once('?') {
-        Some((p, q)) => (p.to_string(), q.to_string()),
-        None => (target.clone(), String::new()),
-    };
-    let query = url::form_urlencoded::parse(query.as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    Ok(Some(Captured {
-        method,
-        path,
-        query,
-        headers,
-        body,
-    }))
-}
-
-fn reason(status: u16) -> &'static str {
-    everruns_core::status_title(status)
-}
-
-async fn write_response(sock: &mut TcpStream, r: &Value) -> std::io::Result<()> {
-    let status = r["status"].as_u64().unwrap_or(200) as u16;
-    let body = match &r["body"] {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    let content_type = if body.trim_start().starts_with('<') {
-        "text/html"
-    } else {
-        "application/json"
-    };
-    let mut head = format!(
-        "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n",
-        reason(status),
-        body.len()
-    );
-    if let Some(h) = r["headers"].as_object() {
-        for (k, v) in h {
-            head.push_str(&format!("{k}: {}\r\n", v.as_str().unwrap()));
-        }
-    }
-    head.push_str("\r\n");
-    sock.write_all(head.as_bytes()).await?;
-    sock.write_all(body.as_bytes()).await?;
-    sock.shutdown().await
-}
-
-async fn handle(
-    mut sock: TcpStream,
-    script: Script,
-    captured: Arc<Mutex<Vec<Captured>>>,
-    counter: Arc<Mutex<usize>>,
-) -> std::io::Result<()> {
-    let Some(req) = read_request(&mut sock).await? else {
-        return Ok(());
-    };
-    captured.lock().unwrap().push(req.clone());
-    match script {
-        Script::Http {
-            method,
-            path,
-            responses,
-            default,
-        } => {
-            if req.method == method && req.path == path {
-                let k = {
-                    let mut c = counter.lock().unwrap();
-                    *c += 1;
-                    *c - 1
-                };
-                let r = &responses[k.min(responses.len() - 1)];
-                write_response(&mut sock, r).await
-            } else {
-                write_response(&mut sock, &default).await
-            }
-        }
-        Script::Sse { connections } => {
-            if !req.path.ends_with("/sse") {
-                return write_response(&mut sock, &json!({"status": 200, "body": {"data": []}}))
-                    .await;
-            }
-            let k = {
-                let mut c = counter.lock().unwrap();
-                *c += 1;
-                *c - 1
-            };
-            let conn = &connections[k.min(connections.len() - 1)];
-            if conn.get("status").is_some() {
-                return write_response(&mut sock, conn).await;
-            }
-            sock.write_all(
-                b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n",
-            )
-            .await?;
-            for chunk in conn["chunks"].as_array().unwrap() {
-                sock.write_all(chunk.as_str().unwrap().as_bytes()).await?;
-                sock.flush().await?;
-                tokio::time::sleep(Duration::from_millis(2)).await;
-            }
-            if conn["then"] == "hold" {
-                tokio::time::sleep(Duration::from_secs(60)).await;
-            }
-            sock.shutdown().await
-        }
+    /// Closes the listener and its open connections.
+    async fn stop(self) {
+        let url = format!("{}/scripts/{}", self.server.control, self.id);
+        let r = self.server.http.delete(url).send().await.unwrap();
+        assert_eq!(r.status(), 204, "DELETE script");
     }
 }
 
@@ -338,22 +252,22 @@ fn subset(expected: &Value, actual: &Value) -> bool {
 
 #[tokio::test]
 async fn http_requests() {
+    let cs = ConformanceServer::start();
     let v = vectors("http_requests.json");
     for c in v["cases"].as_array().unwrap() {
         let name = c["name"].as_str().unwrap();
         let e = &c["expect"];
-        let server = serve(Script::Http {
-            method: e["method"].as_str().unwrap().into(),
-            path: e["path"].as_str().unwrap().into(),
-            responses: vec![c["response"].clone()],
-            default: v["default_response"].clone(),
-        })
-        .await;
-        let sdk = client(&v, &server.base_url);
+        let script = cs
+            .script(json!({
+                "routes": [[e["method"], e["path"], [c["response"]]]],
+                "default": v["default_response"],
+            }))
+            .await;
+        let sdk = client(&v, &script.base_url);
         call(&sdk, c["call"].as_str().unwrap(), &c["args"])
             .await
             .unwrap_or_else(|err| panic!("{name}: {err}"));
-        let captured = server.captured.lock().unwrap().clone();
+        let captured = script.captured().await;
         let req = captured
             .iter()
             .find(|r| r.method == e["method"] && r.path == e["path"])
@@ -390,17 +304,12 @@ async fn http_requests() {
             let body: Value = serde_json::from_slice(&req.body).unwrap();
             assert!(subset(b, &body), "{name}: body {body} lacks {b}");
         }
+        script.stop().await;
     }
     for c in v["rejected_before_sending"].as_array().unwrap() {
         let name = c["name"].as_str().unwrap();
-        let server = serve(Script::Http {
-            method: "NONE".into(),
-            path: "/".into(),
-            responses: vec![],
-            default: v["default_response"].clone(),
-        })
-        .await;
-        let sdk = client(&v, &server.base_url);
+        let script = cs.script(json!({"default": v["default_response"]})).await;
+        let sdk = client(&v, &script.base_url);
         let err = call(&sdk, c["call"].as_str().unwrap(), &c["args"])
             .await
             .expect_err(name);
@@ -410,31 +319,31 @@ async fn http_requests() {
             "{name}: {err}"
         );
         assert!(
-            server.captured.lock().unwrap().is_empty(),
+            script.captured().await.is_empty(),
             "{name}: a request was sent"
         );
+        script.stop().await;
     }
 }
 
 #[tokio::test]
 async fn http_retries() {
+    let cs = ConformanceServer::start();
     let v = vectors("http_retries.json");
     for c in v["cases"].as_array().unwrap() {
         let name = c["name"].as_str().unwrap();
         let m = &c["match"];
-        let server = serve(Script::Http {
-            method: m["method"].as_str().unwrap().into(),
-            path: m["path"].as_str().unwrap().into(),
-            responses: c["responses"].as_array().unwrap().clone(),
-            default: v["default_response"].clone(),
-        })
-        .await;
-        let sdk = client(&v, &server.base_url);
+        let script = cs
+            .script(json!({
+                "routes": [[m["method"], m["path"], c["responses"]]],
+                "default": v["default_response"],
+            }))
+            .await;
+        let sdk = client(&v, &script.base_url);
         let result = call(&sdk, c["call"].as_str().unwrap(), &c["args"]).await;
-        let attempts = server
-            .captured
-            .lock()
-            .unwrap()
+        let attempts = script
+            .captured()
+            .await
             .iter()
             .filter(|r| r.method == m["method"] && r.path == m["path"])
             .count();
@@ -467,21 +376,25 @@ async fn http_retries() {
                 }
             }
         }
+        script.stop().await;
     }
 }
 
 #[tokio::test]
 async fn sse_streams() {
+    let cs = ConformanceServer::start();
     let v = vectors("sse_streams.json");
     let sid = v["session_id"].as_str().unwrap();
     let so = &v["stream_options"];
     for c in v["cases"].as_array().unwrap() {
         let name = c["name"].as_str().unwrap();
-        let server = serve(Script::Sse {
-            connections: c["connections"].as_array().unwrap().clone(),
-        })
-        .await;
-        let sdk = client(&v, &server.base_url);
+        let script = cs
+            .script(json!({
+                "sse_connections": c["connections"],
+                "default": v["default_response"],
+            }))
+            .await;
+        let sdk = client(&v, &script.base_url);
         let o = &c["options"];
         let mut opts = StreamOptions::new()
             .from_beginning()
@@ -521,10 +434,9 @@ async fn sse_streams() {
         if e.get("types").is_some() {
             assert_eq!(types, strs(&e["types"]), "{name}: types");
         }
-        let connections: Vec<Captured> = server
-            .captured
-            .lock()
-            .unwrap()
+        let connections: Vec<Captured> = script
+            .captured()
+            .await
             .iter()
             .filter(|r| r.path.ends_with("/sse"))
             .cloned()
@@ -571,5 +483,7 @@ async fn sse_streams() {
             }
             None => assert!(error.is_none(), "{name}: {error:?}"),
         }
+        drop(stream);
+        script.stop().await;
     }
 }
