@@ -41,4 +41,4 @@ test-console: console-check console-chromium ## Console: browser tests (Chromium
 	@# a private copy: a shared target dir may get another tree's binary at debug/everruns-server
 	mkdir -p $(CONSOLE_TARGET_DIR)/console-test && cp $(CONSOLE_TARGET_DIR)/debug/everruns-server $(CONSOLE_TARGET_DIR)/console-test/
 	EVERRUNS_SERVER_BIN=$${EVERRUNS_SERVER_BIN:-$(CONSOLE_TARGET_DIR)/console-test/everruns-server} CHROMIUM_BIN=$(CHROMIUM) \
-		timeout 300 node --test --test-concurrency=1 --test-timeout=180000 tests/console/console.test.mjs
+		timeout 300 node --test --test-concurrency=1 --test-timeout=180000 tests/console/sse.test.mjs tests/console/console.test.mjs

@@ -20,16 +20,21 @@ export class SseParser {
   private event = "";
   private id: string | null = null;
   private data: string[] = [];
+  /** The last chunk ended with `\r`: a `\n` starting the next one belongs to it. */
+  private skipLf = false;
 
   /** Feeds decoded text; returns the frames it completed. */
   push(text: string): SseFrame[] {
+    if (this.skipLf && text.startsWith("\n")) text = text.slice(1);
+    this.skipLf = false;
     this.buf += text;
     const out: SseFrame[] = [];
     for (;;) {
       const m = /\r\n|\n|\r/.exec(this.buf);
       if (!m) break;
-      // A lone `\r` at the end may be the first half of `\r\n`: wait for more.
-      if (m[0] === "\r" && m.index === this.buf.length - 1) break;
+      // A `\r` ending the chunk ends the line now (the frame is not held back); a `\n`
+      // arriving next is then the rest of a `\r\n`.
+      if (m[0] === "\r" && m.index === this.buf.length - 1) this.skipLf = true;
       const line = this.buf.slice(0, m.index);
       this.buf = this.buf.slice(m.index + m[0].length);
       if (line === "") {
@@ -161,6 +166,8 @@ export class SessionStream {
       throw new Error(msg);
     }
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    // stop() and the idle watchdog abort `conn`: end the pending read too
+    conn.signal.addEventListener("abort", () => void reader.cancel().catch(() => undefined));
     const parser = new SseParser();
     let connected = false;
     let graceful: number | null = null;

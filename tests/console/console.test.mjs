@@ -188,7 +188,12 @@ test("session: a scripted turn streams token by token, with its tool call and re
 });
 
 test("session files: the agent's file, upload and view", { timeout: 60000 }, async () => {
-  await page.getByRole("tab", { name: "Files" }).click();
+  // keyboard: the tabs follow the ARIA tab pattern (arrow keys)
+  await page.getByRole("tab", { name: "Timeline" }).focus();
+  await page.keyboard.press("ArrowRight");
+  assert.equal(await page.getByRole("tab", { name: "Files" }).getAttribute("aria-selected"), "true");
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Files");
+  await page.getByRole("tabpanel", { name: "Files" }).waitFor();
   await page.locator('button.file[data-path="/notes.md"]').click();
   await page.locator("pre.file-content", { hasText: "- shows tool calls" }).waitFor();
   await page.getByText("Upload a file").click();
