@@ -280,6 +280,25 @@ test("server restarted mid-turn: the timeline resumes without a duplicate", { ti
   await page.setViewportSize({ width: 1366, height: 860 });
 });
 
+test("sessions: the list with status, and a new session from an agent", { timeout: 60000 }, async () => {
+  await page.getByRole("link", { name: "Sessions", exact: true }).click();
+  await page.getByRole("heading", { name: "Sessions" }).waitFor();
+  const row = page.locator(`tr[data-session="${sid}"]`);
+  await row.locator(".badge", { hasText: "idle" }).waitFor();
+  assert.match(await row.textContent(), /Console Writer/);
+  await page.getByLabel("Agent", { exact: true }).selectOption({ label: "Release Notes" });
+  await page.getByLabel("Title").fill("Notes for 0.2");
+  await page.getByRole("button", { name: "Start session" }).click();
+  await page.waitForURL(/\/sessions\/session_[0-9a-f]{32}$/);
+  await page.getByRole("heading", { name: "Notes for 0.2" }).waitFor();
+  const created = await server.api("GET", `/sessions/${page.url().split("/").pop()}`);
+  const agent = await server.api("GET", "/agents/release-notes");
+  assert.equal(created.agent_id, agent.id);
+  await page.goBack();
+  await page.locator("tr", { hasText: "Notes for 0.2" }).locator(".badge", { hasText: "started" }).waitFor();
+  await shot("sessions-page");
+});
+
 test("models and providers, read-only", async () => {
   await page.getByRole("link", { name: "Models" }).click();
   await page.getByRole("heading", { name: "Models and providers" }).waitFor();

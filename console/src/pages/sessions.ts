@@ -54,6 +54,7 @@ export function sessionsPage(root: HTMLElement): () => void {
   focusHeading(root);
 
   const agents = new Map<string, Agent>();
+  let lastKey = "";
   async function load(): Promise<void> {
     try {
       const [al, sl] = await Promise.all([
@@ -68,6 +69,10 @@ export function sessionsPage(root: HTMLElement): () => void {
         if (al.data.length > 0) agentSel.value = al.data[0].id;
       }
       const rows = [...sl.data].sort((a, b) => b.created_at.localeCompare(a.created_at));
+      // re-render only on change: a refresh must not take the keyboard focus away
+      const key = JSON.stringify([sl.total, rows.map((s) => [s.id, s.status, s.updated_at, s.title])]);
+      if (key === lastKey) return;
+      lastKey = key;
       replace(
         tbody,
         rows.length === 0
