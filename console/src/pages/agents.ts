@@ -199,6 +199,9 @@ export function agentEditPage(root: HTMLElement, params: Record<string, string>)
     if (model.value) body.default_model_id = model.value;
     try {
       if (agent) {
+        // PATCH: a cleared field is sent empty so it is cleared, not left as it was
+        body.display_name = displayName.value.trim();
+        body.description = description.value.trim();
         if (!model.value && agent.default_model_id) body.default_model_id = null;
         await api.patch<Agent>(`/agents/${agent.id}`, body);
       } else {
