@@ -8,6 +8,7 @@
 pub mod agent_md;
 pub mod auth;
 pub mod config;
+pub mod console;
 pub mod error;
 pub mod hub;
 pub mod openapi;
@@ -168,7 +169,8 @@ fn load_llmsim_scripts(dir: &Path) -> Result<HashMap<String, LlmSimScript>, Stri
     Ok(scripts)
 }
 
-/// The full router: `/health`, `/api/v1/…`, `/api/openapi.json`, `/api/docs`.
+/// The full router: `/health`, `/api/v1/…`, `/api/openapi.json`, `/api/docs` and the web
+/// console (`/`, see [`console`]).
 pub fn router(app: App) -> Router {
     let limit = app.config.max_body_bytes;
     let api = routes::v1_routes().layer(middleware::from_fn_with_state(
@@ -178,6 +180,7 @@ pub fn router(app: App) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .merge(routes::public_routes())
+        .merge(console::routes())
         .fallback(routes::not_found)
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn(
