@@ -1,9 +1,10 @@
 //! Python bindings of the Everruns SDK (PyO3): the native module `everruns_sdk._native`.
 //!
-//! This crate is a mechanical bridge over `everruns-core` (ARCHITECTURE principle 2): it converts
-//! values, maps core errors to the Python exception classes defined in `everruns_sdk._errors`,
-//! and adapts core futures and event streams to asyncio. Retries, timeouts, URL building and the
-//! SSE state machine all live in the core.
+//! A mechanical bridge over `everruns-core` (docs/architecture.md principle 2): every operation
+//! runs through the core's operation table ([`client`]: four generic entry points), values are
+//! converted ([`convert`]), core errors become the classes of `everruns_sdk._errors` by kind
+//! ([`errors`]), futures and pulled streams are adapted to asyncio ([`runtime`], [`stream`]),
+//! and the core's log records go to Python's `logging` ([`logging`]).
 #![warn(missing_docs)]
 
 use pyo3::prelude::*;

@@ -1,7 +1,7 @@
-//! Pull-based streams for Python (ARCHITECTURE principle 4): the Python async iterator awaits
+//! Pull-based streams for Python (docs/architecture.md principle 4): the Python async iterator awaits
 //! `next_batch(n)`, which waits for one item and takes whatever else is already buffered.
 //! The core stream runs in acknowledged-delivery mode: the Python iterator calls `ack()` as
-//! it hands each event to user code, so the per-session default cursor (DECISIONS #4) and
+//! it hands each event to user code, so the per-session default cursor (docs/decisions.md#4) and
 //! `last_event_id` never count events that were pulled but not handed over (a loop that
 //! `break`s mid-batch resumes right after the event it saw last).
 //! Dropping or stopping a stream ends it and closes its connection.

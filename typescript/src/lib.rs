@@ -1,14 +1,11 @@
 //! Node bindings of the Everruns SDK (napi-rs): the addon behind `@everruns/sdk`.
 //!
-//! Mechanical by design (ARCHITECTURE.md principle 2): every behaviour — retries, timeouts,
-//! URL building, auth headers, error classification, pagination, the SSE reconnect machine and
-//! the per-session cursor — lives in `everruns-core`. This crate only
-//!
-//! * converts values ([`convert`]: JSON text, struct fields camelCase, free-form JSON as is),
-//! * maps errors ([`errors`]: one structured payload that the TypeScript layer turns into
-//!   `EverrunsError` subclasses),
-//! * adapts futures ([`client`]: each core call becomes a `Promise`, cancellable through a
-//!   [`client::CancelToken`]) and streams ([`stream`]: pulled in batches).
+//! Mechanical by design (docs/architecture.md principle 2): every operation runs through the
+//! core's operation table ([`client`]: four generic entry points, cancellable through a
+//! [`client::CancelToken`]); this crate only converts values ([`convert`]: JSON text, struct
+//! fields camelCase, free-form JSON as is), maps errors ([`errors`]: one structured payload the
+//! TypeScript layer turns into `EverrunsError` subclasses), pulls streams in batches
+//! ([`stream`]) and queues the core's log records for the TypeScript logger ([`logging`]).
 #![warn(missing_docs)]
 
 pub mod client;

@@ -1,5 +1,5 @@
 //! The core's log records ([`everruns_core::client::logs`]), queued for the TypeScript layer
-//! to pull (ARCHITECTURE principle 4: nothing is pushed into JavaScript, so no callback keeps a
+//! to pull (docs/architecture.md principle 4: nothing is pushed into JavaScript, so no callback keeps a
 //! process alive).
 //!
 //! Off until the TypeScript layer asks for records (`setLogLevel`), which it does when a client

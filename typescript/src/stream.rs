@@ -11,7 +11,7 @@
 //!
 //! Event streams run in the core's acknowledged-delivery mode: JavaScript calls `ack()` as it
 //! hands each event to user code, so `lastEventId` and the session's default cursor
-//! (DECISIONS #4) never count events that were pulled but not handed over.
+//! (docs/decisions.md#4) never count events that were pulled but not handed over.
 
 use std::sync::Arc;
 

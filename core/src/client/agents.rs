@@ -9,14 +9,14 @@ use crate::ids::{self, IdKind};
 use crate::slug;
 use crate::types::{Agent, CreateAgentRequest, ListAgentsParams, Page, UpdateAgentRequest};
 
-/// Agents: configuration of the agentic loop (contract §6).
+/// Agents: configuration of the agentic loop (docs/wire.md#6).
 #[derive(Debug, Clone)]
 pub struct AgentsClient {
     client: Everruns,
 }
 
 /// Turns an id-or-name into the path segment: ids are validated, names are slugged
-/// (DECISIONS #1).
+/// (docs/decisions.md#1).
 pub(crate) fn id_or_name(kind: IdKind, value: &str) -> Result<String> {
     if value.starts_with(&format!("{}_", kind.prefix())) {
         ids::validate(kind, value)?;

@@ -10,7 +10,7 @@ use crate::types::{
     ListResponse, Model, Page,
 };
 
-/// The capability catalog (contract §9).
+/// The capability catalog (docs/wire.md#9).
 #[derive(Debug, Clone)]
 pub struct CapabilitiesClient {
     client: Everruns,
@@ -63,7 +63,7 @@ impl CapabilitiesClient {
     }
 }
 
-/// Harnesses (contract §7).
+/// Harnesses (docs/wire.md#7).
 #[derive(Debug, Clone)]
 pub struct HarnessesClient {
     client: Everruns,
@@ -104,7 +104,7 @@ impl HarnessesClient {
     }
 }
 
-/// LLM models (contract §8).
+/// LLM models (docs/wire.md#8).
 #[derive(Debug, Clone)]
 pub struct ModelsClient {
     client: Everruns,

@@ -1,4 +1,4 @@
-//! Per-session default stream cursor (DECISIONS #4).
+//! Per-session default stream cursor (docs/decisions.md#4).
 //!
 //! The client remembers, per session, where the next default `events.stream(session_id)`
 //! starts. Delivered events move it forward (never back, by `sequence`); `messages.create`

@@ -6,7 +6,7 @@ use crate::sse::stream::{EventStream, StreamOptions};
 use crate::types::event_types::MAX_FILTER_VALUES;
 use crate::types::{Event, ListEventsParams, ListResponse};
 
-/// Events of a session: the polling endpoint and the resilient SSE stream (contract §12–16).
+/// Events of a session: the polling endpoint and the resilient SSE stream (docs/wire.md#12–16).
 #[derive(Debug, Clone)]
 pub struct EventsClient {
     client: Everruns,
@@ -55,7 +55,7 @@ impl EventsClient {
     /// The session's live event stream: resumes from its cursor after every disconnect,
     /// detects silent connections, de-duplicates, and yields each event once, in order.
     ///
-    /// With default options it starts at the session's default cursor (DECISIONS #4: after
+    /// With default options it starts at the session's default cursor (docs/decisions.md#4: after
     /// the last event this client delivered, or after the last event preceding the most
     /// recent `messages().create`); `since_id` overrides it and `from_beginning` replays the
     /// whole history. Nothing is sent until the stream is first polled; invalid arguments

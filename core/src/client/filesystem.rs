@@ -1,4 +1,4 @@
-//! `client.filesystem()` — a session's files (contract §18, DECISIONS #2, #3).
+//! `client.filesystem()` — a session's files (docs/wire.md#18, docs/decisions.md#2, #3).
 //!
 //! Paths keep the caller's form on the wire (`/workspace/notes.md`; the server treats a
 //! leading `/workspace` as the root), each segment percent-encoded with `/` kept between

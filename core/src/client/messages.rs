@@ -6,7 +6,7 @@ use super::{Everruns, Result};
 use crate::ids::{self, IdKind};
 use crate::types::{CreateMessageRequest, Event, ListEventsParams, ListResponse, Message};
 
-/// Messages of a session (contract §11).
+/// Messages of a session (docs/wire.md#11).
 #[derive(Debug, Clone)]
 pub struct MessagesClient {
     client: Everruns,
@@ -26,7 +26,7 @@ impl MessagesClient {
 
     /// Sends a full message request (content parts, controls, metadata).
     ///
-    /// Before posting, the client pins the session's default stream cursor (DECISIONS #4) to
+    /// Before posting, the client pins the session's default stream cursor (docs/decisions.md#4) to
     /// the last event that precedes this message, so the next default stream yields this
     /// turn's events and never stops on an older turn's terminal event. Not retried once the
     /// request may have reached the server (a retry could start a second turn) unless an

@@ -570,7 +570,7 @@ impl Everruns {
     }
 
     /// The event id the next default [`EventsClient::stream`] of `session_id` starts after
-    /// (`None`: unknown, i.e. from the beginning). See DECISIONS #4.
+    /// (`None`: unknown, i.e. from the beginning). See docs/decisions.md#4.
     pub fn default_cursor(&self, session_id: &str) -> Option<String> {
         match self.inner.cursors.start(session_id) {
             Some(cursor::StartAt::After(id)) => Some(id),

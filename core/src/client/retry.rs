@@ -1,4 +1,4 @@
-//! The REST retry policy (DECISIONS #8, contract §17) as pure, unit-testable functions.
+//! The REST retry policy (docs/decisions.md#8, docs/wire.md#17) as pure, unit-testable functions.
 //!
 //! Rules:
 //!

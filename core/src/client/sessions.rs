@@ -11,7 +11,7 @@ use crate::types::{
     UpdateSessionRequest,
 };
 
-/// Sessions: running conversations with a workspace of files (contract §10).
+/// Sessions: running conversations with a workspace of files (docs/wire.md#10).
 #[derive(Debug, Clone)]
 pub struct SessionsClient {
     client: Everruns,

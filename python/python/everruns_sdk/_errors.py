@@ -58,14 +58,18 @@ class EverrunsError(Exception):
         self.code: str = code
 
     def __reduce__(self) -> Any:
-        return (_rebuild_plain, (type(self), self.message, self.code))
+        # Rebuilt with every attribute (status, request_id, retry_after, …) whatever the class.
+        return (_rebuild, (type(self), self.message, self.__dict__))
 
     def __str__(self) -> str:
         return self.message
 
 
-def _rebuild_plain(cls: type[EverrunsError], message: str, code: str) -> EverrunsError:
-    return cls(message, code=code)
+def _rebuild(cls: type[EverrunsError], message: str, state: dict[str, Any]) -> EverrunsError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, message)
+    err.__dict__.update(state)
+    return err
 
 
 class ApiError(EverrunsError):
@@ -105,19 +109,6 @@ class ApiError(EverrunsError):
             f"message={self.message!r}, request_id={self.request_id!r})"
         )
 
-    def __reduce__(self) -> Any:
-        return (_rebuild_api_error, (type(self), self.message, self.status, self.code, self.request_id, self.body))
-
-
-def _rebuild_api_error(
-    cls: type[ApiError],
-    message: str,
-    status: Optional[int],
-    code: str,
-    request_id: Optional[str],
-    body: Optional[str],
-) -> ApiError:
-    return cls(message, status=status, code=code, request_id=request_id, body=body)
 
 
 class ValidationError(ApiError):
@@ -160,24 +151,6 @@ class RateLimitError(ApiError):
         super().__init__(message, status=status, code=code, request_id=request_id, body=body)
         self.retry_after: Optional[float] = retry_after
 
-    def __reduce__(self) -> Any:
-        return (
-            _rebuild_rate_limit,
-            (self.message, self.status, self.code, self.request_id, self.body, self.retry_after),
-        )
-
-
-def _rebuild_rate_limit(
-    message: str,
-    status: Optional[int],
-    code: str,
-    request_id: Optional[str],
-    body: Optional[str],
-    retry_after: Optional[float],
-) -> RateLimitError:
-    return RateLimitError(
-        message, status=status, code=code, request_id=request_id, body=body, retry_after=retry_after
-    )
 
 
 class ServerError(ApiError):
@@ -216,14 +189,6 @@ class DecodeError(EverrunsError):
         self.status: Optional[int] = status
         self.request_id: Optional[str] = request_id
 
-    def __reduce__(self) -> Any:
-        return (_rebuild_decode, (self.message, self.code, self.status, self.request_id))
-
-
-def _rebuild_decode(
-    message: str, code: str, status: Optional[int], request_id: Optional[str]
-) -> DecodeError:
-    return DecodeError(message, code=code, status=status, request_id=request_id)
 
 
 class ConfigurationError(EverrunsError, ValueError):
