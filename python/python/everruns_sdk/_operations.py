@@ -187,6 +187,59 @@ class AgentsClient(_Sub):
         )
         return Agent(await self._n.call("agents.apply", args))
 
+    async def apply_by_name(
+        self,
+        name: str,
+        system_prompt: str,
+        *,
+        capabilities: Optional[Sequence[Any]] = None,
+        default_model_id: Optional[str] = None,
+        description: Optional[str] = None,
+        display_name: Optional[str] = None,
+        harness_id: Optional[str] = None,
+        harness_name: Optional[str] = None,
+        initial_files: Optional[Sequence[Any]] = None,
+        max_iterations: Optional[int] = None,
+        network_access: Any = None,
+        parallel_tool_calls: Optional[bool] = None,
+        tags: Optional[Sequence[str]] = None,
+        tools: Optional[Sequence[Any]] = None,
+    ) -> Agent:
+        """Creates the agent or updates the one with this name (idempotent).
+
+        Args:
+            name: Name or human name.
+            system_prompt: The agent's instructions.
+            capabilities: Enabled capabilities, in order.
+            default_model_id: Default model (``model_…``).
+            description: What the agent is for.
+            display_name: Human label.
+            harness_id: Harness by id (exclusive with ``harness_name``).
+            harness_name: Harness by name (exclusive with ``harness_id``).
+            initial_files: Files seeded into every session.
+            max_iterations: Maximum iterations per turn.
+            parallel_tool_calls: Whether tool calls may run in parallel.
+            tags: Free-form tags.
+            tools: Client-side tools.
+        """
+        args = _args(
+            name=name,
+            system_prompt=system_prompt,
+            capabilities=capabilities,
+            default_model_id=default_model_id,
+            description=description,
+            display_name=display_name,
+            harness_id=harness_id,
+            harness_name=harness_name,
+            initial_files=initial_files,
+            max_iterations=max_iterations,
+            network_access=network_access,
+            parallel_tool_calls=parallel_tool_calls,
+            tags=tags,
+            tools=tools,
+        )
+        return Agent(await self._n.call("agents.apply_by_name", args))
+
     def generate_id(self) -> str:
         """A fresh client-side agent id (``agent_`` + UUIDv7 hex) for ``apply``.
         """

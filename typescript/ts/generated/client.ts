@@ -61,6 +61,9 @@ export type AgentsCreateOptions = W.CreateAgentRequest;
 /** Options of `agents.apply`. */
 export type AgentsApplyOptions = W.CreateAgentRequest;
 
+/** Options of `agents.applyByName`. */
+export type AgentsApplyByNameOptions = Omit<W.CreateAgentRequest, "id">;
+
 /** Options of `agents.list`. */
 export type AgentsListOptions = W.ListAgentsParams;
 
@@ -182,6 +185,13 @@ export class AgentsClient extends SubClient {
    */
   apply(options: AgentsApplyOptions & CallOptions): Promise<W.Agent> {
     return call<W.Agent>(this, "agents.apply", {}, options);
+  }
+
+  /**
+   * Creates the agent or updates the one with this name (idempotent).
+   */
+  applyByName(options: AgentsApplyByNameOptions & CallOptions): Promise<W.Agent> {
+    return call<W.Agent>(this, "agents.apply_by_name", {}, options);
   }
 
   /**

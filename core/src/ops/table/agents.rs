@@ -62,6 +62,28 @@ pub(crate) const AGENTS: &[Op] = &[
     },
     Op {
         group: "agents",
+        name: "apply_by_name",
+        doc: "Creates the agent or updates the one with this name (idempotent).",
+        params: &[
+            primary("name", Ty::Str, "Name or human name."),
+            primary("system_prompt", Ty::Str, "The agent's instructions."),
+        ],
+        fields: Some(Fields {
+            schema: "CreateAgentRequest",
+            skip: &["id"],
+        }),
+        ret: Ret::Model("Agent"),
+        idempotent: true,
+        run: Run::Unary(|c, a| {
+            async move {
+                let req: CreateAgentRequest = a.rest()?;
+                c.agents().apply_by_name(req).await.map(output)
+            }
+            .boxed()
+        }),
+    },
+    Op {
+        group: "agents",
         name: "generate_id",
         doc: "A fresh client-side agent id (`agent_` + UUIDv7 hex) for `apply`.",
         params: &[],
