@@ -78,3 +78,11 @@ def test_client_settings_are_the_tables() -> None:
         p.name for p in inspect.signature(Everruns.with_options).parameters.values() if p.name != "self"
     ]
     assert opts == [s["name"] for s in TABLE["call_settings"]]
+
+
+def test_event_payload_types_cover_the_catalogue() -> None:
+    from everruns_sdk.event_data import EVENT_DATA, OutputMessageDeltaData
+
+    assert EVENT_DATA["output.message.delta"] is OutputMessageDeltaData
+    assert set(OutputMessageDeltaData.__annotations__) >= {"delta", "accumulated", "turn_id"}
+    assert {"turn.completed", "turn.failed", "tool.started", "connected"} <= set(EVENT_DATA)

@@ -11,20 +11,8 @@ use std::fmt::Write as _;
 use everruns_core::types as t;
 use everruns_node::convert::camel_case;
 use serde_json::Value;
-use utoipa::ToSchema;
 
-fn collect<T: ToSchema>(out: &mut BTreeMap<String, Value>) {
-    out.insert(
-        T::name().to_string(),
-        serde_json::to_value(T::schema()).unwrap(),
-    );
-    let mut nested = Vec::new();
-    T::schemas(&mut nested);
-    for (name, schema) in nested {
-        out.entry(name)
-            .or_insert_with(|| serde_json::to_value(schema).unwrap());
-    }
-}
+use everruns_core::types::schemas::collect;
 
 /// Every wire type the Node package exposes (results, options and their parts).
 fn schemas() -> BTreeMap<String, Value> {
@@ -324,39 +312,7 @@ fn render_type(out: &mut String, name: &str, s: &Value, output: bool, ctx: &Ctx)
 /// Event payload types by event type (`data` of each known event), from the core's
 /// `EventPayload` variants.
 fn payloads() -> (Vec<(&'static str, String)>, BTreeMap<String, Value>) {
-    use everruns_core::event_types as et;
-    let mut m = BTreeMap::new();
-    let mut by_type = Vec::new();
-    macro_rules! payload {
-        ($($name:expr => $ty:ty,)+) => {$(
-            collect::<$ty>(&mut m);
-            by_type.push(($name, <$ty as utoipa::ToSchema>::name().to_string()));
-        )+};
-    }
-    payload! {
-        et::INPUT_MESSAGE => t::InputMessageData,
-        et::TURN_STARTED => t::TurnStartedData,
-        et::SESSION_STARTED => t::SessionStartedData,
-        et::SESSION_ACTIVATED => t::SessionActivatedData,
-        et::REASON_STARTED => t::ReasonStartedData,
-        et::OUTPUT_MESSAGE_STARTED => t::OutputMessageStartedData,
-        et::OUTPUT_MESSAGE_DELTA => t::OutputMessageDeltaData,
-        et::LLM_GENERATION => t::LlmGenerationData,
-        et::OUTPUT_MESSAGE_COMPLETED => t::OutputMessageCompletedData,
-        et::REASON_COMPLETED => t::ReasonCompletedData,
-        et::ACT_STARTED => t::ActStartedData,
-        et::TOOL_STARTED => t::ToolStartedData,
-        et::TOOL_OUTPUT_DELTA => t::ToolOutputDeltaData,
-        et::TOOL_COMPLETED => t::ToolCompletedData,
-        et::ACT_COMPLETED => t::ActCompletedData,
-        et::FILE_WRITTEN => t::FileWrittenData,
-        et::TURN_COMPLETED => t::TurnCompletedData,
-        et::TURN_FAILED => t::TurnFailedData,
-        et::TURN_CANCELLED => t::TurnCancelledData,
-        et::SESSION_IDLED => t::SessionIdledData,
-        et::CONNECTED => t::ConnectedData,
-        et::DISCONNECTING => t::DisconnectingData,
-    }
+    let (by_type, mut m) = everruns_core::types::schemas::event_payloads();
     m.remove("ContentPart");
     (by_type, m)
 }

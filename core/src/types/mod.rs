@@ -19,6 +19,8 @@ pub mod harnesses;
 pub mod llmsim;
 pub mod messages;
 pub mod models;
+#[cfg(feature = "openapi")]
+pub mod schemas;
 pub mod sessions;
 
 pub use agents::*;

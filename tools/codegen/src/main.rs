@@ -2,6 +2,7 @@
 //!
 //! * `python/python/everruns_sdk/_operations.py` — the Python sub-clients;
 //! * `python/python/everruns_sdk/_wire.py` — the Python result classes (from the schemas);
+//! * `python/python/everruns_sdk/event_data.py` — `TypedDict`s of the event payloads;
 //! * `typescript/ts/generated/client.ts` — the TypeScript sub-clients and option types;
 //! * `core/generated/operations.json` — the table with schema fields expanded, read by the
 //!   parity tests of every language.
@@ -39,6 +40,7 @@ fn main() -> ExitCode {
             python::generate(&table),
         ),
         ("python/python/everruns_sdk/_wire.py", pymodels::generate()),
+        ("python/python/everruns_sdk/event_data.py", pymodels::payloads()),
         (
             "typescript/ts/generated/client.ts",
             typescript::generate(&table),

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use everruns_core::types as t;
 use serde_json::Value;
-use utoipa::ToSchema;
+use everruns_core::types::schemas::{collect, event_payloads};
 
 use crate::model::wrap;
 
@@ -40,19 +40,6 @@ const EXTRAS: &[(&str, &str)] = &[(
         )
 "#,
 )];
-
-fn collect<T: ToSchema>(out: &mut BTreeMap<String, Value>) {
-    out.insert(
-        T::name().to_string(),
-        serde_json::to_value(T::schema()).expect("schema"),
-    );
-    let mut nested = Vec::new();
-    T::schemas(&mut nested);
-    for (name, schema) in nested {
-        out.entry(name)
-            .or_insert_with(|| serde_json::to_value(schema).expect("schema"));
-    }
-}
 
 fn schemas() -> BTreeMap<String, Value> {
     let mut m = BTreeMap::new();
@@ -215,5 +202,62 @@ from ._wire_object import WireObject
             let _ = writeln!(s, "{l}");
         }
     }
+    s
+}
+
+/// `TypedDict`s of the event payloads (`event.data` stays a plain dict; these type it:
+/// `data = cast(OutputMessageDeltaData, event.data)`), and the map from event type to payload.
+pub fn payloads() -> String {
+    let (by_type, schemas) = event_payloads();
+    let mut s = String::new();
+    let _ = writeln!(s, "# {}", crate::GENERATED);
+    s.push_str(
+        r#""""The shape of ``Event.data`` for each known event type, as ``TypedDict``\s.
+
+``event.data`` is a plain ``dict``; these types describe it for type checkers::
+
+    from typing import cast
+    from everruns_sdk.event_data import OutputMessageDeltaData
+
+    if event.type == "output.message.delta":
+        data = cast(OutputMessageDeltaData, event.data)
+        print(data["delta"], end="")
+
+Generated from the core's payload schemas (``everruns_core::types``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+"#,
+    );
+    for (_, name) in &by_type {
+        let schema = &schemas[name];
+        let doc = schema["description"].as_str().unwrap_or(name);
+        let _ = writeln!(s, "\n\nclass {name}(TypedDict, total=False):");
+        let doc = wrap(&doc.replace('`', "``"), 88).join("\n    ");
+        let _ = writeln!(s, "    \"\"\"{doc}\"\"\"\n");
+        let props = schema["properties"].as_object();
+        match props {
+            Some(props) if !props.is_empty() => {
+                for (field, p) in props {
+                    // Nested values of `event.data` are plain dicts, not result classes.
+                    let (ty, nested) = py_type(p, &schemas);
+                    let ty = match nested {
+                        Some((_, true)) => "list[dict[str, Any]]".to_string(),
+                        Some((_, false)) => "dict[str, Any]".to_string(),
+                        None => ty,
+                    };
+                    let _ = writeln!(s, "    {field}: {ty}");
+                }
+            }
+            _ => s.push_str("    pass\n"),
+        }
+    }
+    s.push_str("\n\n#: The payload type of each known event type.\nEVENT_DATA: dict[str, type] = {\n");
+    for (event_type, name) in &by_type {
+        let _ = writeln!(s, "    {event_type:?}: {name},");
+    }
+    s.push_str("}\n");
     s
 }
