@@ -212,7 +212,7 @@ pub fn payloads() -> String {
     let mut s = String::new();
     let _ = writeln!(s, "# {}", crate::GENERATED);
     s.push_str(
-        r#""""The shape of ``Event.data`` for each known event type, as ``TypedDict``\s.
+        r#""""The shape of ``Event.data`` for each known event type, as ``TypedDict`` classes.
 
 ``event.data`` is a plain ``dict``; these types describe it for type checkers::
 
