@@ -19,7 +19,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build()
         .await?;
     let sid = runtime.default_session_id().expect("session");
-    let ctx = runtime.load_context(&sid)?;
+    let ctx = runtime.load_context(&sid).await?;
     println!("capabilities (dependencies first): {:?}", ctx.capabilities);
     println!("max_iterations: {}", ctx.max_iterations);
     println!("--- system prompt ---\n{}\n---", ctx.system_prompt);
