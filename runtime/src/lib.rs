@@ -122,7 +122,7 @@ pub mod runtime_config;
 mod single_session;
 pub mod store;
 
-pub use builders::{AgentBuilder, HarnessBuilder, SessionBuilder};
+pub use builders::{AgentBuilder, HarnessBuilder, SessionBuilder, GENERIC_HARNESS_CAPABILITIES};
 pub use capabilities::{
     Capability, CapabilityRegistry, MountPoint, SystemPromptContext, Tool, ToolContext, ToolError,
 };

@@ -29,6 +29,19 @@ impl SingleSessionBuilder {
         self.harness_prompt = system_prompt.into();
         self
     }
+    /// The built-in `generic` harness ([`crate::HarnessBuilder::generic`]: files, bash,
+    /// storage, `agent_instructions`, `skills`); [`Self::with_capability`] adds more.
+    pub fn generic_harness(mut self) -> Self {
+        self.harness_name = Some("generic".into());
+        self.harness_prompt = "You are a helpful assistant.".into();
+        self.harness_display_name = Some("Generic".into());
+        for c in crate::GENERIC_HARNESS_CAPABILITIES {
+            if !self.harness_capabilities.iter().any(|x| x == c) {
+                self.harness_capabilities.push(c.to_string());
+            }
+        }
+        self
+    }
     /// The harness's display name.
     pub fn harness_display_name(mut self, v: impl Into<String>) -> Self {
         self.harness_display_name = Some(v.into());

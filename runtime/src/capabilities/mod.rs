@@ -18,8 +18,10 @@ use crate::store::SessionStorage;
 
 mod bash;
 pub mod files;
+mod instructions;
 mod math;
 mod samples;
+pub mod skills;
 pub mod storage;
 mod time;
 mod todos;
@@ -28,8 +30,12 @@ pub mod web;
 
 pub use bash::VirtualBashCapability;
 pub use files::SessionFileSystemCapability;
+pub use instructions::{
+    AgentInstructionsCapability, DEFAULT_INSTRUCTION_FILES, MAX_INSTRUCTION_CHARS,
+};
 pub use math::TestMathCapability;
 pub use samples::SampleDataCapability;
+pub use skills::SkillsCapability;
 pub use storage::SessionStorageCapability;
 pub use time::CurrentTimeCapability;
 pub use todos::StatelessTodoListCapability;
@@ -286,6 +292,8 @@ impl CapabilityRegistry {
         r.register(TestWeatherCapability);
         r.register(WebFetchCapability);
         r.register(VirtualBashCapability);
+        r.register(AgentInstructionsCapability);
+        r.register(SkillsCapability);
         r
     }
 
