@@ -126,8 +126,8 @@ async fn a_tool_calling_turn_runs_through_a_file_per_session_backend() {
     // the second turn's LLM call saw the first turn's history
     let gen = ev
         .iter()
-        .filter(|e| e.event_type == "llm.generation")
-        .last()
+        .rev()
+        .find(|e| e.event_type == "llm.generation")
         .unwrap();
     assert!(gen.data.to_string().contains("The answer is 42."));
     std::fs::remove_dir_all(&root).unwrap();
