@@ -48,13 +48,46 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "response: {:?} (iterations {}, tool calls {})",
         result.response, result.iterations, result.tool_calls_count
     );
+    let events = runtime.events().await?;
     println!("events:");
-    for e in runtime.events().await? {
+    for e in &events {
         println!("  {:>3} {}", e.sequence.unwrap_or(0), e.event_type);
     }
+    let messages = runtime.messages().await?;
     println!("messages:");
-    for m in runtime.messages().await? {
+    for m in &messages {
         println!("  {:<11} {}", m.role.as_str(), m.text());
     }
+
+    // The example checks its own output: a wrong result exits non-zero.
+    ensure(result.response == "4", "the response is \"4\"")?;
+    ensure(result.iterations == 1, "one reason step")?;
+    let types: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
+    for t in [
+        "session.started",
+        "input.message",
+        "turn.started",
+        "output.message.completed",
+    ] {
+        ensure(types.contains(&t), &format!("a {t} event"))?;
+    }
+    ensure(
+        types.iter().filter(|t| **t == "turn.completed").count() == 1,
+        "exactly one turn.completed",
+    )?;
+    ensure(types.last() == Some(&"session.idled"), "session.idled last")?;
+    ensure(
+        messages.len() == 2 && messages[0].text() == "What is 2 + 2?" && messages[1].text() == "4",
+        "messages: the question, then \"4\"",
+    )?;
+    println!("ok: in_process_runtime");
     Ok(())
+}
+
+fn ensure(ok: bool, what: &str) -> Result<(), Box<dyn std::error::Error>> {
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("check failed: {what}").into())
+    }
 }

@@ -17,6 +17,16 @@ fn text_file(path: &str, content: &str, readonly: bool) -> InitialFile {
     }
 }
 
+/// Capabilities of the built-in `generic` harness, in order: a session workspace of files,
+/// bash and key/value storage, plus the workspace's instruction files and skills.
+pub const GENERIC_HARNESS_CAPABILITIES: &[&str] = &[
+    "session_file_system",
+    "virtual_bash",
+    "session_storage",
+    "agent_instructions",
+    "skills",
+];
+
 /// Builds a [`Harness`].
 #[derive(Debug, Clone)]
 pub struct HarnessBuilder {
@@ -48,6 +58,21 @@ impl HarnessBuilder {
                 updated_at: now,
             },
         }
+    }
+    /// The built-in `generic` harness (display name "Generic", prompt "You are a helpful
+    /// assistant.", capabilities [`GENERIC_HARNESS_CAPABILITIES`]), marked built-in.
+    pub fn generic() -> Self {
+        let mut b = Self::new("generic", "You are a helpful assistant.").display_name("Generic");
+        b.h.description = Some(
+            "Default harness: a session workspace of files, bash and key/value storage, with the \
+             workspace's AGENTS.md and skills."
+                .into(),
+        );
+        b.h.is_built_in = true;
+        for c in GENERIC_HARNESS_CAPABILITIES {
+            b = b.capability(*c);
+        }
+        b
     }
     /// Sets the id.
     pub fn id(mut self, id: impl Into<String>) -> Self {

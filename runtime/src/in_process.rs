@@ -1,159 +1,35 @@
 //! The in-process runtime of seed 003: seed a harness, agent and session in code, run turns,
-//! inspect events and messages. In-memory stores by default; every store is replaceable.
+//! inspect events and messages. In-memory stores by default; every store is replaceable
+//! (the store traits of [`crate::host`]), and the runtime is itself a
+//! [`RuntimeHostAdapter`], so the phase functions run on it too.
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use everruns_core::ids::{new_id, IdKind};
+use async_trait::async_trait;
 use everruns_core::{
-    Agent, Controls, Event, EventContext, EventPayload, Harness, InitialFile, InputMessage,
-    LlmProviderType, LlmSimScript, Message, Session, SessionStartedData,
+    Agent, Controls, Event, Harness, InitialFile, InputMessage, LlmProviderType, LlmSimScript,
+    Message, Session, SessionStatus,
 };
 use tokio_util::sync::CancellationToken;
 
-use crate::builders::{AgentBuilder, HarnessBuilder, SessionBuilder};
 use crate::engine::{
-    append_input_message, AssembledTurnContext, PlatformDefinition, RuntimeBackends, RuntimeError,
-    TurnEngine, TurnRequest, TurnResult,
+    AssembledTurnContext, PlatformDefinition, RuntimeBackends, RuntimeError, TurnEngine, TurnResult,
 };
 use crate::fs::{RealDiskFileStore, SessionFileSystem};
+use crate::host::{
+    EventBus, InMemorySessionStore, PublishingEventLog, RuntimeAgentStore, RuntimeHarnessStore,
+    RuntimeHostAdapter, RuntimeHostTurnContext, RuntimeMessageStore, RuntimeProviderStore,
+    RuntimeSessionLifecycle, RuntimeSessionStore,
+};
 use crate::llmsim_driver::{LlmSimConfig, LlmSimDriver};
-use crate::messages::messages_from_events;
 use crate::runtime_config::RuntimeConfig;
+use crate::single_session::SingleSessionBuilder;
 use crate::store::{
     EventDraft, EventLog, LlmSimStore, ModelCatalog, ModelWithProvider, SessionStorage,
-    StaticModelCatalog,
+    StaticModelCatalog, StoreError,
 };
-
-/// Seeds one harness, one agent (optional) and one session (seed 003's `single_session`).
-#[derive(Debug, Clone, Default)]
-pub struct SingleSessionBuilder {
-    harness_name: Option<String>,
-    harness_prompt: String,
-    harness_display_name: Option<String>,
-    harness_capabilities: Vec<String>,
-    agent: Option<(String, String)>,
-    agent_display_name: Option<String>,
-    agent_max_iterations: Option<u32>,
-    agent_capabilities: Vec<String>,
-    session_title: Option<String>,
-    session_id: Option<String>,
-    session_prompt: Option<String>,
-    files: Vec<InitialFile>,
-}
-
-impl SingleSessionBuilder {
-    /// The harness: slug name and base prompt.
-    pub fn harness(mut self, name: impl Into<String>, system_prompt: impl Into<String>) -> Self {
-        self.harness_name = Some(name.into());
-        self.harness_prompt = system_prompt.into();
-        self
-    }
-    /// The harness's display name.
-    pub fn harness_display_name(mut self, v: impl Into<String>) -> Self {
-        self.harness_display_name = Some(v.into());
-        self
-    }
-    /// Enables a capability on the harness.
-    pub fn with_capability(mut self, id: impl Into<String>) -> Self {
-        self.harness_capabilities.push(id.into());
-        self
-    }
-    /// The agent: slug name and prompt.
-    pub fn agent(mut self, name: impl Into<String>, system_prompt: impl Into<String>) -> Self {
-        self.agent = Some((name.into(), system_prompt.into()));
-        self
-    }
-    /// The agent's display name.
-    pub fn agent_display_name(mut self, v: impl Into<String>) -> Self {
-        self.agent_display_name = Some(v.into());
-        self
-    }
-    /// The agent's iteration limit.
-    pub fn agent_max_iterations(mut self, n: u32) -> Self {
-        self.agent_max_iterations = Some(n);
-        self
-    }
-    /// Enables a capability on the agent.
-    pub fn with_agent_capability(mut self, id: impl Into<String>) -> Self {
-        self.agent_capabilities.push(id.into());
-        self
-    }
-    /// The session title.
-    pub fn session_title(mut self, v: impl Into<String>) -> Self {
-        self.session_title = Some(v.into());
-        self
-    }
-    /// A fixed session id (so a rebuilt runtime over the same stores finds the session).
-    pub fn session_id(mut self, id: impl Into<String>) -> Self {
-        self.session_id = Some(id.into());
-        self
-    }
-    /// A session-level prompt.
-    pub fn session_prompt(mut self, v: impl Into<String>) -> Self {
-        self.session_prompt = Some(v.into());
-        self
-    }
-    /// A starter text file of the session.
-    pub fn seed_text_file(mut self, path: impl Into<String>, content: impl Into<String>) -> Self {
-        self.files.push(InitialFile {
-            path: path.into(),
-            content: content.into(),
-            encoding: None,
-            is_readonly: None,
-        });
-        self
-    }
-
-    fn build(self) -> (Harness, Option<Agent>, Session) {
-        let mut h = HarnessBuilder::new(
-            self.harness_name.unwrap_or_else(|| "default".into()),
-            if self.harness_prompt.is_empty() {
-                "You are a helpful assistant.".to_string()
-            } else {
-                self.harness_prompt
-            },
-        );
-        if let Some(d) = self.harness_display_name {
-            h = h.display_name(d);
-        }
-        for c in self.harness_capabilities {
-            h = h.capability(c);
-        }
-        let harness = h.build();
-        let agent = self.agent.map(|(name, prompt)| {
-            let mut a = AgentBuilder::new(name, prompt).harness_id(&harness.id);
-            if let Some(d) = self.agent_display_name {
-                a = a.display_name(d);
-            }
-            if let Some(n) = self.agent_max_iterations {
-                a = a.max_iterations(n);
-            }
-            for c in self.agent_capabilities {
-                a = a.capability(c);
-            }
-            a.build()
-        });
-        let mut s = SessionBuilder::new(&harness.id);
-        if let Some(id) = self.session_id {
-            s = s.id(id);
-        }
-        if let Some(a) = &agent {
-            s = s.agent_id(&a.id);
-        }
-        if let Some(t) = self.session_title {
-            s = s.title(t);
-        }
-        if let Some(p) = self.session_prompt {
-            s = s.system_prompt(p);
-        }
-        for f in self.files {
-            s = s.initial_file(f);
-        }
-        (harness, agent, s.build())
-    }
-}
 
 /// Builder of [`InProcessRuntime`].
 #[derive(Default)]
@@ -165,10 +41,16 @@ pub struct InProcessRuntimeBuilder {
     config: Option<RuntimeConfig>,
     backends: Option<RuntimeBackends>,
     events: Option<Arc<dyn EventLog>>,
+    messages: Option<Arc<dyn RuntimeMessageStore>>,
     files: Option<Arc<dyn SessionFileSystem>>,
     storage: Option<Arc<dyn SessionStorage>>,
     llmsim: Option<Arc<dyn LlmSimStore>>,
     models: Option<Arc<dyn ModelCatalog>>,
+    providers: Option<Arc<dyn RuntimeProviderStore>>,
+    harnesses: Option<Arc<dyn RuntimeHarnessStore>>,
+    agents: Option<Arc<dyn RuntimeAgentStore>>,
+    sessions: Option<Arc<dyn RuntimeSessionStore>>,
+    bus: Option<Arc<dyn EventBus>>,
 }
 
 impl InProcessRuntimeBuilder {
@@ -176,7 +58,8 @@ impl InProcessRuntimeBuilder {
     pub fn new() -> Self {
         Self::default()
     }
-    /// Capabilities and drivers (default: [`PlatformDefinition::builtin`]).
+    /// Capabilities, drivers and the session file-system factory (default:
+    /// [`PlatformDefinition::builtin`], in-memory files).
     pub fn platform_definition(mut self, platform: PlatformDefinition) -> Self {
         self.platform = Some(platform);
         self
@@ -205,17 +88,29 @@ impl InProcessRuntimeBuilder {
         self.config = Some(config);
         self
     }
-    /// All stores at once (e.g. the ones of a previous runtime, to model a restart).
+    /// All turn stores at once (e.g. the ones of a previous runtime, to model a restart).
     pub fn backends(mut self, backends: RuntimeBackends) -> Self {
         self.backends = Some(backends);
         self
     }
-    /// The event log.
+    /// The event log (messages are derived from it).
     pub fn event_log(mut self, v: Arc<dyn EventLog>) -> Self {
         self.events = Some(v);
         self
     }
-    /// The session file store.
+    /// The message store: the event log, with its message queries.
+    pub fn message_store<S: RuntimeMessageStore + 'static>(mut self, v: Arc<S>) -> Self {
+        self.events = Some(v.clone());
+        self.messages = Some(v);
+        self
+    }
+    /// Emits every stored event on `bus` (after it is stored), so the embedder can watch
+    /// turns in process.
+    pub fn event_bus(mut self, bus: Arc<dyn EventBus>) -> Self {
+        self.bus = Some(bus);
+        self
+    }
+    /// The session file store (overrides the platform's file-system factory).
     pub fn file_system(mut self, v: Arc<dyn SessionFileSystem>) -> Self {
         self.files = Some(v);
         self
@@ -240,6 +135,28 @@ impl InProcessRuntimeBuilder {
         self.models = Some(v);
         self
     }
+    /// The provider store: the model catalogue; [`Self::default_model`] (or the llmsim
+    /// default) is written to it with [`RuntimeProviderStore::set_default_model`].
+    pub fn provider_store<S: RuntimeProviderStore + 'static>(mut self, v: Arc<S>) -> Self {
+        self.models = Some(v.clone());
+        self.providers = Some(v);
+        self
+    }
+    /// The harness store.
+    pub fn harness_store(mut self, v: Arc<dyn RuntimeHarnessStore>) -> Self {
+        self.harnesses = Some(v);
+        self
+    }
+    /// The agent store.
+    pub fn agent_store(mut self, v: Arc<dyn RuntimeAgentStore>) -> Self {
+        self.agents = Some(v);
+        self
+    }
+    /// The session store.
+    pub fn session_store(mut self, v: Arc<dyn RuntimeSessionStore>) -> Self {
+        self.sessions = Some(v);
+        self
+    }
 
     /// Builds the runtime and creates the single session (unless its log already has
     /// `session.started`, i.e. it was created by an earlier runtime over the same stores).
@@ -250,9 +167,23 @@ impl InProcessRuntimeBuilder {
                 .drivers
                 .register(LlmProviderType::LlmSim, LlmSimDriver::new(cfg.clone()));
         }
-        let mut b = self.backends.unwrap_or_else(RuntimeBackends::in_memory);
+        let mut b = match self.backends {
+            Some(b) => b,
+            None => {
+                let mut b = RuntimeBackends::in_memory();
+                b.files = platform.session_file_system()?;
+                b
+            }
+        };
         if let Some(v) = self.events {
             b.events = v;
+        }
+        let messages: Arc<dyn RuntimeMessageStore> = match self.messages {
+            Some(m) => m,
+            None => Arc::new(DerivedMessages(b.events.clone())),
+        };
+        if let Some(bus) = &self.bus {
+            b.events = Arc::new(PublishingEventLog::new(b.events.clone(), bus.clone()));
         }
         if let Some(v) = self.files {
             b.files = v;
@@ -263,31 +194,41 @@ impl InProcessRuntimeBuilder {
         if let Some(v) = self.llmsim {
             b.llmsim = v;
         }
-        match self.models {
-            Some(v) => b.models = v,
-            None => {
-                let default = self.default_model.or_else(|| {
-                    self.llm_sim.as_ref().map(|_| ModelWithProvider {
-                        model: "llmsim-model".into(),
-                        provider_type: LlmProviderType::LlmSim,
-                        api_key: None,
-                        base_url: None,
-                    })
-                });
+        let default = self.default_model.or_else(|| {
+            self.llm_sim.as_ref().map(|_| ModelWithProvider {
+                model: "llmsim-model".into(),
+                provider_type: LlmProviderType::LlmSim,
+                api_key: None,
+                base_url: None,
+            })
+        });
+        match (self.providers, self.models) {
+            (Some(p), _) => {
+                if let Some(m) = default {
+                    p.set_default_model(m).await?;
+                }
+                b.models = p;
+            }
+            (None, Some(v)) => b.models = v,
+            (None, None) => {
                 if let Some(m) = default {
                     b.models = Arc::new(StaticModelCatalog::with_default(m));
                 }
             }
         }
+        let in_memory = Arc::new(InMemorySessionStore::new());
         let engine = TurnEngine::new(platform, self.config.unwrap_or_default());
-        let rt = InProcessRuntime {
+        let mut rt = InProcessRuntime {
             engine,
             backends: b,
-            sessions: Mutex::new(HashMap::new()),
+            messages,
+            harnesses: self.harnesses.unwrap_or_else(|| in_memory.clone()),
+            agents: self.agents.unwrap_or_else(|| in_memory.clone()),
+            sessions: self.sessions.unwrap_or(in_memory),
+            bus: self.bus,
             running: Mutex::new(HashMap::new()),
             default_session: None,
         };
-        let mut rt = rt;
         if let Some(single) = self.single {
             let (h, a, s) = single.build();
             let id = rt.create_session(h, a, s).await?;
@@ -297,20 +238,54 @@ impl InProcessRuntimeBuilder {
     }
 }
 
-#[derive(Clone)]
-struct SessionRecord {
-    harness: Harness,
-    agent: Option<Agent>,
-    session: Session,
+/// The message queries over a plain [`EventLog`] (the trait's defaults).
+struct DerivedMessages(Arc<dyn EventLog>);
+
+#[async_trait]
+impl EventLog for DerivedMessages {
+    async fn append(&self, session_id: &str, draft: EventDraft) -> Result<Event, StoreError> {
+        self.0.append(session_id, draft).await
+    }
+    async fn list(&self, session_id: &str) -> Result<Vec<Event>, StoreError> {
+        self.0.list(session_id).await
+    }
+    async fn list_after(&self, session_id: &str, after: i64) -> Result<Vec<Event>, StoreError> {
+        self.0.list_after(session_id, after).await
+    }
 }
 
-/// Runs sessions in this process over [`RuntimeBackends`].
+impl RuntimeMessageStore for DerivedMessages {}
+
+/// Runs sessions in this process over replaceable stores.
 pub struct InProcessRuntime {
     engine: TurnEngine,
     backends: RuntimeBackends,
-    sessions: Mutex<HashMap<String, SessionRecord>>,
+    messages: Arc<dyn RuntimeMessageStore>,
+    harnesses: Arc<dyn RuntimeHarnessStore>,
+    agents: Arc<dyn RuntimeAgentStore>,
+    sessions: Arc<dyn RuntimeSessionStore>,
+    bus: Option<Arc<dyn EventBus>>,
     running: Mutex<HashMap<String, CancellationToken>>,
     default_session: Option<String>,
+}
+
+#[async_trait]
+impl RuntimeHostAdapter for InProcessRuntime {
+    fn engine(&self) -> &TurnEngine {
+        &self.engine
+    }
+    fn backends(&self) -> &RuntimeBackends {
+        &self.backends
+    }
+    fn harness_store(&self) -> Arc<dyn RuntimeHarnessStore> {
+        self.harnesses.clone()
+    }
+    fn agent_store(&self) -> Arc<dyn RuntimeAgentStore> {
+        self.agents.clone()
+    }
+    fn session_store(&self) -> Arc<dyn RuntimeSessionStore> {
+        self.sessions.clone()
+    }
 }
 
 impl InProcessRuntime {
@@ -324,65 +299,32 @@ impl InProcessRuntime {
         &self.engine
     }
 
-    /// The stores.
+    /// The turn stores.
     pub fn backends(&self) -> &RuntimeBackends {
         &self.backends
     }
 
-    /// Registers a session (with its harness and agent), emits `session.started` and seeds its
+    /// The event bus set with [`InProcessRuntimeBuilder::event_bus`].
+    pub fn event_bus(&self) -> Option<Arc<dyn EventBus>> {
+        self.bus.clone()
+    }
+
+    /// The lifecycle helper over this runtime.
+    pub fn lifecycle(&self) -> RuntimeSessionLifecycle<'_, Self> {
+        RuntimeSessionLifecycle::new(self)
+    }
+
+    /// Stores a session (with its harness and agent), emits `session.started` and seeds its
     /// files — unless the log already has `session.started` for this id.
     pub async fn create_session(
         &self,
         harness: Harness,
         agent: Option<Agent>,
-        mut session: Session,
+        session: Session,
     ) -> Result<String, RuntimeError> {
-        session.harness_id = harness.id.clone();
-        if let Some(a) = &agent {
-            session.agent_id = Some(a.id.clone());
-        }
-        let id = session.id.clone();
-        let existing = self.backends.events.list(&id).await?;
-        let already = existing
-            .iter()
-            .any(|e| matches!(e.payload(), EventPayload::SessionStarted(_)));
-        if !already {
-            self.engine
-                .initialize_session(&session, agent.as_ref(), &harness, &[], &self.backends)
-                .await?;
-            self.backends
-                .events
-                .append(
-                    &id,
-                    EventDraft::new(
-                        SessionStartedData {
-                            harness_id: harness.id.clone(),
-                            agent_id: agent.as_ref().map(|a| a.id.clone()),
-                            model_id: session.model_id.clone(),
-                        },
-                        EventContext::default(),
-                    ),
-                )
-                .await?;
-        }
-        self.sessions.lock().expect("sessions lock").insert(
-            id.clone(),
-            SessionRecord {
-                harness,
-                agent,
-                session,
-            },
-        );
-        Ok(id)
-    }
-
-    fn record(&self, session_id: &str) -> Result<SessionRecord, RuntimeError> {
-        self.sessions
-            .lock()
-            .expect("sessions lock")
-            .get(session_id)
-            .cloned()
-            .ok_or_else(|| RuntimeError::NotFound(format!("session {session_id}")))
+        self.lifecycle()
+            .create_session(harness, agent, session)
+            .await
     }
 
     /// Stores the user message and runs a turn to its end.
@@ -402,7 +344,7 @@ impl InProcessRuntime {
         controls: Option<Controls>,
     ) -> Result<TurnResult, RuntimeError> {
         let sid = session_id.as_ref();
-        let rec = self.record(sid)?;
+        let ctx = self.load_turn_context(sid).await?;
         let token = CancellationToken::new();
         {
             let mut running = self.running.lock().expect("running lock");
@@ -417,19 +359,19 @@ impl InProcessRuntime {
             map: &self.running,
             sid: sid.to_string(),
         };
-        let msg = append_input_message(
-            self.backends.events.as_ref(),
-            sid,
-            input,
-            controls,
-            None,
-            Vec::new(),
-        )
-        .await?;
-        let mut req = TurnRequest::new(rec.session, rec.harness, new_id(IdKind::Turn), msg.id)
-            .with_agent(rec.agent);
+        let lifecycle = self.lifecycle();
+        let (msg, turn_id) = lifecycle.accept_input(sid, input, controls).await?;
+        let mut req = ctx.request(turn_id, msg.id);
         req.cancel = token;
-        self.engine.run_turn(&req, &self.backends).await
+        if let Some(b) = ctx.dependency_blocker() {
+            return lifecycle.fail_turn(&req, b.message(), b.error_code()).await;
+        }
+        self.sessions
+            .set_session_status(sid, SessionStatus::Active)
+            .await?;
+        let result = self.engine.run_turn(&req, &self.backends).await?;
+        lifecycle.turn_finished(&req, &result).await?;
+        Ok(result)
     }
 
     /// Resumes every unfinished turn of a session (after a restart), in order.
@@ -438,12 +380,13 @@ impl InProcessRuntime {
         session_id: impl AsRef<str>,
     ) -> Result<Vec<TurnResult>, RuntimeError> {
         let sid = session_id.as_ref();
-        let rec = self.record(sid)?;
+        let ctx = self.load_turn_context(sid).await?;
         let mut out = Vec::new();
         for (turn_id, input_id) in self.engine.unfinished_turns(sid, &self.backends).await? {
-            let req = TurnRequest::new(rec.session.clone(), rec.harness.clone(), turn_id, input_id)
-                .with_agent(rec.agent.clone());
-            out.push(self.engine.run_turn(&req, &self.backends).await?);
+            let req = ctx.request(turn_id, input_id);
+            let r = self.engine.run_turn(&req, &self.backends).await?;
+            self.lifecycle().turn_finished(&req, &r).await?;
+            out.push(r);
         }
         Ok(out)
     }
@@ -464,12 +407,15 @@ impl InProcessRuntime {
         }
     }
 
+    fn default_sid(&self) -> Result<String, RuntimeError> {
+        self.default_session
+            .clone()
+            .ok_or_else(|| RuntimeError::Invalid("no default session (use single_session)".into()))
+    }
+
     /// Events of the default session.
     pub async fn events(&self) -> Result<Vec<Event>, RuntimeError> {
-        let sid = self.default_session.clone().ok_or_else(|| {
-            RuntimeError::Invalid("no default session (use single_session)".into())
-        })?;
-        self.session_events(sid).await
+        self.session_events(self.default_sid()?).await
     }
 
     /// Events of a session.
@@ -482,28 +428,42 @@ impl InProcessRuntime {
 
     /// Messages of the default session.
     pub async fn messages(&self) -> Result<Vec<Message>, RuntimeError> {
-        Ok(messages_from_events(&self.events().await?))
+        self.session_messages(self.default_sid()?).await
     }
 
-    /// Messages of a session.
+    /// Messages of a session (from the message store).
     pub async fn session_messages(
         &self,
         session_id: impl AsRef<str>,
     ) -> Result<Vec<Message>, RuntimeError> {
-        Ok(messages_from_events(
-            &self.session_events(session_id).await?,
-        ))
+        Ok(self.messages.load_messages(session_id.as_ref()).await?)
     }
 
-    /// The system prompt and tools the next turn of the session would use.
-    pub fn load_context(
+    /// The session as stored (status, title, …).
+    pub async fn session(&self, session_id: impl AsRef<str>) -> Result<Session, RuntimeError> {
+        let sid = session_id.as_ref();
+        self.sessions
+            .get_session(sid)
+            .await?
+            .ok_or_else(|| RuntimeError::NotFound(format!("session {sid}")))
+    }
+
+    /// The system prompt and tools the next turn of the session would use, including the
+    /// parts capabilities read from the session's files (e.g. `AGENTS.md`).
+    pub async fn load_context(
         &self,
         session_id: impl AsRef<str>,
     ) -> Result<AssembledTurnContext, RuntimeError> {
-        let rec = self.record(session_id.as_ref())?;
-        Ok(self
-            .engine
-            .load_context(&rec.session, rec.agent.as_ref(), &rec.harness, &[]))
+        let ctx: RuntimeHostTurnContext = self.load_turn_context(session_id.as_ref()).await?;
+        self.engine
+            .load_session_context(
+                &ctx.session,
+                ctx.agent.as_ref(),
+                &ctx.harness,
+                &ctx.parent_harnesses,
+                &self.backends,
+            )
+            .await
     }
 
     /// Writes a text file into the session's workspace.

@@ -215,11 +215,11 @@ pub trait SessionStorage: Send + Sync {
 
 /// In-memory [`SessionStorage`].
 #[derive(Debug, Default)]
-pub struct InMemorySessionStorage {
+pub struct InMemorySessionStorageStore {
     data: Mutex<HashMap<(String, StorageNamespace), BTreeMap<String, String>>>,
 }
 
-impl InMemorySessionStorage {
+impl InMemorySessionStorageStore {
     /// Empty storage.
     pub fn new() -> Self {
         Self::default()
@@ -227,7 +227,7 @@ impl InMemorySessionStorage {
 }
 
 #[async_trait]
-impl SessionStorage for InMemorySessionStorage {
+impl SessionStorage for InMemorySessionStorageStore {
     async fn get(
         &self,
         session_id: &str,

@@ -415,7 +415,7 @@ async fn bash_edits_a_workspace_file() {
         .unwrap();
     let sid = rt.default_session_id().unwrap();
     // virtual_bash pulls in session_file_system
-    let ctx = rt.load_context(&sid).unwrap();
+    let ctx = rt.load_context(&sid).await.unwrap();
     assert_eq!(
         ctx.capabilities,
         vec!["session_file_system", "virtual_bash"]

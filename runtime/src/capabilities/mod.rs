@@ -18,8 +18,10 @@ use crate::store::SessionStorage;
 
 mod bash;
 pub mod files;
+mod instructions;
 mod math;
 mod samples;
+pub mod skills;
 pub mod storage;
 mod time;
 mod todos;
@@ -28,8 +30,12 @@ pub mod web;
 
 pub use bash::VirtualBashCapability;
 pub use files::SessionFileSystemCapability;
+pub use instructions::{
+    AgentInstructionsCapability, DEFAULT_INSTRUCTION_FILES, MAX_INSTRUCTION_CHARS,
+};
 pub use math::TestMathCapability;
 pub use samples::SampleDataCapability;
+pub use skills::SkillsCapability;
 pub use storage::SessionStorageCapability;
 pub use time::CurrentTimeCapability;
 pub use todos::StatelessTodoListCapability;
@@ -182,7 +188,20 @@ impl MountPoint {
     }
 }
 
+/// What a capability's session prompt ([`Capability::session_system_prompt`]) can read.
+#[derive(Clone)]
+pub struct SystemPromptContext {
+    /// The session.
+    pub session_id: String,
+    /// The session's files (capabilities must read files only through this store, so the
+    /// platform's file-system factory applies).
+    pub file_store: Arc<dyn SessionFileSystem>,
+    /// The capability's per-capability config (`CapabilityRef.config`).
+    pub capability_config: Option<Value>,
+}
+
 /// A capability: id, prompt text, tools, dependencies and mounts.
+#[async_trait]
 pub trait Capability: Send + Sync {
     /// Stable id (`session_file_system`).
     fn id(&self) -> &str;
@@ -201,6 +220,12 @@ pub trait Capability: Send + Sync {
     /// Prompt text added before the merged prompt.
     fn system_prompt(&self) -> Option<String> {
         None
+    }
+    /// Prompt text for one session, assembled before every reason step; it may read the
+    /// session's files. The default is [`Capability::system_prompt`].
+    async fn session_system_prompt(&self, ctx: &SystemPromptContext) -> Option<String> {
+        let _ = ctx;
+        self.system_prompt()
     }
     /// Tools.
     fn tools(&self) -> Vec<Arc<dyn Tool>>;
@@ -267,6 +292,8 @@ impl CapabilityRegistry {
         r.register(TestWeatherCapability);
         r.register(WebFetchCapability);
         r.register(VirtualBashCapability);
+        r.register(AgentInstructionsCapability);
+        r.register(SkillsCapability);
         r
     }
 

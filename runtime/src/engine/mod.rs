@@ -14,8 +14,9 @@ mod reason;
 mod state;
 
 pub use state::{
-    plan_next_host_turn, CancelProgress, RuntimeActPlan, RuntimeTurnPlan, RuntimeTurnState,
-    TerminalInfo, TurnEnd, TurnOutcome, TurnPhase, CANCEL_AGENT_MESSAGE, CANCEL_USER_MESSAGE,
+    plan_next_host_turn, CancelProgress, RuntimeActPlan, RuntimeActivity, RuntimeTurnPlan,
+    RuntimeTurnState, TerminalInfo, TurnEnd, TurnOutcome, TurnPhase, CANCEL_AGENT_MESSAGE,
+    CANCEL_USER_MESSAGE,
 };
 
 use std::collections::HashMap;
@@ -33,30 +34,57 @@ use tokio_util::sync::CancellationToken;
 
 use crate::capabilities::{CapabilityRegistry, Tool};
 use crate::config::{merge_layers, resolve_capabilities, MergedConfig};
-use crate::fs::{EntryFileSystem, FsError, SessionFileSystem};
+use crate::fs::{
+    FsError, InMemorySessionFileStore, InMemorySessionFileSystemFactory, SessionFileSystem,
+    SessionFileSystemFactory,
+};
 use crate::llm::{DriverRegistry, ToolSpec};
 use crate::messages::messages_from_events;
 use crate::runtime_config::RuntimeConfig;
 use crate::store::{
-    EventDraft, EventLog, InMemoryEventLog, InMemoryLlmSimStore, InMemorySessionStorage,
+    EventDraft, EventLog, InMemoryEventLog, InMemoryLlmSimStore, InMemorySessionStorageStore,
     LlmSimStore, ModelCatalog, SessionStorage, StaticModelCatalog, StoreError,
 };
 
-/// Capabilities and LLM drivers available to a runtime.
+/// Capabilities, LLM drivers and (optionally) the session file-system factory available to a
+/// runtime.
 #[derive(Clone, Default)]
 pub struct PlatformDefinition {
     /// Capability registry.
     pub capabilities: CapabilityRegistry,
     /// Driver registry.
     pub drivers: DriverRegistry,
+    /// Where session files live (default: [`InMemorySessionFileSystemFactory`]). The
+    /// in-process runtime builds its file store from it, so every built-in capability reads
+    /// and writes there.
+    pub file_system_factory: Option<Arc<dyn SessionFileSystemFactory>>,
 }
 
 impl PlatformDefinition {
-    /// A platform from its two registries.
+    /// A platform from its two registries (in-memory session files).
     pub fn new(capabilities: CapabilityRegistry, drivers: DriverRegistry) -> Self {
         Self {
             capabilities,
             drivers,
+            file_system_factory: None,
+        }
+    }
+
+    /// Sets the session file-system factory, e.g.
+    /// [`crate::RealDiskSessionFileSystemFactory::new`]`("./workspace")`.
+    pub fn with_session_file_system_factory(
+        mut self,
+        factory: impl SessionFileSystemFactory + 'static,
+    ) -> Self {
+        self.file_system_factory = Some(Arc::new(factory));
+        self
+    }
+
+    /// A session file store from the configured factory (in memory when none is set).
+    pub fn session_file_system(&self) -> Result<Arc<dyn SessionFileSystem>, FsError> {
+        match &self.file_system_factory {
+            Some(f) => f.create(),
+            None => InMemorySessionFileSystemFactory::new().create(),
         }
     }
 
@@ -86,8 +114,8 @@ impl RuntimeBackends {
     pub fn in_memory() -> Self {
         Self {
             events: Arc::new(InMemoryEventLog::new()),
-            files: Arc::new(EntryFileSystem::in_memory()),
-            storage: Arc::new(InMemorySessionStorage::new()),
+            files: Arc::new(InMemorySessionFileStore::new()),
+            storage: Arc::new(InMemorySessionStorageStore::new()),
             llmsim: Arc::new(InMemoryLlmSimStore::new()),
             models: Arc::new(StaticModelCatalog::new()),
         }
@@ -283,6 +311,20 @@ pub struct TurnResult {
     pub usage: TokenUsage,
 }
 
+/// What one host activity did ([`crate::execute_input_activity`] and friends).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuntimeActivityResult {
+    /// The step that ran; `None` when the turn was not at this activity's step (e.g. a task
+    /// redelivered after it already ran): nothing was stored, and the host should not
+    /// schedule `next` again (it was scheduled when the step first ran).
+    pub executed: Option<RuntimeTurnPlan>,
+    /// The turn's state after the activity, read from the log.
+    pub state: RuntimeTurnState,
+    /// The next step, from [`plan_next_host_turn`]; [`RuntimeTurnPlan::activity`] names the
+    /// activity that runs it.
+    pub next: RuntimeTurnPlan,
+}
+
 /// The system prompt and tools a reason step sends, plus the merged settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AssembledTurnContext {
@@ -346,6 +388,7 @@ impl TurnEngine {
         self.platform.capabilities.infos()
     }
 
+    /// The turn context with static capability prompts only (no store access).
     pub(crate) fn assemble(
         &self,
         harness_chain: &[&Harness],
@@ -355,12 +398,50 @@ impl TurnEngine {
         let reg = &self.platform.capabilities;
         let merged = merge_layers(harness_chain, agent, session, reg);
         let (resolved, unknown) = resolve_capabilities(&merged.capabilities, reg);
+        let prompts = resolved
+            .iter()
+            .map(|r| r.capability.system_prompt())
+            .collect();
+        self.build_assembled(merged, resolved, unknown, prompts)
+    }
+
+    /// The turn context with each capability's session prompt
+    /// ([`crate::Capability::session_system_prompt`]), which may read the session's files.
+    pub(crate) async fn assemble_for_session(
+        &self,
+        harness_chain: &[&Harness],
+        agent: Option<&Agent>,
+        session: &Session,
+        backends: &RuntimeBackends,
+    ) -> Assembled {
+        let reg = &self.platform.capabilities;
+        let merged = merge_layers(harness_chain, agent, session, reg);
+        let (resolved, unknown) = resolve_capabilities(&merged.capabilities, reg);
+        let mut prompts = Vec::with_capacity(resolved.len());
+        for r in &resolved {
+            let ctx = crate::capabilities::SystemPromptContext {
+                session_id: session.id.clone(),
+                file_store: backends.files.clone(),
+                capability_config: r.config.clone(),
+            };
+            prompts.push(r.capability.session_system_prompt(&ctx).await);
+        }
+        self.build_assembled(merged, resolved, unknown, prompts)
+    }
+
+    fn build_assembled(
+        &self,
+        merged: MergedConfig,
+        resolved: Vec<crate::config::ResolvedCapability>,
+        unknown: Vec<String>,
+        prompts: Vec<Option<String>>,
+    ) -> Assembled {
         let mut parts: Vec<String> = Vec::new();
         let mut tools: HashMap<String, BoundTool> = HashMap::new();
         let mut specs: Vec<ToolSpec> = Vec::new();
-        for r in &resolved {
+        for (r, prompt) in resolved.iter().zip(prompts) {
             let cap = &r.capability;
-            if let Some(p) = cap.system_prompt().map(|p| p.trim().to_string()) {
+            if let Some(p) = prompt.map(|p| p.trim().to_string()) {
                 if !p.is_empty() {
                     parts.push(format!(
                         "<capability id=\"{}\">\n{p}\n</capability>",
@@ -424,6 +505,26 @@ impl TurnEngine {
             .chain(std::iter::once(harness))
             .collect();
         self.assemble(&chain, agent, session).ctx
+    }
+
+    /// [`TurnEngine::load_context`] plus what capabilities read from the session's files
+    /// (instruction files, skills): exactly the prompt and tools the next reason step sends.
+    pub async fn load_session_context(
+        &self,
+        session: &Session,
+        agent: Option<&Agent>,
+        harness: &Harness,
+        parent_harnesses: &[Harness],
+        backends: &RuntimeBackends,
+    ) -> Result<AssembledTurnContext, RuntimeError> {
+        let chain: Vec<&Harness> = parent_harnesses
+            .iter()
+            .chain(std::iter::once(harness))
+            .collect();
+        Ok(self
+            .assemble_for_session(&chain, agent, session, backends)
+            .await
+            .ctx)
     }
 
     /// Seeds a new session's files: the merged initial files (later layers win), then the
@@ -528,6 +629,77 @@ impl TurnEngine {
                 .await?;
         }
         Ok(plan)
+    }
+
+    /// Reads the turn's log and returns the next step ([`plan_next_host_turn`]) with the state
+    /// it was planned from. A host that lost its queue (restart) calls this to know which
+    /// activity of a turn to schedule next.
+    pub async fn plan_turn(
+        &self,
+        request: &TurnRequest,
+        backends: &RuntimeBackends,
+    ) -> Result<(RuntimeTurnPlan, RuntimeTurnState), RuntimeError> {
+        let mut log = TurnLog::new(request);
+        self.next_plan(request, backends, &mut log).await
+    }
+
+    /// The iteration limit in force for a request (merged layers, else the engine default).
+    pub fn max_iterations(&self, request: &TurnRequest) -> u32 {
+        self.assemble(
+            &request.harness_chain(),
+            request.agent.as_ref(),
+            &request.session,
+        )
+        .ctx
+        .max_iterations
+    }
+
+    /// Runs the turn's next step if `accept` admits it (one host activity), honouring
+    /// `request.cancel` like [`TurnEngine::run_turn`]; a step `accept` refuses is not run
+    /// (`executed: None`), so a redelivered, already-finished activity is a no-op.
+    pub(crate) async fn run_phase(
+        &self,
+        request: &TurnRequest,
+        backends: &RuntimeBackends,
+        accept: impl Fn(&RuntimeTurnPlan) -> bool,
+    ) -> Result<RuntimeActivityResult, RuntimeError> {
+        let mut log = TurnLog::new(request);
+        let (plan, state) = self.next_plan(request, backends, &mut log).await?;
+        if !accept(&plan) {
+            return Ok(RuntimeActivityResult {
+                executed: None,
+                state,
+                next: plan,
+            });
+        }
+        let cancellable = matches!(
+            plan,
+            RuntimeTurnPlan::StartTurn
+                | RuntimeTurnPlan::ScheduleReason { .. }
+                | RuntimeTurnPlan::ScheduleAct(_)
+                | RuntimeTurnPlan::FinalizeReason { .. }
+        );
+        if cancellable && request.cancel.is_cancelled() {
+            self.begin_cancel(request, backends, None, &mut log).await?;
+        } else if cancellable {
+            let cancelled = tokio::select! {
+                biased;
+                _ = request.cancel.cancelled() => true,
+                r = self.execute(request, backends, plan.clone(), &mut log) => { r?; false }
+            };
+            if cancelled {
+                self.begin_cancel(request, backends, None, &mut log).await?;
+            }
+        } else {
+            self.execute(request, backends, plan.clone(), &mut log)
+                .await?;
+        }
+        let (next, state) = self.next_plan(request, backends, &mut log).await?;
+        Ok(RuntimeActivityResult {
+            executed: Some(plan),
+            state,
+            next,
+        })
     }
 
     /// Cancels a turn that is not running in this process (queued, or left behind by a

@@ -71,11 +71,14 @@ impl TurnEngine {
         log: &mut TurnLog,
     ) -> Result<(), RuntimeError> {
         let ctx = self.context(request, Some(new_id(IdKind::Exec)));
-        let assembled = self.assemble(
-            &request.harness_chain(),
-            request.agent.as_ref(),
-            &request.session,
-        );
+        let assembled = self
+            .assemble_for_session(
+                &request.harness_chain(),
+                request.agent.as_ref(),
+                &request.session,
+                backends,
+            )
+            .await;
         log.refresh(backends.events.as_ref(), &request.session.id)
             .await?;
         let controls = log.input().and_then(|m| m.controls.clone());

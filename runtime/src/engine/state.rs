@@ -443,6 +443,59 @@ pub enum RuntimeTurnPlan {
     Done(TurnOutcome),
 }
 
+/// The host activity that runs a [`RuntimeTurnPlan`] step, so a durable host can give each
+/// its own queued task type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RuntimeActivity {
+    /// [`crate::execute_input_activity`]: starts the turn.
+    Input,
+    /// [`crate::execute_reason_activity`]: one LLM call (or finalising one).
+    Reason,
+    /// [`crate::execute_act_activity`]: runs a batch of tool calls.
+    Act,
+    /// [`crate::RuntimeSessionLifecycle::finish_turn`]: terminal event, cancel sequence,
+    /// `session.idled`, session status.
+    Finish,
+}
+
+impl RuntimeActivity {
+    /// A stable name for task rows (`input`, `reason`, `act`, `finish`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuntimeActivity::Input => "input",
+            RuntimeActivity::Reason => "reason",
+            RuntimeActivity::Act => "act",
+            RuntimeActivity::Finish => "finish",
+        }
+    }
+
+    /// The activity named by [`RuntimeActivity::as_str`].
+    pub fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "input" => RuntimeActivity::Input,
+            "reason" => RuntimeActivity::Reason,
+            "act" => RuntimeActivity::Act,
+            "finish" => RuntimeActivity::Finish,
+            _ => return None,
+        })
+    }
+}
+
+impl RuntimeTurnPlan {
+    /// The activity that runs this step; `None` for [`RuntimeTurnPlan::Done`].
+    pub fn activity(&self) -> Option<RuntimeActivity> {
+        Some(match self {
+            RuntimeTurnPlan::StartTurn => RuntimeActivity::Input,
+            RuntimeTurnPlan::ScheduleReason { .. } | RuntimeTurnPlan::FinalizeReason { .. } => {
+                RuntimeActivity::Reason
+            }
+            RuntimeTurnPlan::ScheduleAct(_) => RuntimeActivity::Act,
+            RuntimeTurnPlan::Complete(_) | RuntimeTurnPlan::FinishCancel => RuntimeActivity::Finish,
+            RuntimeTurnPlan::Done(_) => return None,
+        })
+    }
+}
+
 /// The pure planner: the next step from the turn's state. `max_iterations` is the merged limit
 /// (default 100): after the act of iteration `max_iterations` the turn fails with
 /// `error_code: "max_iterations"` (docs/decisions.md#22).

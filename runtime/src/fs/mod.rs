@@ -16,12 +16,17 @@
 mod decorators;
 mod disk;
 mod entry;
+mod factory;
 
 pub use decorators::{
     ApprovalGatingFileStore, FileApprovalGate, WriteBlocklistFileStore, DEFAULT_WRITE_BLOCKLIST,
 };
 pub use disk::RealDiskFileStore;
 pub use entry::{EntryFileSystem, FileEntry, FileEntryBackend, InMemoryFileEntryBackend};
+pub use factory::{
+    InMemorySessionFileStore, InMemorySessionFileSystemFactory, RealDiskSessionFileSystemFactory,
+    SessionFileSystemFactory,
+};
 
 use async_trait::async_trait;
 use base64::Engine as _;

@@ -1,6 +1,7 @@
 //! Shared helpers of the runtime integration tests.
 #![allow(dead_code)]
 
+pub mod file_backend;
 pub mod http;
 
 use everruns_core::{
