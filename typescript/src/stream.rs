@@ -128,10 +128,12 @@ impl NativeStream {
             match st.next(max, interrupt).await.map_err(core_error)? {
                 Batch::Items(items) => Ok(Some(format!("[{}]", items.join(",")))),
                 Batch::End => Ok(None),
-                Batch::Interrupted if call.is_cancelled() && !stopped.is_cancelled() => {
-                    Err(aborted())
+                Batch::Interrupted if stopped.is_cancelled() => {
+                    // Closed: drop the source now (and with it the connection).
+                    st.close();
+                    Ok(None)
                 }
-                Batch::Interrupted => Ok(None),
+                Batch::Interrupted => Err(aborted()),
             }
         })
     }

@@ -1,4 +1,4 @@
-// GENERATED from the everruns-core wire types (utoipa schemas) by
+// @generated from the everruns-core wire types (utoipa schemas) by
 // typescript/tests/wire_types.rs — do not edit; run `make node-wire`.
 //
 // Struct fields are camelCase (the addon renames them mechanically); free-form JSON (event
