@@ -128,7 +128,10 @@ impl Client {
     #[new]
     #[pyo3(signature = (settings=None))]
     fn new(py: Python<'_>, settings: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
-        let settings = json_arg(settings)?;
+        let settings = match settings {
+            None => Value::Null,
+            Some(o) => py_to_value(o).map_err(|e| to_pyerr(py, &Error::Config { message: e.0 }))?,
+        };
         let client = py
             .detach(|| build(&settings))
             .map_err(|e| to_pyerr(py, &e))?;

@@ -40,7 +40,10 @@ fn main() -> ExitCode {
             python::generate(&table),
         ),
         ("python/python/everruns_sdk/_wire.py", pymodels::generate()),
-        ("python/python/everruns_sdk/event_data.py", pymodels::payloads()),
+        (
+            "python/python/everruns_sdk/event_data.py",
+            pymodels::payloads(),
+        ),
         (
             "typescript/ts/generated/client.ts",
             typescript::generate(&table),

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use everruns_core::types as t;
-use serde_json::Value;
 use everruns_core::types::schemas::{collect, event_payloads};
+use serde_json::Value;
 
 use crate::model::wrap;
 
@@ -254,7 +254,9 @@ from typing import Any, TypedDict
             _ => s.push_str("    pass\n"),
         }
     }
-    s.push_str("\n\n#: The payload type of each known event type.\nEVENT_DATA: dict[str, type] = {\n");
+    s.push_str(
+        "\n\n#: The payload type of each known event type.\nEVENT_DATA: dict[str, type] = {\n",
+    );
     for (event_type, name) in &by_type {
         let _ = writeln!(s, "    {event_type:?}: {name},");
     }
