@@ -140,4 +140,5 @@ async fn main() {
         fanout.as_secs_f64() * 1000.0
     );
     let _ = child.kill();
+    let _ = child.wait();
 }

@@ -36,7 +36,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP server (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage API keys.
     Keys {
         /// Key operation.
@@ -258,6 +258,11 @@ impl ServeArgs {
 
     /// Deadline of a graceful shutdown (0.1 s to 10⁶ s).
     pub fn shutdown_grace(&self) -> Duration {
-        Duration::from_secs_f64(self.shutdown_grace_secs.max(0.1).min(1e6))
+        let secs = if self.shutdown_grace_secs.is_nan() {
+            0.1
+        } else {
+            self.shutdown_grace_secs.clamp(0.1, 1e6)
+        };
+        Duration::from_secs_f64(secs)
     }
 }

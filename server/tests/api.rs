@@ -628,7 +628,7 @@ async fn message_queued_while_turn_runs_and_cancel_running_turn() {
         .filter(|(_, e)| e["type"] == "turn.started")
         .map(|(i, _)| i)
         .collect();
-    let first_end = ev.iter().position(|e| common::is_terminal(e)).unwrap();
+    let first_end = ev.iter().position(common::is_terminal).unwrap();
     assert!(
         starts[1] > first_end,
         "second turn starts after the first ends"
