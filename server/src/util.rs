@@ -24,6 +24,9 @@ where
     }
 }
 
+/// The largest accepted `offset` (SQL's signed 64-bit range); `offset + limit` never overflows.
+pub const MAX_OFFSET: u64 = i64::MAX as u64;
+
 /// Parsed query string with repeated keys kept.
 #[derive(Debug, Clone, Default)]
 pub struct Qs(pub Vec<(String, String)>);
@@ -97,9 +100,17 @@ impl Qs {
         }
     }
 
-    /// `offset` (default 0) and `limit` (default 20, 1..=100).
+    /// `offset` (default 0, at most [`MAX_OFFSET`]) and `limit` (default 20, 1..=100).
     pub fn page(&self) -> ApiResult<(u64, u64)> {
         let offset = self.u64("offset")?.unwrap_or(0);
+        if offset > MAX_OFFSET {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                format!(
+                    "Query parameter `offset` must be between 0 and {MAX_OFFSET}, got {offset}."
+                ),
+            ));
+        }
         let limit = self.u64("limit")?.unwrap_or(20);
         if !(1..=100).contains(&limit) {
             return Err(ApiError::bad_request(
@@ -163,8 +174,10 @@ pub fn page_urls(
     limit: u64,
     total: u64,
 ) -> (Option<String>, Option<String>) {
-    let next =
-        (offset + limit < total).then(|| format!("{base}?{}", q.with_page(offset + limit, limit)));
+    let next = offset
+        .checked_add(limit)
+        .filter(|end| *end < total)
+        .map(|end| format!("{base}?{}", q.with_page(end, limit)));
     let prev = (offset > 0).then(|| {
         format!(
             "{base}?{}",

@@ -83,7 +83,9 @@ pub(crate) async fn upsert(
     if let Some(m) = &req.default_model_id {
         validate::model_exists(app, m).await?;
     }
-    // Which agent is updated: PUT path (id or name) → body id → body name.
+    // Which agent is updated: PUT path (id or name) → body id → body name. Lookups and the
+    // write happen under the agent write lock, so concurrent callers see each other's result.
+    let _guard = app.store.lock_agent_writes().await;
     let mut existing: Option<Agent> = None;
     let mut forced_id = req.id.clone();
     if let Some(key) = path_key {
@@ -282,6 +284,7 @@ pub async fn update_agent(
     headers: HeaderMap,
     ApiJson(req): ApiJson<UpdateAgentRequest>,
 ) -> ApiResult<Response> {
+    let guard = app.store.lock_agent_writes().await;
     let mut a = find(&app, &key).await?;
     if let Some(n) = &req.name {
         let (name, display) = slug::resolve_name(n.trim(), req.display_name.as_deref())
@@ -364,6 +367,7 @@ pub async fn update_agent(
     )?;
     a.updated_at = t;
     app.store.put_agent(&a).await?;
+    drop(guard);
     respond(&app, &headers, a, false).await
 }
 
@@ -376,6 +380,7 @@ pub async fn delete_agent(
     State(app): State<App>,
     Path(key): Path<String>,
 ) -> ApiResult<StatusCode> {
+    let _guard = app.store.lock_agent_writes().await;
     let mut a = find(&app, &key).await?;
     let t = now();
     a.status = ResourceStatus::Archived;

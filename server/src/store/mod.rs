@@ -241,6 +241,7 @@ pub struct Store {
     read: SqlitePool,
     hub: Arc<Hub>,
     org_id: Arc<String>,
+    agent_writes: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -285,6 +286,7 @@ impl Store {
             read,
             hub: Arc::new(Hub::new()),
             org_id: Arc::new(org_id),
+            agent_writes: Arc::new(tokio::sync::Mutex::new(())),
         })
     }
 
@@ -497,6 +499,13 @@ impl Store {
     }
 
     // -------------------------------------------------------------------------------- agents
+
+    /// Serialises agent writes: an upsert reads (by id and by name) and then writes, and two
+    /// callers with the same name must not both decide to create. Hold the guard from the
+    /// first lookup to the write.
+    pub async fn lock_agent_writes(&self) -> tokio::sync::OwnedMutexGuard<()> {
+        self.agent_writes.clone().lock_owned().await
+    }
 
     /// An agent by id or by name.
     pub async fn get_agent(&self, id_or_name: &str) -> StoreResult<Option<Agent>> {

@@ -1,0 +1,123 @@
+//! Hostile or careless input (issue 21): every case answers a clear 4xx (or succeeds) and
+//! never a 5xx or a dropped connection.
+
+mod common;
+
+use common::{assert_error, Opts, Server};
+use serde_json::json;
+
+#[tokio::test]
+async fn huge_paging_values_answer_400_on_every_paged_route() {
+    let s = Server::start(Opts::dev());
+    s.session().await;
+    for route in ["/agents", "/sessions", "/capabilities"] {
+        for q in [
+            "offset=18446744073709551615",
+            "offset=9223372036854775808",
+            "offset=18446744073709551616",
+            "offset=-1",
+            "limit=18446744073709551615",
+        ] {
+            let (st, b) = s.get(&format!("{route}?{q}")).await;
+            assert_error(st, &b, 400, "invalid_query");
+        }
+        // the largest accepted offset pages past the end without overflow
+        let (st, b) = s
+            .get(&format!("{route}?offset=9223372036854775807&limit=100"))
+            .await;
+        assert_eq!(st, 200, "{route}: {b}");
+        assert_eq!(b["data"].as_array().map(Vec::len), Some(0), "{b}");
+        assert!(b["next_url"].is_null(), "{b}");
+        assert!(b["prev_url"].is_string(), "{b}");
+    }
+}
+
+#[tokio::test]
+async fn concurrent_creates_and_puts_of_one_name_never_answer_500() {
+    let s = std::sync::Arc::new(Server::start(Opts::dev()));
+    for (round, put) in (0..12).map(|r| (r, r % 2 == 1)) {
+        let name = format!("race-{round}-{}", common::rand_suffix());
+        let mut tasks = Vec::new();
+        for i in 0..50 {
+            let (s, name) = (s.clone(), name.clone());
+            tasks.push(tokio::spawn(async move {
+                let body = json!({"name": name, "system_prompt": format!("p{i}")});
+                if put {
+                    s.put(&format!("/agents/{name}"), body).await
+                } else {
+                    s.post("/agents", body).await
+                }
+            }));
+        }
+        let mut statuses = Vec::new();
+        let mut ids = std::collections::HashSet::new();
+        for t in tasks {
+            let (st, b) = t.await.unwrap();
+            assert!(st == 200 || st == 201, "put={put}: {st} {b}");
+            ids.insert(b["id"].as_str().unwrap().to_string());
+            statuses.push(st);
+        }
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 201).count(),
+            1,
+            "{statuses:?}"
+        );
+        assert_eq!(ids.len(), 1, "one agent: {ids:?}");
+    }
+}
+
+#[tokio::test]
+async fn control_characters_in_names_are_refused_and_downloads_encode_names() {
+    let s = Server::start(Opts::dev());
+    let sid = s.session().await;
+    for enc in ["a%0Ab.txt", "a%01b.txt", "a%7Fb.txt", "dir%0D/x.txt"] {
+        let (st, b) = s
+            .post(
+                &format!("/sessions/{sid}/fs/{enc}"),
+                json!({"content": "x"}),
+            )
+            .await;
+        assert_error(st, &b, 400, "invalid_path");
+        let (st, b) = s
+            .post(
+                &format!("/sessions/{sid}/fs/_/copy"),
+                json!({"src_path": "/nope.txt", "dst_path": format!("/{}", enc.replace("%0A", "\n").replace("%01", "\u{1}").replace("%7F", "\u{7f}").replace("%0D", "\r"))}),
+            )
+            .await;
+        assert_error(st, &b, 400, "invalid_path");
+    }
+    let (st, b) = s.get(&format!("/sessions/{sid}/fs?recursive=true")).await;
+    assert_eq!(st, 200, "{b}");
+    assert_eq!(
+        b["data"].as_array().unwrap().len(),
+        0,
+        "nothing was created: {b}"
+    );
+
+    // a non-ASCII name with quotes and a percent sign downloads with RFC 6266/5987 names
+    let (st, b) = s
+        .post(
+            &format!("/sessions/{sid}/fs/r%C3%A9sum%C3%A9%20%22q%22%25.txt"),
+            json!({"content": "hello"}),
+        )
+        .await;
+    assert_eq!(st, 201, "{b}");
+    let r = s
+        .raw(
+            reqwest::Method::GET,
+            &format!("/sessions/{sid}/fs/_/download/r%C3%A9sum%C3%A9%20%22q%22%25.txt"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let cd = r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        cd,
+        "attachment; filename=\"r_sum_ _q__.txt\"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%22q%22%25.txt"
+    );
+    assert_eq!(r.text().await.unwrap(), "hello");
+}
