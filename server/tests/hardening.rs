@@ -121,3 +121,55 @@ async fn control_characters_in_names_are_refused_and_downloads_encode_names() {
     );
     assert_eq!(r.text().await.unwrap(), "hello");
 }
+
+#[tokio::test]
+async fn deep_yaml_imports_answer_400_at_once_and_do_not_stall_the_server() {
+    let s = std::sync::Arc::new(Server::start(Opts::dev()));
+    let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+    let mut tasks = Vec::new();
+    for body in [
+        format!("---\nname: deep\ntags: {}\n---\nYou help.", deep(100_000)),
+        format!("name: deep\nsystem_prompt: p\ntags: {}\n", deep(40_000)),
+    ] {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let t = std::time::Instant::now();
+            let (st, b) = common::send(
+                s.raw(reqwest::Method::POST, "/agents/import")
+                    .header("content-type", "text/markdown")
+                    .body(body),
+            )
+            .await;
+            (st, b, t.elapsed())
+        }));
+    }
+    // the server keeps answering while the imports are handled
+    let t = std::time::Instant::now();
+    let r = s
+        .http
+        .get(format!("{}/health", s.origin))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let health = t.elapsed();
+    for t in tasks {
+        let (st, b, took) = t.await.unwrap();
+        assert_error(st, &b, 400, "invalid_agent_file");
+        assert!(
+            b["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("levels deep"),
+            "{b}"
+        );
+        assert!(
+            took < std::time::Duration::from_secs(3),
+            "import took {took:?}"
+        );
+    }
+    assert!(
+        health < std::time::Duration::from_secs(2),
+        "/health took {health:?}"
+    );
+}

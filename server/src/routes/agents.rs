@@ -416,9 +416,16 @@ pub async fn import_agent(
             body.len()
         )));
     }
-    let text = std::str::from_utf8(&body)
-        .map_err(|_| ApiError::invalid("The agent file is not valid UTF-8 text."))?;
-    let req = agent_md::parse(text).map_err(|m| ApiError::bad_request("invalid_agent_file", m))?;
+    if std::str::from_utf8(&body).is_err() {
+        return Err(ApiError::invalid("The agent file is not valid UTF-8 text."));
+    }
+    // Parsing is CPU work (YAML): keep it off the async worker threads.
+    let parsed = tokio::task::spawn_blocking(move || {
+        agent_md::parse(std::str::from_utf8(&body).unwrap_or_default())
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("agent file parser failed: {e}")))?;
+    let req = parsed.map_err(|m| ApiError::bad_request("invalid_agent_file", m))?;
     let (a, created) = upsert(&app, req, None).await?;
     respond(&app, &headers, a, created).await
 }
