@@ -173,3 +173,67 @@ async fn deep_yaml_imports_answer_400_at_once_and_do_not_stall_the_server() {
         "/health took {health:?}"
     );
 }
+
+#[tokio::test]
+async fn long_or_deep_paths_answer_400_and_the_quota_counts_entries_and_paths() {
+    use everruns_runtime::FileEntryBackend;
+    let mut s = Server::start(Opts::dev());
+    let sid = s.session().await;
+    s.post(
+        &format!("/sessions/{sid}/fs/src.txt"),
+        json!({"content": "x"}),
+    )
+    .await;
+    // the reproducer: a 30 KB destination with 10,000 segments
+    let deep: String = (0..10_000)
+        .map(|i| format!("/{}", i % 10))
+        .collect::<String>()
+        + "/f.txt";
+    let long = format!("/{}.txt", "n".repeat(1100));
+    let depth33: String = (0..33).map(|_| "/d").collect::<String>() + "/f.txt";
+    for dst in [&deep, &long, &depth33] {
+        let (st, b) = s
+            .post(
+                &format!("/sessions/{sid}/fs/_/copy"),
+                json!({"src_path": "/src.txt", "dst_path": dst}),
+            )
+            .await;
+        assert_error(st, &b, 400, "invalid_path");
+        let (st, b) = s
+            .post(
+                &format!("/sessions/{sid}{}", format!("/fs{dst}")),
+                json!({"content": "x"}),
+            )
+            .await;
+        assert_error(st, &b, 400, "invalid_path");
+    }
+    let ok32: String = (0..31).map(|_| "/d").collect::<String>() + "/f.txt";
+    let (st, b) = s
+        .post(
+            &format!("/sessions/{sid}/fs{ok32}"),
+            json!({"content": "x"}),
+        )
+        .await;
+    assert_eq!(st, 201, "{b}");
+    let (st, b) = s
+        .delete(&format!("/sessions/{sid}/fs/d?recursive=true"))
+        .await;
+    assert_eq!(st, 200, "{b}");
+
+    s.post(
+        &format!("/sessions/{sid}/fs/a/b/c/d.txt"),
+        json!({"content": "hello"}),
+    )
+    .await;
+    s.kill9();
+    let store = everruns_server::store::Store::open(&common::db_url(&s.dir))
+        .await
+        .unwrap();
+    let overhead = everruns_server::store::ENTRY_OVERHEAD_BYTES;
+    // /src.txt (1 byte) + /a, /a/b, /a/b/c, /a/b/c/d.txt (5 bytes)
+    let paths = "/src.txt/a/a/b/a/b/c/a/b/c/d.txt".len() as u64;
+    assert_eq!(
+        store.total_bytes(&sid).await.unwrap(),
+        1 + 5 + paths + 5 * overhead
+    );
+}

@@ -40,12 +40,33 @@ fn fs_error(e: FsError) -> ApiError {
     }
 }
 
+/// Longest path (bytes, normalised) a write accepts.
+pub const MAX_PATH_BYTES: usize = 1024;
+/// Most segments a written path may have (each parent directory is stored as an entry).
+pub const MAX_PATH_DEPTH: usize = 32;
+
 /// Normalises a path from the URL or a body; when `writing`, rejects reserved `_` segments
 /// and control characters (a name must fit in a header such as `Content-Disposition`).
 fn norm(raw: &str, writing: bool) -> ApiResult<String> {
     let p = everruns_core::normalize_path(raw)
         .map_err(|e| ApiError::bad_request("invalid_path", e.to_string()))?;
     if writing {
+        if p.len() > MAX_PATH_BYTES {
+            return Err(ApiError::bad_request(
+                "invalid_path",
+                format!(
+                    "The path is {} bytes; the maximum is {MAX_PATH_BYTES}.",
+                    p.len()
+                ),
+            ));
+        }
+        let depth = p.split('/').filter(|s| !s.is_empty()).count();
+        if depth > MAX_PATH_DEPTH {
+            return Err(ApiError::bad_request(
+                "invalid_path",
+                format!("The path has {depth} segments; the maximum is {MAX_PATH_DEPTH}."),
+            ));
+        }
         if let Some(c) = p.chars().find(|c| c.is_control()) {
             return Err(ApiError::bad_request(
                 "invalid_path",
