@@ -200,10 +200,7 @@ async fn long_or_deep_paths_answer_400_and_the_quota_counts_entries_and_paths() 
             .await;
         assert_error(st, &b, 400, "invalid_path");
         let (st, b) = s
-            .post(
-                &format!("/sessions/{sid}{}", format!("/fs{dst}")),
-                json!({"content": "x"}),
-            )
+            .post(&format!("/sessions/{sid}/fs{dst}"), json!({"content": "x"}))
             .await;
         assert_error(st, &b, 400, "invalid_path");
     }
