@@ -116,8 +116,9 @@ pub struct ServeArgs {
     #[arg(long, env = "EVERRUNS_LLMSIM_SCRIPTS", value_name = "DIR")]
     pub llmsim_scripts: Option<std::path::PathBuf>,
 
-    /// Hosts `web_fetch` may reach although they resolve to loopback or private addresses
-    /// (`host` or `host:port`; repeat the flag or separate with commas). Empty: none.
+    /// Hosts `web_fetch` may reach although they resolve to loopback or private addresses:
+    /// `HOST:PORT` (`[V6]:PORT` for IPv6); a bare `HOST` covers ports 80 and 443 only. Repeat
+    /// the flag or separate with commas. Empty: none.
     #[arg(
         long = "web-fetch-allow",
         env = "EVERRUNS_WEB_FETCH_ALLOW",
