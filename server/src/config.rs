@@ -90,6 +90,16 @@ pub struct ServeArgs {
     #[arg(long, env = "EVERRUNS_PUBLIC_URL")]
     pub public_url: Option<String>,
 
+    /// Build `self_url`/`next_url` from `X-Forwarded-Host`/`X-Forwarded-Proto` (set this only
+    /// behind a proxy that sets or strips them; any client can send them). `--public-url`
+    /// wins over both.
+    #[arg(
+        long,
+        env = "EVERRUNS_TRUST_FORWARDED_HEADERS",
+        default_value_t = false
+    )]
+    pub trust_forwarded_headers: bool,
+
     /// Seconds between SSE `: heartbeat` comments (fractions allowed).
     #[arg(long, env = "SSE_HEARTBEAT_INTERVAL_SECS", default_value_t = 30.0)]
     pub sse_heartbeat_interval_secs: f64,
@@ -225,6 +235,7 @@ impl Default for ServeArgs {
             addr: "127.0.0.1:9300".parse().expect("valid default address"),
             port: None,
             public_url: None,
+            trust_forwarded_headers: false,
             sse_heartbeat_interval_secs: 30.0,
             sse_realtime_cycle_secs: 300.0,
             max_body_bytes: 10 * 1024 * 1024,

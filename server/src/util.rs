@@ -149,20 +149,38 @@ fn capitalize(s: &str) -> String {
     }
 }
 
-/// The public origin (`http://host:port`) for absolute URLs.
-pub fn origin(public_url: Option<&str>, headers: &HeaderMap) -> String {
-    if let Some(p) = public_url {
+/// The public origin (`http://host:port`) for absolute URLs: `--public-url` when set;
+/// otherwise the `Host` header, or `X-Forwarded-Host`/`X-Forwarded-Proto` only when the
+/// server runs with `--trust-forwarded-headers` (behind a proxy that sets them), since any
+/// client can send them.
+pub fn origin(config: &crate::config::ServeArgs, headers: &HeaderMap) -> String {
+    if let Some(p) = config.public_url.as_deref() {
         return p.trim_end_matches('/').to_string();
     }
-    let host = headers
-        .get("x-forwarded-host")
-        .or_else(|| headers.get(axum::http::header::HOST))
-        .and_then(|v| v.to_str().ok())
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    let forwarded = |name: &str| {
+        if config.trust_forwarded_headers {
+            // a proxy chain appends: the first value is the client-facing one
+            header(name)
+                .and_then(|v| v.split(',').next())
+                .map(str::trim)
+        } else {
+            None
+        }
+    };
+    let host = forwarded("x-forwarded-host")
+        .or_else(|| header(axum::http::header::HOST.as_str()))
         .unwrap_or("localhost");
-    let proto = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("http");
+    let proto = match forwarded("x-forwarded-proto") {
+        Some(p) if p.eq_ignore_ascii_case("https") => "https",
+        _ => "http",
+    };
     format!("{proto}://{host}")
 }
 

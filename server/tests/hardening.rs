@@ -234,3 +234,65 @@ async fn long_or_deep_paths_answer_400_and_the_quota_counts_entries_and_paths() 
         1 + 5 + paths + 5 * overhead
     );
 }
+
+#[tokio::test]
+async fn forwarded_headers_are_trusted_only_when_configured() {
+    async fn self_url(s: &Server) -> (String, String) {
+        let (st, b) = s
+            .post("/agents", json!({"name": "fwd", "system_prompt": "p"}))
+            .await;
+        assert!(st == 201 || st == 200, "{b}");
+        s.post("/agents", json!({"name": "fwd-two", "system_prompt": "p"}))
+            .await;
+        let r = s
+            .raw(reqwest::Method::GET, "/agents?limit=1")
+            .header("x-forwarded-host", "evil.example")
+            .header("x-forwarded-proto", "https")
+            .send()
+            .await
+            .unwrap();
+        let b: serde_json::Value = r.json().await.unwrap();
+        (
+            b["data"][0]["self_url"].as_str().unwrap().to_string(),
+            b["next_url"].as_str().unwrap().to_string(),
+        )
+    }
+    let s = Server::start(Opts::dev());
+    let (url, next) = self_url(&s).await;
+    assert!(
+        url.starts_with(&format!("{}/api/v1/agents/agent_", s.origin)),
+        "{url}"
+    );
+    assert!(
+        next.starts_with(&format!("{}/api/v1/agents?", s.origin)),
+        "{next}"
+    );
+    drop(s);
+
+    let mut opts = Opts::dev();
+    opts.args = vec!["--trust-forwarded-headers".into()];
+    let s = Server::start(opts);
+    let (url, next) = self_url(&s).await;
+    assert!(
+        url.starts_with("https://evil.example/api/v1/agents/agent_"),
+        "{url}"
+    );
+    assert!(
+        next.starts_with("https://evil.example/api/v1/agents?"),
+        "{next}"
+    );
+    drop(s);
+
+    let mut opts = Opts::dev();
+    opts.args = vec![
+        "--trust-forwarded-headers".into(),
+        "--public-url".into(),
+        "https://api.example.com/".into(),
+    ];
+    let s = Server::start(opts);
+    let (url, _) = self_url(&s).await;
+    assert!(
+        url.starts_with("https://api.example.com/api/v1/agents/agent_"),
+        "{url}"
+    );
+}

@@ -28,7 +28,7 @@ pub(crate) fn not_found(key: &str) -> ApiError {
 fn with_urls(app: &App, headers: &HeaderMap, mut a: Agent, count: Option<u64>) -> Agent {
     a.self_url = Some(format!(
         "{}/api/v1/agents/{}",
-        origin(app.config.public_url.as_deref(), headers),
+        origin(&app.config, headers),
         a.id
     ));
     if count.is_some() {
@@ -242,10 +242,7 @@ pub async fn list_agents(
         let c = app.store.agent_session_count(&a.id).await?;
         data.push(with_urls(&app, &headers, a, Some(c)));
     }
-    let base = format!(
-        "{}/api/v1/agents",
-        origin(app.config.public_url.as_deref(), &headers)
-    );
+    let base = format!("{}/api/v1/agents", origin(&app.config, &headers));
     let (next_url, prev_url) = page_urls(&base, &q, offset, limit, total);
     Ok(Json(Page {
         data,
