@@ -981,6 +981,25 @@ impl Store {
         Ok(row.is_some())
     }
 
+    /// Sets `last_used_at` of the key with this hash to now.
+    pub async fn touch_api_key(&self, hash: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE api_keys SET last_used_at = $2 WHERE key_hash = $1")
+            .bind(hash)
+            .bind(ts(now()))
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    /// `last_used_at` of a key by id (`None` if never used or unknown).
+    pub async fn api_key_last_used(&self, id: &str) -> StoreResult<Option<String>> {
+        let row = sqlx::query("SELECT last_used_at FROM api_keys WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.and_then(|r| r.get::<Option<String>, _>(0)))
+    }
+
     /// Every key: `(id, name, prefix, created_at, revoked_at)`.
     pub async fn list_api_keys(
         &self,
