@@ -62,9 +62,9 @@ impl RuntimeConfig {
 /// `web_fetch` settings.
 #[derive(Debug, Clone)]
 pub struct WebFetchConfig {
-    /// Hosts (names or IP literals, optionally `host:port`) that may be fetched even though
-    /// they resolve to loopback/private/link-local addresses. Empty by default: such
-    /// addresses are refused.
+    /// Hosts that may be fetched even though they resolve to loopback/private/link-local
+    /// addresses: `host:port` (`[v6]:port`); a bare host covers ports 80 and 443 only. Empty
+    /// by default: such addresses are refused.
     pub allow_private_hosts: Vec<String>,
     /// Time to connect and receive the response head (10 s).
     pub connect_timeout: Duration,

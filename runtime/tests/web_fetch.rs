@@ -74,10 +74,11 @@ async fn fetch_turn(
     done
 }
 
-fn allow_loopback() -> RuntimeConfig {
+/// Allows `127.0.0.1` on these ports (allow-list entries name host and port).
+fn allow_loopback(ports: &[u16]) -> RuntimeConfig {
     RuntimeConfig {
         web_fetch: WebFetchConfig {
-            allow_private_hosts: vec!["127.0.0.1".into()],
+            allow_private_hosts: ports.iter().map(|p| format!("127.0.0.1:{p}")).collect(),
             max_body_bytes: 1000,
             body_timeout: Duration::from_millis(800),
             ..Default::default()
@@ -90,7 +91,7 @@ fn allow_loopback() -> RuntimeConfig {
 async fn fetches_from_an_allow_listed_local_server() {
     let s = site().await;
     let done = fetch_turn(
-        allow_loopback(),
+        allow_loopback(&[s.addr.port()]),
         None,
         vec![
             ("page", json!({"url": s.url("/page.html")})),
@@ -181,15 +182,54 @@ async fn refuses_unlisted_loopback_and_private_addresses() {
                 "mapped",
                 json!({"url": format!("http://[::ffff:127.0.0.1]:{port}/")}),
             ),
+            (
+                "translated",
+                json!({"url": format!("http://[::ffff:0:7f00:1]:{port}/")}),
+            ),
+            (
+                "sixtofour",
+                json!({"url": format!("http://[2002:7f00:1::]:{port}/")}),
+            ),
+            (
+                "nat64",
+                json!({"url": format!("http://[64:ff9b::7f00:1]:{port}/")}),
+            ),
+            (
+                "compatible",
+                json!({"url": format!("http://[::7f00:1]:{port}/")}),
+            ),
+            (
+                "teredo",
+                json!({"url": format!("http://[2001:0:7f00:1::]:{port}/")}),
+            ),
         ],
     )
     .await;
+    assert_eq!(done.len(), 11);
     for d in &done {
         assert!(!d.success, "{}: must be refused", d.tool_call_id);
         let e = d.error.as_deref().unwrap();
         assert!(e.contains("non-public address"), "{e}");
     }
     assert!(s.requests().is_empty(), "no request reached the server");
+
+    // an allow-list entry names host and port: another port of the same host stays refused
+    let done = fetch_turn(
+        allow_loopback(&[port.wrapping_add(1)]),
+        None,
+        vec![("otherport", json!({"url": s.url("/page.html")}))],
+    )
+    .await;
+    assert!(
+        done[0]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("non-public address"),
+        "{:?}",
+        done[0].error
+    );
+    assert!(s.requests().is_empty());
 }
 
 #[tokio::test]
@@ -204,7 +244,7 @@ async fn every_redirect_hop_is_checked_and_network_policy_applies() {
     })
     .await;
     let done = fetch_turn(
-        allow_loopback(),
+        allow_loopback(&[evil.addr.port(), port]),
         None,
         vec![("hop", json!({"url": evil.url("/")}))],
     )
@@ -218,7 +258,7 @@ async fn every_redirect_hop_is_checked_and_network_policy_applies() {
 
     // the session's block list wins over the allow list of the runtime
     let done = fetch_turn(
-        allow_loopback(),
+        allow_loopback(&[port]),
         Some(NetworkAccess {
             allowed: vec![],
             blocked: vec!["127.0.0.1".into()],
@@ -229,7 +269,7 @@ async fn every_redirect_hop_is_checked_and_network_policy_applies() {
     assert!(done[0].error.as_deref().unwrap().contains("network policy"));
     // an allow list that does not name the host refuses it too
     let done = fetch_turn(
-        allow_loopback(),
+        allow_loopback(&[port]),
         Some(NetworkAccess {
             allowed: vec!["*.example.com".into()],
             blocked: vec![],

@@ -27,7 +27,49 @@ struct Meta {
     network_access: Option<NetworkAccess>,
 }
 
-/// Parses an agent file into a create request (name not yet slugged).
+/// Largest YAML document parsed (front matter, or a whole file in the bare YAML form).
+pub const MAX_YAML_BYTES: usize = 1024 * 1024;
+/// Deepest flow-collection nesting (`[`/`{`) accepted in YAML: YAML parse time grows with
+/// the square of the nesting depth, and no agent file needs more than a few levels.
+pub const MAX_YAML_DEPTH: usize = 64;
+
+/// The deepest `[`/`{` nesting of `yaml`, counted on the raw text (brackets inside quoted
+/// scalars count too, which only errs on the side of refusing).
+fn flow_depth(yaml: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    for b in yaml.bytes() {
+        match b {
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+/// Checks a YAML document against [`MAX_YAML_BYTES`] and [`MAX_YAML_DEPTH`] before parsing.
+fn check_yaml_bounds(yaml: &str, what: &str) -> Result<(), String> {
+    if yaml.len() > MAX_YAML_BYTES {
+        return Err(format!(
+            "The {what} is {} bytes; the maximum is {MAX_YAML_BYTES}.",
+            yaml.len()
+        ));
+    }
+    let depth = flow_depth(yaml);
+    if depth > MAX_YAML_DEPTH {
+        return Err(format!(
+            "The {what} nests `[`/`{{` {depth} levels deep; the maximum is {MAX_YAML_DEPTH}."
+        ));
+    }
+    Ok(())
+}
+
+/// Parses an agent file into a create request (name not yet slugged). YAML is bounded by
+/// [`MAX_YAML_BYTES`] and [`MAX_YAML_DEPTH`]; the parse is CPU work, so async callers run
+/// it on a blocking thread.
 pub fn parse(text: &str) -> Result<CreateAgentRequest, String> {
     let t = text.trim();
     if t.is_empty() {
@@ -57,13 +99,19 @@ pub fn parse(text: &str) -> Result<CreateAgentRequest, String> {
         meta = if yaml.trim().is_empty() {
             Meta::default()
         } else {
+            check_yaml_bounds(yaml, "YAML front matter")?;
             serde_norway::from_str(yaml).map_err(|e| format!("Invalid YAML front matter: {e}"))?
         };
         body = Some(rest[be..].trim().to_string());
     } else if t.starts_with('{') {
         meta =
             serde_json::from_str(t).map_err(|e| format!("Invalid JSON agent definition: {e}"))?;
+    } else if t.len() > MAX_YAML_BYTES {
+        // too large for a YAML agent definition: the whole text is the prompt
+        meta = Meta::default();
+        body = Some(t.to_string());
     } else {
+        check_yaml_bounds(t, "agent file")?;
         match serde_norway::from_str::<Meta>(t) {
             Ok(m) if m.name.is_some() || m.system_prompt.is_some() => meta = m,
             _ => {
@@ -176,5 +224,23 @@ mod tests {
         assert!(parse("---\nname: a\n---\n").is_err());
         assert!(parse("---\nname: [\n---\nx").is_err());
         assert!(parse("---\nname: a\n").is_err());
+    }
+
+    #[test]
+    fn deep_or_large_yaml_is_refused_before_parsing() {
+        let deep = format!("{}{}", "[".repeat(65), "]".repeat(65));
+        let e = parse(&format!("---\nname: a\ntags: {deep}\n---\nprompt")).unwrap_err();
+        assert!(e.contains("65 levels"), "{e}");
+        assert!(parse(&format!("name: a\ntags: {deep}\n")).is_err());
+        let ok = format!("{}1{}", "[".repeat(64), "]".repeat(64));
+        assert!(parse(&format!("---\nname: a\nx: {ok}\n---\nprompt")).is_ok());
+        let big = format!(
+            "---\nname: a\ndescription: \"{}\"\n---\np",
+            "x".repeat(MAX_YAML_BYTES)
+        );
+        assert!(parse(&big).unwrap_err().contains("maximum"));
+        // a large plain-text prompt is not parsed as YAML
+        let prose = "word ".repeat(MAX_YAML_BYTES / 4);
+        assert_eq!(parse(&prose).unwrap().system_prompt, prose.trim());
     }
 }

@@ -47,6 +47,42 @@ pub async fn create_key(store: &Store, name: &str) -> StoreResult<(String, Strin
     Ok((id, key))
 }
 
+/// The hash of the API key a request was authenticated with (a request extension; absent in
+/// `--dev` mode). Long-lived responses (SSE) re-check it and end when the key is revoked.
+#[derive(Debug, Clone)]
+pub struct AuthKey(pub String);
+
+/// How often `last_used_at` of one key is written at most.
+const TOUCH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Records that a key was used: sets `last_used_at`, at most once per [`TOUCH_INTERVAL`] per
+/// key and off the request path.
+fn touch(store: &Store, hash: &str) {
+    static LAST: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>,
+    > = std::sync::OnceLock::new();
+    let now = std::time::Instant::now();
+    {
+        let mut last = LAST
+            .get_or_init(Default::default)
+            .lock()
+            .expect("touch lock");
+        if last
+            .get(hash)
+            .is_some_and(|t| now.duration_since(*t) < TOUCH_INTERVAL)
+        {
+            return;
+        }
+        last.insert(hash.to_string(), now);
+    }
+    let (store, hash) = (store.clone(), hash.to_string());
+    tokio::spawn(async move {
+        if let Err(e) = store.touch_api_key(&hash).await {
+            tracing::warn!(error = %e, "cannot record the key's last use");
+        }
+    });
+}
+
 /// Middleware: checks the API key unless in dev mode.
 pub async fn require_auth(State(app): State<App>, req: Request<Body>, next: Next) -> Response {
     if app.config.dev {
@@ -67,8 +103,14 @@ pub async fn require_auth(State(app): State<App>, req: Request<Body>, next: Next
     if token.is_empty() {
         return ApiError::unauthorized("unauthorized", "Empty API key.").into_response();
     }
-    match app.store.api_key_valid(&hash_key(token)).await {
-        Ok(true) => next.run(req).await,
+    let hash = hash_key(token);
+    match app.store.api_key_valid(&hash).await {
+        Ok(true) => {
+            touch(&app.store, &hash);
+            let mut req = req;
+            req.extensions_mut().insert(AuthKey(hash));
+            next.run(req).await
+        }
         Ok(false) => {
             ApiError::unauthorized("invalid_api_key", "Invalid or revoked API key.").into_response()
         }

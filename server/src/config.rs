@@ -38,7 +38,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP server (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage API keys.
     Keys {
         /// Key operation.
@@ -92,6 +92,16 @@ pub struct ServeArgs {
     #[arg(long, env = "EVERRUNS_PUBLIC_URL")]
     pub public_url: Option<String>,
 
+    /// Build `self_url`/`next_url` from `X-Forwarded-Host`/`X-Forwarded-Proto` (set this only
+    /// behind a proxy that sets or strips them; any client can send them). `--public-url`
+    /// wins over both.
+    #[arg(
+        long,
+        env = "EVERRUNS_TRUST_FORWARDED_HEADERS",
+        default_value_t = false
+    )]
+    pub trust_forwarded_headers: bool,
+
     /// Seconds between SSE `: heartbeat` comments (fractions allowed).
     #[arg(long, env = "SSE_HEARTBEAT_INTERVAL_SECS", default_value_t = 30.0)]
     pub sse_heartbeat_interval_secs: f64,
@@ -118,8 +128,9 @@ pub struct ServeArgs {
     #[arg(long, env = "EVERRUNS_LLMSIM_SCRIPTS", value_name = "DIR")]
     pub llmsim_scripts: Option<std::path::PathBuf>,
 
-    /// Hosts `web_fetch` may reach although they resolve to loopback or private addresses
-    /// (`host` or `host:port`; repeat the flag or separate with commas). Empty: none.
+    /// Hosts `web_fetch` may reach although they resolve to loopback or private addresses:
+    /// `HOST:PORT` (`[V6]:PORT` for IPv6); a bare `HOST` covers ports 80 and 443 only. Repeat
+    /// the flag or separate with commas. Empty: none.
     #[arg(
         long = "web-fetch-allow",
         env = "EVERRUNS_WEB_FETCH_ALLOW",
@@ -226,6 +237,7 @@ impl Default for ServeArgs {
             addr: "127.0.0.1:9300".parse().expect("valid default address"),
             port: None,
             public_url: None,
+            trust_forwarded_headers: false,
             sse_heartbeat_interval_secs: 30.0,
             sse_realtime_cycle_secs: 300.0,
             max_body_bytes: 10 * 1024 * 1024,
@@ -262,6 +274,11 @@ impl ServeArgs {
     // `max`/`min` turn NaN into 0.1 s; `clamp` would keep NaN (and `from_secs_f64` panic).
     #[allow(clippy::manual_clamp)]
     pub fn shutdown_grace(&self) -> Duration {
-        Duration::from_secs_f64(self.shutdown_grace_secs.max(0.1).min(1e6))
+        let secs = if self.shutdown_grace_secs.is_nan() {
+            0.1
+        } else {
+            self.shutdown_grace_secs.clamp(0.1, 1e6)
+        };
+        Duration::from_secs_f64(secs)
     }
 }

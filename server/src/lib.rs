@@ -249,6 +249,13 @@ pub async fn serve(
     let app = App::build(database_url, config, shutdown_rx.clone()).await?;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
+    // Small SSE frames must not wait for the peer's delayed ACK of the previous write
+    // (Nagle's algorithm adds ~40 ms): every accepted socket gets TCP_NODELAY.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
     {
         use std::io::Write;
         let mut out = std::io::stdout().lock();

@@ -19,10 +19,12 @@ use axum::body::{Body, Bytes};
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use everruns_core::ErrorResponse;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
+use crate::auth::AuthKey;
 use crate::error::ApiResult;
 use crate::routes::sessions::{cursor, filters, load};
 use crate::store::{EventQuery, Store};
@@ -37,6 +39,8 @@ const CHANNEL: usize = 16;
 const COALESCE_BYTES: usize = 64 * 1024;
 /// Safety poll when no wake-up arrives (e.g. rows written by another process).
 const FALLBACK_POLL: Duration = Duration::from_secs(5);
+/// How often a stream opened with an API key checks that the key is still valid.
+const KEY_RECHECK: Duration = Duration::from_secs(2);
 /// How long a shutting-down subscriber waits for room for its `disconnecting` frame.
 const FAREWELL_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -98,6 +102,7 @@ pub async fn stream(
     State(app): State<App>,
     Path(id): Path<String>,
     OriginalUri(uri): OriginalUri,
+    key: Option<Extension<AuthKey>>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     load(&app, &id).await?;
@@ -128,6 +133,7 @@ pub async fn stream(
         heartbeat: app.config.heartbeat(),
         cycle: app.config.cycle(),
         shutdown: app.shutdown.clone(),
+        key: key.map(|Extension(k)| k.0),
         tx,
     };
     tokio::spawn(sub.run());
@@ -154,6 +160,8 @@ struct Subscriber {
     heartbeat: Duration,
     cycle: Duration,
     shutdown: tokio::sync::watch::Receiver<bool>,
+    /// Hash of the API key the stream was opened with (none in dev mode).
+    key: Option<String>,
     tx: mpsc::Sender<Bytes>,
 }
 
@@ -191,6 +199,8 @@ impl Subscriber {
         let deadline = Instant::now() + self.cycle;
         let mut hb = tokio::time::interval_at(Instant::now() + self.heartbeat, self.heartbeat);
         hb.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut key_check = tokio::time::interval_at(Instant::now() + KEY_RECHECK, KEY_RECHECK);
+        key_check.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
             if *self.shutdown.borrow() {
                 return Err(Stop::Shutdown);
@@ -208,6 +218,18 @@ impl Subscriber {
                     .await;
                 }
                 _ = hb.tick() => self.send(Bytes::from_static(b": heartbeat\n\n")).await?,
+                _ = key_check.tick(), if self.key.is_some() => {
+                    let hash = self.key.as_deref().unwrap_or_default();
+                    if let Ok(false) = self.store.api_key_valid(hash).await {
+                        // a revoked key keeps no stream: say why, then close
+                        let frame = frame_framing(
+                            "disconnecting",
+                            serde_json::json!({"reason": "key_revoked", "retry_ms": 100}),
+                        );
+                        let _ = tokio::time::timeout(FAREWELL_TIMEOUT, self.send(frame)).await;
+                        return Err(Stop::Gone);
+                    }
+                }
                 r = wake.changed() => if r.is_err() {
                     // the hub dropped this session's channel; subscribe again
                     wake = self.store.hub().subscribe(&self.session_id);

@@ -24,6 +24,9 @@ where
     }
 }
 
+/// The largest accepted `offset` (SQL's signed 64-bit range); `offset + limit` never overflows.
+pub const MAX_OFFSET: u64 = i64::MAX as u64;
+
 /// Parsed query string with repeated keys kept.
 #[derive(Debug, Clone, Default)]
 pub struct Qs(pub Vec<(String, String)>);
@@ -97,9 +100,17 @@ impl Qs {
         }
     }
 
-    /// `offset` (default 0) and `limit` (default 20, 1..=100).
+    /// `offset` (default 0, at most [`MAX_OFFSET`]) and `limit` (default 20, 1..=100).
     pub fn page(&self) -> ApiResult<(u64, u64)> {
         let offset = self.u64("offset")?.unwrap_or(0);
+        if offset > MAX_OFFSET {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                format!(
+                    "Query parameter `offset` must be between 0 and {MAX_OFFSET}, got {offset}."
+                ),
+            ));
+        }
         let limit = self.u64("limit")?.unwrap_or(20);
         if !(1..=100).contains(&limit) {
             return Err(ApiError::bad_request(
@@ -138,20 +149,38 @@ fn capitalize(s: &str) -> String {
     }
 }
 
-/// The public origin (`http://host:port`) for absolute URLs.
-pub fn origin(public_url: Option<&str>, headers: &HeaderMap) -> String {
-    if let Some(p) = public_url {
+/// The public origin (`http://host:port`) for absolute URLs: `--public-url` when set;
+/// otherwise the `Host` header, or `X-Forwarded-Host`/`X-Forwarded-Proto` only when the
+/// server runs with `--trust-forwarded-headers` (behind a proxy that sets them), since any
+/// client can send them.
+pub fn origin(config: &crate::config::ServeArgs, headers: &HeaderMap) -> String {
+    if let Some(p) = config.public_url.as_deref() {
         return p.trim_end_matches('/').to_string();
     }
-    let host = headers
-        .get("x-forwarded-host")
-        .or_else(|| headers.get(axum::http::header::HOST))
-        .and_then(|v| v.to_str().ok())
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    let forwarded = |name: &str| {
+        if config.trust_forwarded_headers {
+            // a proxy chain appends: the first value is the client-facing one
+            header(name)
+                .and_then(|v| v.split(',').next())
+                .map(str::trim)
+        } else {
+            None
+        }
+    };
+    let host = forwarded("x-forwarded-host")
+        .or_else(|| header(axum::http::header::HOST.as_str()))
         .unwrap_or("localhost");
-    let proto = headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("http");
+    let proto = match forwarded("x-forwarded-proto") {
+        Some(p) if p.eq_ignore_ascii_case("https") => "https",
+        _ => "http",
+    };
     format!("{proto}://{host}")
 }
 
@@ -163,8 +192,10 @@ pub fn page_urls(
     limit: u64,
     total: u64,
 ) -> (Option<String>, Option<String>) {
-    let next =
-        (offset + limit < total).then(|| format!("{base}?{}", q.with_page(offset + limit, limit)));
+    let next = offset
+        .checked_add(limit)
+        .filter(|end| *end < total)
+        .map(|end| format!("{base}?{}", q.with_page(end, limit)));
     let prev = (offset > 0).then(|| {
         format!(
             "{base}?{}",

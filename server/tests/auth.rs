@@ -84,3 +84,47 @@ async fn dev_mode_accepts_any_token() {
         assert_eq!(st, 200, "{t:?}");
     }
 }
+
+#[tokio::test]
+async fn revoking_a_key_closes_its_streams_and_use_is_recorded() {
+    let mut s = Server::start(Opts::default());
+    let out = keys(&s.dir, &["create", "--name", "stream"]);
+    assert!(out.status.success(), "{out:?}");
+    let key = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let listed = String::from_utf8(keys(&s.dir, &["list"]).stdout).unwrap();
+    let id = listed.split('\t').next().unwrap().trim().to_string();
+    s.token = Some(key);
+    let sid = s.session().await;
+    let mut c = s.sse(&sid, "").await;
+    assert_eq!(c.next().await.unwrap().event.as_deref(), Some("connected"));
+
+    let store = everruns_server::store::Store::open(&db_url(&s.dir))
+        .await
+        .unwrap();
+    let used = store.api_key_last_used(&id).await.unwrap();
+    assert!(used.is_some(), "last_used_at is set on use");
+
+    let out = keys(&s.dir, &["revoke", &id]);
+    assert!(out.status.success(), "{out:?}");
+    let revoked_at = std::time::Instant::now();
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        let mut last = None;
+        while let Some(f) = c.next().await {
+            last = Some(f);
+        }
+        last
+    })
+    .await
+    .expect("the stream of a revoked key closes within seconds");
+    let took = revoked_at.elapsed();
+    let last = closed.expect("a disconnecting frame");
+    assert_eq!(last.event.as_deref(), Some("disconnecting"));
+    assert!(last.data.contains("key_revoked"), "{}", last.data);
+    assert!(
+        took < std::time::Duration::from_secs(5),
+        "closed after {took:?}"
+    );
+    eprintln!("stream of the revoked key closed after {took:?}");
+    let (st, b) = s.get("/agents").await;
+    assert_error(st, &b, 401, "invalid_api_key");
+}

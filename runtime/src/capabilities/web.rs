@@ -22,24 +22,56 @@ pub struct WebFetchCapability;
 struct WebFetch;
 
 /// True for addresses that are not on the public internet (loopback, private, link-local,
-/// CGNAT, unspecified, multicast, documentation, IPv4-mapped forms of those, …).
+/// CGNAT, unspecified, multicast, documentation, …). IPv6 forms that carry an IPv4 address
+/// are classified by that address: IPv4-mapped `::ffff:a.b.c.d`, IPv4-translated
+/// `::ffff:0:a.b.c.d`, IPv4-compatible `::a.b.c.d`, NAT64 `64:ff9b::a.b.c.d`, 6to4
+/// `2002:aabb:ccdd::`, and Teredo `2001:0::` (server and client address).
 pub fn is_non_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => is_non_public_v4(v4),
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_non_public_v4(v4);
+            if v6.is_loopback() || v6.is_unspecified() {
+                return true;
             }
-            let seg0 = v6.segments()[0];
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (seg0 & 0xfe00) == 0xfc00 // unique local fc00::/7
-                || (seg0 & 0xffc0) == 0xfe80 // link-local fe80::/10
-                || (seg0 == 0x2001 && v6.segments()[1] == 0x0db8) // documentation
-                || (seg0 == 0x0064 && v6.segments()[1] == 0xff9b) // NAT64 (maps v4)
-                || v6.segments()[..6] == [0, 0, 0, 0, 0, 0] // IPv4-compatible (deprecated)
+            let embedded = embedded_v4(v6);
+            if !embedded.is_empty() {
+                return embedded.into_iter().any(is_non_public_v4);
+            }
+            let seg = v6.segments();
+            v6.is_multicast()
+                || (seg[0] & 0xfe00) == 0xfc00 // unique local fc00::/7
+                || (seg[0] & 0xffc0) == 0xfe80 // link-local fe80::/10
+                || (seg[0] & 0xffc0) == 0xfec0 // site-local fec0::/10 (deprecated)
+                || (seg[0] == 0x2001 && seg[1] == 0x0db8) // documentation 2001:db8::/32
+                || (seg[0] == 0x3fff && seg[1] < 0x1000) // documentation 3fff::/20
+                || (seg[0] == 0x0064 && seg[1] == 0xff9b && seg[2] == 0x0001) // local NAT64 64:ff9b:1::/48
+                || seg[..4] == [0x0100, 0, 0, 0] // discard-only 100::/64
         }
+    }
+}
+
+/// The IPv4 addresses an IPv6 address carries (empty for a plain IPv6 address).
+fn embedded_v4(v6: std::net::Ipv6Addr) -> Vec<Ipv4Addr> {
+    let seg = v6.segments();
+    let o = v6.octets();
+    let last32 = Ipv4Addr::new(o[12], o[13], o[14], o[15]);
+    match seg {
+        // IPv4-mapped ::ffff:a.b.c.d
+        [0, 0, 0, 0, 0, 0xffff, _, _] => vec![last32],
+        // IPv4-translated ::ffff:0:a.b.c.d (RFC 2765)
+        [0, 0, 0, 0, 0xffff, 0, _, _] => vec![last32],
+        // IPv4-compatible ::a.b.c.d (deprecated; :: and ::1 are handled before)
+        [0, 0, 0, 0, 0, 0, _, _] => vec![last32],
+        // NAT64 well-known prefix 64:ff9b::/96
+        [0x0064, 0xff9b, 0, 0, 0, 0, _, _] => vec![last32],
+        // 6to4 2002:aabb:ccdd::/48
+        [0x2002, ..] => vec![Ipv4Addr::new(o[2], o[3], o[4], o[5])],
+        // Teredo 2001:0::/32: server address, then the client address (bits inverted)
+        [0x2001, 0, ..] => vec![
+            Ipv4Addr::new(o[4], o[5], o[6], o[7]),
+            Ipv4Addr::new(!o[12], !o[13], !o[14], !o[15]),
+        ],
+        _ => Vec::new(),
     }
 }
 
@@ -59,12 +91,39 @@ fn is_non_public_v4(ip: Ipv4Addr) -> bool {
         || o[0] >= 240 // reserved
 }
 
+/// True when an allow-list entry names this host and port. An entry is `HOST:PORT`
+/// (`[V6]:PORT` for IPv6 literals); a bare `HOST` only covers the web ports 80 and 443, so
+/// allowing `localhost` does not open every local service (such as the server's own API).
 fn allowed_private(allow: &[String], host: &str, port: u16) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    allow.iter().any(|a| {
-        let a = a.trim().to_ascii_lowercase();
-        a == host.to_ascii_lowercase() || a == format!("{}:{port}", host.to_ascii_lowercase())
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_ascii_lowercase();
+    allow.iter().any(|entry| {
+        let (h, p) = split_host_port(&entry.trim().to_ascii_lowercase());
+        h == host
+            && match p {
+                Some(p) => p == port,
+                None => port == 80 || port == 443,
+            }
     })
+}
+
+/// `host:port`, `[v6]:port`, `[v6]`, `host` or a bare IPv6 literal → (host, port).
+fn split_host_port(entry: &str) -> (String, Option<u16>) {
+    if let Some(rest) = entry.strip_prefix('[') {
+        if let Some((h, tail)) = rest.split_once(']') {
+            let port = tail.strip_prefix(':').and_then(|p| p.parse().ok());
+            return (h.to_string(), port);
+        }
+    }
+    match entry.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') => match p.parse() {
+            Ok(port) => (h.to_string(), Some(port)),
+            Err(_) => (entry.to_string(), None),
+        },
+        _ => (entry.to_string(), None),
+    }
 }
 
 async fn check_and_resolve(
@@ -381,12 +440,75 @@ mod tests {
             "fd00::1",
             "fe80::1",
             "::ffff:127.0.0.1",
+            "fec0::1",
+            "2001:db8::1",
+            "100::1",
+            "64:ff9b:1::808:808",
         ] {
             assert!(is_non_public(a.parse().unwrap()), "{a}");
         }
         for a in ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111"] {
             assert!(!is_non_public(a.parse().unwrap()), "{a}");
         }
+    }
+
+    /// Every IPv6 form that embeds an IPv4 address is classified by the embedded address.
+    #[test]
+    fn ipv6_forms_embedding_ipv4_follow_the_embedded_address() {
+        let cases = [
+            ("IPv4-mapped", "::ffff:7f00:1", "::ffff:808:808"),
+            ("IPv4-mapped (dotted)", "::ffff:10.0.0.1", "::ffff:1.1.1.1"),
+            ("IPv4-translated", "::ffff:0:7f00:1", "::ffff:0:808:808"),
+            (
+                "IPv4-translated (private)",
+                "::ffff:0:c0a8:101",
+                "::ffff:0:101:101",
+            ),
+            ("IPv4-compatible", "::7f00:1", "::808:808"),
+            ("IPv4-compatible (metadata)", "::a9fe:a9fe", "::5db8:d822"),
+            ("NAT64", "64:ff9b::7f00:1", "64:ff9b::808:808"),
+            ("NAT64 (private)", "64:ff9b::a00:1", "64:ff9b::101:101"),
+            ("6to4", "2002:7f00:1::", "2002:808:808::1"),
+            ("6to4 (private)", "2002:c0a8:101::1", "2002:101:101::1"),
+            // Teredo: server 127.0.0.1, or client 10.0.0.1 (stored inverted: f5ff:fffe)
+            (
+                "Teredo (server)",
+                "2001:0:7f00:1::",
+                "2001:0:808:808:0:0:f7f7:f7f7",
+            ),
+            (
+                "Teredo (client)",
+                "2001:0:808:808::f5ff:fffe",
+                "2001:0:101:101::fefe:fefe",
+            ),
+        ];
+        for (form, private, public) in cases {
+            assert!(is_non_public(private.parse().unwrap()), "{form}: {private}");
+            assert!(!is_non_public(public.parse().unwrap()), "{form}: {public}");
+        }
+    }
+
+    #[test]
+    fn allow_list_entries_name_host_and_port() {
+        let allow = vec![
+            "localhost".to_string(),
+            "127.0.0.1:8080".into(),
+            "[::1]:9000".into(),
+        ];
+        assert!(allowed_private(&allow, "localhost", 80));
+        assert!(allowed_private(&allow, "LOCALHOST", 443));
+        assert!(
+            !allowed_private(&allow, "localhost", 9300),
+            "a bare host is not every port"
+        );
+        assert!(allowed_private(&allow, "127.0.0.1", 8080));
+        assert!(!allowed_private(&allow, "127.0.0.1", 8081));
+        assert!(!allowed_private(&allow, "127.0.0.1", 80));
+        assert!(allowed_private(&allow, "[::1]", 9000));
+        assert!(!allowed_private(&allow, "::1", 9001));
+        assert_eq!(split_host_port("::1"), ("::1".into(), None));
+        assert_eq!(split_host_port("[::1]"), ("::1".into(), None));
+        assert_eq!(split_host_port("h:x"), ("h:x".into(), None));
     }
 
     #[test]

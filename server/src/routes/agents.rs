@@ -28,7 +28,7 @@ pub(crate) fn not_found(key: &str) -> ApiError {
 fn with_urls(app: &App, headers: &HeaderMap, mut a: Agent, count: Option<u64>) -> Agent {
     a.self_url = Some(format!(
         "{}/api/v1/agents/{}",
-        origin(app.config.public_url.as_deref(), headers),
+        origin(&app.config, headers),
         a.id
     ));
     if count.is_some() {
@@ -83,7 +83,9 @@ pub(crate) async fn upsert(
     if let Some(m) = &req.default_model_id {
         validate::model_exists(app, m).await?;
     }
-    // Which agent is updated: PUT path (id or name) → body id → body name.
+    // Which agent is updated: PUT path (id or name) → body id → body name. Lookups and the
+    // write happen under the agent write lock, so concurrent callers see each other's result.
+    let _guard = app.store.lock_agent_writes().await;
     let mut existing: Option<Agent> = None;
     let mut forced_id = req.id.clone();
     if let Some(key) = path_key {
@@ -240,10 +242,7 @@ pub async fn list_agents(
         let c = app.store.agent_session_count(&a.id).await?;
         data.push(with_urls(&app, &headers, a, Some(c)));
     }
-    let base = format!(
-        "{}/api/v1/agents",
-        origin(app.config.public_url.as_deref(), &headers)
-    );
+    let base = format!("{}/api/v1/agents", origin(&app.config, &headers));
     let (next_url, prev_url) = page_urls(&base, &q, offset, limit, total);
     Ok(Json(Page {
         data,
@@ -282,6 +281,7 @@ pub async fn update_agent(
     headers: HeaderMap,
     ApiJson(req): ApiJson<UpdateAgentRequest>,
 ) -> ApiResult<Response> {
+    let guard = app.store.lock_agent_writes().await;
     let mut a = find(&app, &key).await?;
     if let Some(n) = &req.name {
         let (name, display) = slug::resolve_name(n.trim(), req.display_name.as_deref())
@@ -364,6 +364,7 @@ pub async fn update_agent(
     )?;
     a.updated_at = t;
     app.store.put_agent(&a).await?;
+    drop(guard);
     respond(&app, &headers, a, false).await
 }
 
@@ -376,6 +377,7 @@ pub async fn delete_agent(
     State(app): State<App>,
     Path(key): Path<String>,
 ) -> ApiResult<StatusCode> {
+    let _guard = app.store.lock_agent_writes().await;
     let mut a = find(&app, &key).await?;
     let t = now();
     a.status = ResourceStatus::Archived;
@@ -411,9 +413,16 @@ pub async fn import_agent(
             body.len()
         )));
     }
-    let text = std::str::from_utf8(&body)
-        .map_err(|_| ApiError::invalid("The agent file is not valid UTF-8 text."))?;
-    let req = agent_md::parse(text).map_err(|m| ApiError::bad_request("invalid_agent_file", m))?;
+    if std::str::from_utf8(&body).is_err() {
+        return Err(ApiError::invalid("The agent file is not valid UTF-8 text."));
+    }
+    // Parsing is CPU work (YAML): keep it off the async worker threads.
+    let parsed = tokio::task::spawn_blocking(move || {
+        agent_md::parse(std::str::from_utf8(&body).unwrap_or_default())
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("agent file parser failed: {e}")))?;
+    let req = parsed.map_err(|m| ApiError::bad_request("invalid_agent_file", m))?;
     let (a, created) = upsert(&app, req, None).await?;
     respond(&app, &headers, a, created).await
 }

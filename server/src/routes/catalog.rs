@@ -146,10 +146,7 @@ pub async fn list_capabilities(
         .skip(offset as usize)
         .take(limit as usize)
         .collect();
-    let base = format!(
-        "{}/api/v1/capabilities",
-        origin(app.config.public_url.as_deref(), &headers)
-    );
+    let base = format!("{}/api/v1/capabilities", origin(&app.config, &headers));
     let (next_url, prev_url) = page_urls(&base, &q, offset, limit, total);
     Ok(Json(Page {
         data,

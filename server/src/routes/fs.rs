@@ -40,10 +40,43 @@ fn fs_error(e: FsError) -> ApiError {
     }
 }
 
-/// Normalises a path from the URL or a body; rejects reserved `_` segments when `writing`.
+/// Longest path (bytes, normalised) a write accepts.
+pub const MAX_PATH_BYTES: usize = 1024;
+/// Most segments a written path may have (each parent directory is stored as an entry).
+pub const MAX_PATH_DEPTH: usize = 32;
+
+/// Normalises a path from the URL or a body; when `writing`, rejects reserved `_` segments
+/// and control characters (a name must fit in a header such as `Content-Disposition`).
 fn norm(raw: &str, writing: bool) -> ApiResult<String> {
     let p = everruns_core::normalize_path(raw)
         .map_err(|e| ApiError::bad_request("invalid_path", e.to_string()))?;
+    if writing {
+        if p.len() > MAX_PATH_BYTES {
+            return Err(ApiError::bad_request(
+                "invalid_path",
+                format!(
+                    "The path is {} bytes; the maximum is {MAX_PATH_BYTES}.",
+                    p.len()
+                ),
+            ));
+        }
+        let depth = p.split('/').filter(|s| !s.is_empty()).count();
+        if depth > MAX_PATH_DEPTH {
+            return Err(ApiError::bad_request(
+                "invalid_path",
+                format!("The path has {depth} segments; the maximum is {MAX_PATH_DEPTH}."),
+            ));
+        }
+        if let Some(c) = p.chars().find(|c| c.is_control()) {
+            return Err(ApiError::bad_request(
+                "invalid_path",
+                format!(
+                    "Path {raw:?} contains the control character U+{:04X}; names may not contain control characters.",
+                    c as u32
+                ),
+            ));
+        }
+    }
     if writing && p.split('/').any(|s| s.starts_with('_')) {
         return Err(ApiError::bad_request(
             "reserved_path",
@@ -275,14 +308,33 @@ async fn op_download(app: &App, sid: &str, raw: &str) -> ApiResult<Response> {
     Ok((
         [
             (header::CONTENT_TYPE, "application/octet-stream".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}\"", f.name.replace('"', "")),
-            ),
+            (header::CONTENT_DISPOSITION, content_disposition(&f.name)),
         ],
         bytes,
     )
         .into_response())
+}
+
+/// `attachment` with an ASCII `filename` fallback and the exact name as RFC 5987
+/// `filename*=UTF-8''…` (RFC 6266 §4.3); any name, even one with control characters stored
+/// before they were refused, yields a valid header value.
+pub(crate) fn content_disposition(name: &str) -> String {
+    let fallback: String = name
+        .chars()
+        .map(|c| match c {
+            ' '..='~' if c != '"' && c != '\\' && c != '%' => c,
+            _ => '_',
+        })
+        .collect();
+    let mut encoded = String::with_capacity(name.len() * 3);
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            encoded.push(b as char);
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
 }
 
 // ---------------------------------------------------------------------------------- handlers

@@ -39,7 +39,7 @@ pub(crate) async fn load(app: &App, id: &str) -> ApiResult<Session> {
 fn with_url(app: &App, headers: &HeaderMap, mut s: Session) -> Session {
     s.self_url = Some(format!(
         "{}/api/v1/sessions/{}",
-        origin(app.config.public_url.as_deref(), headers),
+        origin(&app.config, headers),
         s.id
     ));
     s
@@ -186,10 +186,7 @@ pub async fn list_sessions(
         .store
         .list_sessions(q.get("agent_id"), q.get("search"), offset, limit)
         .await?;
-    let base = format!(
-        "{}/api/v1/sessions",
-        origin(app.config.public_url.as_deref(), &headers)
-    );
+    let base = format!("{}/api/v1/sessions", origin(&app.config, &headers));
     let (next_url, prev_url) = page_urls(&base, &q, offset, limit, total);
     Ok(Json(Page {
         data: items

@@ -63,6 +63,10 @@ impl EventLog for Store {
     }
 }
 
+/// Bytes each file or directory entry counts in the session quota besides its path and
+/// content (its row: id, flags, timestamps, index entries).
+pub const ENTRY_OVERHEAD_BYTES: u64 = 128;
+
 fn entry_from_row(r: &sqlx::sqlite::SqliteRow) -> FileEntry {
     FileEntry {
         path: r.get(0),
@@ -158,13 +162,20 @@ impl FileEntryBackend for Store {
         Ok(())
     }
 
+    /// What the session's files cost in the quota: content, plus each entry's path and
+    /// [`ENTRY_OVERHEAD_BYTES`] (every parent directory is a row of its own, so deep paths
+    /// count for what they store).
     async fn total_bytes(&self, session_id: &str) -> FsResult<u64> {
-        let row =
-            sqlx::query("SELECT COALESCE(SUM(size_bytes), 0) FROM files WHERE session_id = $1")
-                .bind(session_id)
-                .fetch_one(self.write_pool())
-                .await
-                .map_err(fs_err)?;
+        let row = sqlx::query(
+            "SELECT COALESCE(SUM(size_bytes), 0) + COALESCE(SUM(LENGTH(CAST(path AS BLOB))), 0)
+                    + COUNT(*) * $2
+             FROM files WHERE session_id = $1",
+        )
+        .bind(session_id)
+        .bind(ENTRY_OVERHEAD_BYTES as i64)
+        .fetch_one(self.write_pool())
+        .await
+        .map_err(fs_err)?;
         Ok(row.get::<i64, _>(0) as u64)
     }
 }

@@ -6,6 +6,7 @@
 //! lock the row. Reads use a separate pool.
 
 mod backends;
+pub use backends::ENTRY_OVERHEAD_BYTES;
 mod rows;
 
 use std::path::Path;
@@ -241,6 +242,7 @@ pub struct Store {
     read: SqlitePool,
     hub: Arc<Hub>,
     org_id: Arc<String>,
+    agent_writes: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -285,6 +287,7 @@ impl Store {
             read,
             hub: Arc::new(Hub::new()),
             org_id: Arc::new(org_id),
+            agent_writes: Arc::new(tokio::sync::Mutex::new(())),
         })
     }
 
@@ -497,6 +500,13 @@ impl Store {
     }
 
     // -------------------------------------------------------------------------------- agents
+
+    /// Serialises agent writes: an upsert reads (by id and by name) and then writes, and two
+    /// callers with the same name must not both decide to create. Hold the guard from the
+    /// first lookup to the write.
+    pub async fn lock_agent_writes(&self) -> tokio::sync::OwnedMutexGuard<()> {
+        self.agent_writes.clone().lock_owned().await
+    }
 
     /// An agent by id or by name.
     pub async fn get_agent(&self, id_or_name: &str) -> StoreResult<Option<Agent>> {
@@ -969,6 +979,25 @@ impl Store {
             .fetch_optional(&self.read)
             .await?;
         Ok(row.is_some())
+    }
+
+    /// Sets `last_used_at` of the key with this hash to now.
+    pub async fn touch_api_key(&self, hash: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE api_keys SET last_used_at = $2 WHERE key_hash = $1")
+            .bind(hash)
+            .bind(ts(now()))
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    /// `last_used_at` of a key by id (`None` if never used or unknown).
+    pub async fn api_key_last_used(&self, id: &str) -> StoreResult<Option<String>> {
+        let row = sqlx::query("SELECT last_used_at FROM api_keys WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(row.and_then(|r| r.get::<Option<String>, _>(0)))
     }
 
     /// Every key: `(id, name, prefix, created_at, revoked_at)`.

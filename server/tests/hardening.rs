@@ -1,0 +1,298 @@
+//! Hostile or careless input (issue 21): every case answers a clear 4xx (or succeeds) and
+//! never a 5xx or a dropped connection.
+
+mod common;
+
+use common::{assert_error, Opts, Server};
+use serde_json::json;
+
+#[tokio::test]
+async fn huge_paging_values_answer_400_on_every_paged_route() {
+    let s = Server::start(Opts::dev());
+    s.session().await;
+    for route in ["/agents", "/sessions", "/capabilities"] {
+        for q in [
+            "offset=18446744073709551615",
+            "offset=9223372036854775808",
+            "offset=18446744073709551616",
+            "offset=-1",
+            "limit=18446744073709551615",
+        ] {
+            let (st, b) = s.get(&format!("{route}?{q}")).await;
+            assert_error(st, &b, 400, "invalid_query");
+        }
+        // the largest accepted offset pages past the end without overflow
+        let (st, b) = s
+            .get(&format!("{route}?offset=9223372036854775807&limit=100"))
+            .await;
+        assert_eq!(st, 200, "{route}: {b}");
+        assert_eq!(b["data"].as_array().map(Vec::len), Some(0), "{b}");
+        assert!(b["next_url"].is_null(), "{b}");
+        assert!(b["prev_url"].is_string(), "{b}");
+    }
+}
+
+#[tokio::test]
+async fn concurrent_creates_and_puts_of_one_name_never_answer_500() {
+    let s = std::sync::Arc::new(Server::start(Opts::dev()));
+    for (round, put) in (0..12).map(|r| (r, r % 2 == 1)) {
+        let name = format!("race-{round}-{}", common::rand_suffix());
+        let mut tasks = Vec::new();
+        for i in 0..50 {
+            let (s, name) = (s.clone(), name.clone());
+            tasks.push(tokio::spawn(async move {
+                let body = json!({"name": name, "system_prompt": format!("p{i}")});
+                if put {
+                    s.put(&format!("/agents/{name}"), body).await
+                } else {
+                    s.post("/agents", body).await
+                }
+            }));
+        }
+        let mut statuses = Vec::new();
+        let mut ids = std::collections::HashSet::new();
+        for t in tasks {
+            let (st, b) = t.await.unwrap();
+            assert!(st == 200 || st == 201, "put={put}: {st} {b}");
+            ids.insert(b["id"].as_str().unwrap().to_string());
+            statuses.push(st);
+        }
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 201).count(),
+            1,
+            "{statuses:?}"
+        );
+        assert_eq!(ids.len(), 1, "one agent: {ids:?}");
+    }
+}
+
+#[tokio::test]
+async fn control_characters_in_names_are_refused_and_downloads_encode_names() {
+    let s = Server::start(Opts::dev());
+    let sid = s.session().await;
+    for enc in ["a%0Ab.txt", "a%01b.txt", "a%7Fb.txt", "dir%0D/x.txt"] {
+        let (st, b) = s
+            .post(
+                &format!("/sessions/{sid}/fs/{enc}"),
+                json!({"content": "x"}),
+            )
+            .await;
+        assert_error(st, &b, 400, "invalid_path");
+        let (st, b) = s
+            .post(
+                &format!("/sessions/{sid}/fs/_/copy"),
+                json!({"src_path": "/nope.txt", "dst_path": format!("/{}", enc.replace("%0A", "\n").replace("%01", "\u{1}").replace("%7F", "\u{7f}").replace("%0D", "\r"))}),
+            )
+            .await;
+        assert_error(st, &b, 400, "invalid_path");
+    }
+    let (st, b) = s.get(&format!("/sessions/{sid}/fs?recursive=true")).await;
+    assert_eq!(st, 200, "{b}");
+    assert_eq!(
+        b["data"].as_array().unwrap().len(),
+        0,
+        "nothing was created: {b}"
+    );
+
+    // a non-ASCII name with quotes and a percent sign downloads with RFC 6266/5987 names
+    let (st, b) = s
+        .post(
+            &format!("/sessions/{sid}/fs/r%C3%A9sum%C3%A9%20%22q%22%25.txt"),
+            json!({"content": "hello"}),
+        )
+        .await;
+    assert_eq!(st, 201, "{b}");
+    let r = s
+        .raw(
+            reqwest::Method::GET,
+            &format!("/sessions/{sid}/fs/_/download/r%C3%A9sum%C3%A9%20%22q%22%25.txt"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let cd = r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        cd,
+        "attachment; filename=\"r_sum_ _q__.txt\"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%22q%22%25.txt"
+    );
+    assert_eq!(r.text().await.unwrap(), "hello");
+}
+
+#[tokio::test]
+async fn deep_yaml_imports_answer_400_at_once_and_do_not_stall_the_server() {
+    let s = std::sync::Arc::new(Server::start(Opts::dev()));
+    let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+    let mut tasks = Vec::new();
+    for body in [
+        format!("---\nname: deep\ntags: {}\n---\nYou help.", deep(100_000)),
+        format!("name: deep\nsystem_prompt: p\ntags: {}\n", deep(40_000)),
+    ] {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let t = std::time::Instant::now();
+            let (st, b) = common::send(
+                s.raw(reqwest::Method::POST, "/agents/import")
+                    .header("content-type", "text/markdown")
+                    .body(body),
+            )
+            .await;
+            (st, b, t.elapsed())
+        }));
+    }
+    // the server keeps answering while the imports are handled
+    let t = std::time::Instant::now();
+    let r = s
+        .http
+        .get(format!("{}/health", s.origin))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let health = t.elapsed();
+    for t in tasks {
+        let (st, b, took) = t.await.unwrap();
+        assert_error(st, &b, 400, "invalid_agent_file");
+        assert!(
+            b["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("levels deep"),
+            "{b}"
+        );
+        assert!(
+            took < std::time::Duration::from_secs(3),
+            "import took {took:?}"
+        );
+    }
+    assert!(
+        health < std::time::Duration::from_secs(2),
+        "/health took {health:?}"
+    );
+}
+
+#[tokio::test]
+async fn long_or_deep_paths_answer_400_and_the_quota_counts_entries_and_paths() {
+    use everruns_runtime::FileEntryBackend;
+    let mut s = Server::start(Opts::dev());
+    let sid = s.session().await;
+    s.post(
+        &format!("/sessions/{sid}/fs/src.txt"),
+        json!({"content": "x"}),
+    )
+    .await;
+    // the issue's reproducer: a 30 KB destination with 10,000 segments
+    let deep: String = (0..10_000)
+        .map(|i| format!("/{}", i % 10))
+        .collect::<String>()
+        + "/f.txt";
+    let long = format!("/{}.txt", "n".repeat(1100));
+    let depth33: String = (0..33).map(|_| "/d").collect::<String>() + "/f.txt";
+    for dst in [&deep, &long, &depth33] {
+        let (st, b) = s
+            .post(
+                &format!("/sessions/{sid}/fs/_/copy"),
+                json!({"src_path": "/src.txt", "dst_path": dst}),
+            )
+            .await;
+        assert_error(st, &b, 400, "invalid_path");
+        let (st, b) = s
+            .post(&format!("/sessions/{sid}/fs{dst}"), json!({"content": "x"}))
+            .await;
+        assert_error(st, &b, 400, "invalid_path");
+    }
+    let ok32: String = (0..31).map(|_| "/d").collect::<String>() + "/f.txt";
+    let (st, b) = s
+        .post(
+            &format!("/sessions/{sid}/fs{ok32}"),
+            json!({"content": "x"}),
+        )
+        .await;
+    assert_eq!(st, 201, "{b}");
+    let (st, b) = s
+        .delete(&format!("/sessions/{sid}/fs/d?recursive=true"))
+        .await;
+    assert_eq!(st, 200, "{b}");
+
+    s.post(
+        &format!("/sessions/{sid}/fs/a/b/c/d.txt"),
+        json!({"content": "hello"}),
+    )
+    .await;
+    s.kill9();
+    let store = everruns_server::store::Store::open(&common::db_url(&s.dir))
+        .await
+        .unwrap();
+    let overhead = everruns_server::store::ENTRY_OVERHEAD_BYTES;
+    // /src.txt (1 byte) + /a, /a/b, /a/b/c, /a/b/c/d.txt (5 bytes)
+    let paths = "/src.txt/a/a/b/a/b/c/a/b/c/d.txt".len() as u64;
+    assert_eq!(
+        store.total_bytes(&sid).await.unwrap(),
+        1 + 5 + paths + 5 * overhead
+    );
+}
+
+#[tokio::test]
+async fn forwarded_headers_are_trusted_only_when_configured() {
+    async fn self_url(s: &Server) -> (String, String) {
+        let (st, b) = s
+            .post("/agents", json!({"name": "fwd", "system_prompt": "p"}))
+            .await;
+        assert!(st == 201 || st == 200, "{b}");
+        s.post("/agents", json!({"name": "fwd-two", "system_prompt": "p"}))
+            .await;
+        let r = s
+            .raw(reqwest::Method::GET, "/agents?limit=1")
+            .header("x-forwarded-host", "evil.example")
+            .header("x-forwarded-proto", "https")
+            .send()
+            .await
+            .unwrap();
+        let b: serde_json::Value = r.json().await.unwrap();
+        (
+            b["data"][0]["self_url"].as_str().unwrap().to_string(),
+            b["next_url"].as_str().unwrap().to_string(),
+        )
+    }
+    let s = Server::start(Opts::dev());
+    let (url, next) = self_url(&s).await;
+    assert!(
+        url.starts_with(&format!("{}/api/v1/agents/agent_", s.origin)),
+        "{url}"
+    );
+    assert!(
+        next.starts_with(&format!("{}/api/v1/agents?", s.origin)),
+        "{next}"
+    );
+    drop(s);
+
+    let mut opts = Opts::dev();
+    opts.args = vec!["--trust-forwarded-headers".into()];
+    let s = Server::start(opts);
+    let (url, next) = self_url(&s).await;
+    assert!(
+        url.starts_with("https://evil.example/api/v1/agents/agent_"),
+        "{url}"
+    );
+    assert!(
+        next.starts_with("https://evil.example/api/v1/agents?"),
+        "{next}"
+    );
+    drop(s);
+
+    let mut opts = Opts::dev();
+    opts.args = vec![
+        "--trust-forwarded-headers".into(),
+        "--public-url".into(),
+        "https://api.example.com/".into(),
+    ];
+    let s = Server::start(opts);
+    let (url, _) = self_url(&s).await;
+    assert!(
+        url.starts_with("https://api.example.com/api/v1/agents/agent_"),
+        "{url}"
+    );
+}
