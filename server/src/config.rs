@@ -33,8 +33,6 @@ pub struct Cli {
 }
 
 /// Subcommands.
-// Parsed once per process: the size difference of the variants does not matter.
-#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP server (the default).
@@ -271,8 +269,6 @@ impl ServeArgs {
     }
 
     /// Deadline of a graceful shutdown (0.1 s to 10⁶ s).
-    // `max`/`min` turn NaN into 0.1 s; `clamp` would keep NaN (and `from_secs_f64` panic).
-    #[allow(clippy::manual_clamp)]
     pub fn shutdown_grace(&self) -> Duration {
         let secs = if self.shutdown_grace_secs.is_nan() {
             0.1
