@@ -85,38 +85,38 @@ test("agents: create, import markdown, edit, delete", { timeout: 60000 }, async 
   await page.getByRole("heading", { name: "Agents" }).waitFor();
   await page.getByRole("link", { name: "New agent" }).click();
   await page.getByLabel("Name", { exact: true }).fill("console-writer");
-  await page.getByLabel("Display name").fill("Console Writer");
-  await page.getByLabel("Description").fill("Writes notes into the session workspace");
-  await page.getByLabel("System prompt").fill("You write short notes to /workspace and say what you wrote.");
+  await page.getByLabel("Display name", { exact: true }).fill("Console Writer");
+  await page.getByLabel("Description", { exact: true }).fill("Writes notes into the session workspace");
+  await page.getByLabel("System prompt", { exact: true }).fill("You write short notes to /workspace and say what you wrote.");
   await page.getByLabel(/^session_file_system/).check();
   await page.getByLabel(/^current_time/).check();
   await page.getByRole("button", { name: "Create agent" }).click();
   await page.locator('tr[data-agent="console-writer"]').waitFor();
 
   // import a markdown agent (front matter + prompt)
-  await page.getByLabel("Agent file text").fill(
+  await page.getByLabel("Agent file text", { exact: true }).fill(
     "---\nname: release-notes\ndisplay_name: Release Notes\ndescription: Drafts release notes\ncapabilities:\n  - current_time\n---\nYou draft release notes.",
   );
   await page.getByRole("button", { name: "Import", exact: true }).click();
   const imported = page.locator('tr[data-agent="release-notes"]');
   await imported.waitFor();
   // a bad import shows the server's message
-  await page.getByLabel("Agent file text").fill("---\nname: [unclosed\n---\n");
+  await page.getByLabel("Agent file text", { exact: true }).fill("---\nname: [unclosed\n---\n");
   await page.getByRole("button", { name: "Import", exact: true }).click();
   await page.getByRole("alert").filter({ hasText: "Import failed" }).waitFor();
 
   // edit the imported agent
   await imported.getByRole("link", { name: "Edit Release Notes" }).click();
   await page.getByRole("heading", { name: "Edit Release Notes" }).waitFor();
-  assert.equal(await page.getByLabel("System prompt").inputValue(), "You draft release notes.");
-  await page.getByLabel("Description").fill("Drafts customer-facing release notes");
+  assert.equal(await page.getByLabel("System prompt", { exact: true }).inputValue(), "You draft release notes.");
+  await page.getByLabel("Description", { exact: true }).fill("Drafts customer-facing release notes");
   await page.getByRole("button", { name: "Save" }).click();
   await page.locator('tr[data-agent="release-notes"]', { hasText: "customer-facing" }).waitFor();
   const viaApi = await server.api("GET", "/agents/release-notes");
   assert.equal(viaApi.description, "Drafts customer-facing release notes");
 
   // a throwaway agent to delete
-  await page.getByLabel("Agent file text").fill("---\nname: throwaway\n---\nTemporary.");
+  await page.getByLabel("Agent file text", { exact: true }).fill("---\nname: throwaway\n---\nTemporary.");
   await page.getByRole("button", { name: "Import", exact: true }).click();
   await page.locator('tr[data-agent="throwaway"]').waitFor();
   page.once("dialog", (d) => d.accept());
@@ -174,12 +174,12 @@ test("session: a scripted turn streams token by token, with its tool call and re
   await tool.locator(".tool-result", { hasText: "notes.md" }).waitFor();
   assert.match(await tool.locator("pre.json").first().textContent(), /"path": "\/workspace\/notes.md"/);
   // timeline: filter by type and expand an event's JSON
-  await page.getByLabel("Type").selectOption("tool.completed");
+  await page.getByLabel("Type", { exact: true }).selectOption("tool.completed");
   const visible = page.locator("ol.timeline li:visible");
   assert.equal(await visible.count(), 1);
   await visible.locator("summary").click();
   await visible.locator("pre.json", { hasText: '"tool_call_id"' }).waitFor();
-  await page.getByLabel("Type").selectOption("");
+  await page.getByLabel("Type", { exact: true }).selectOption("");
   const ids = await timelineIds();
   const events = (await server.api("GET", `/sessions/${sid}/events`)).data.map((e) => e.id);
   assert.deepEqual(ids, events, "timeline = the stored log, in order");
@@ -197,14 +197,14 @@ test("session files: the agent's file, upload and view", { timeout: 60000 }, asy
   await page.locator('button.file[data-path="/notes.md"]').click();
   await page.locator("pre.file-content", { hasText: "- shows tool calls" }).waitFor();
   await page.getByText("Upload a file").click();
-  await page.getByLabel("File to upload").setInputFiles({ name: "todo.txt", mimeType: "text/plain", buffer: Buffer.from("buy milk\nship the console\n") });
+  await page.getByLabel("File to upload", { exact: true }).setInputFiles({ name: "todo.txt", mimeType: "text/plain", buffer: Buffer.from("buy milk\nship the console\n") });
   await page.getByRole("button", { name: "Upload", exact: true }).click();
   await page.locator("pre.file-content", { hasText: "ship the console" }).waitFor();
   await page.locator('button.file[data-path="/todo.txt"]').waitFor();
   const f = await server.api("GET", `/sessions/${sid}/fs/todo.txt`);
   assert.equal(f.content, "buy milk\nship the console\n");
   // the same name again without "replace" is refused with the server's message
-  await page.getByLabel("File to upload").setInputFiles({ name: "todo.txt", mimeType: "text/plain", buffer: Buffer.from("other") });
+  await page.getByLabel("File to upload", { exact: true }).setInputFiles({ name: "todo.txt", mimeType: "text/plain", buffer: Buffer.from("other") });
   await page.getByRole("button", { name: "Upload", exact: true }).click();
   await page.getByRole("alert").filter({ hasText: "Upload failed" }).waitFor();
   assert.equal((await server.api("GET", `/sessions/${sid}/fs/todo.txt`)).content, "buy milk\nship the console\n");
@@ -287,7 +287,7 @@ test("sessions: the list with status, and a new session from an agent", { timeou
   await row.locator(".badge", { hasText: "idle" }).waitFor();
   assert.match(await row.textContent(), /Console Writer/);
   await page.getByLabel("Agent", { exact: true }).selectOption({ label: "Release Notes" });
-  await page.getByLabel("Title").fill("Notes for 0.2");
+  await page.getByLabel("Title", { exact: true }).fill("Notes for 0.2");
   await page.getByRole("button", { name: "Start session" }).click();
   await page.waitForURL(/\/sessions\/session_[0-9a-f]{32}$/);
   await page.getByRole("heading", { name: "Notes for 0.2" }).waitFor();
@@ -314,7 +314,7 @@ test("a non-dev server asks for an API key and keeps it only in session storage"
     p.setDefaultTimeout(T);
     p.on("pageerror", (e) => pageErrors.push(String(e)));
     await p.goto(`${secure.origin}/sessions`);
-    const input = p.getByLabel("API key");
+    const input = p.getByLabel("API key", { exact: true });
     await input.fill("evr_wrong");
     await p.getByRole("button", { name: "Continue" }).click();
     await p.getByRole("alert").filter({ hasText: /invalid|revoked/i }).waitFor();
