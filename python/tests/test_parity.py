@@ -50,7 +50,7 @@ def test_every_operation_with_the_tables_signature() -> None:
             extra = HOST_PARAMS.get((group, op["name"]), {})
             names = [p.name for p in params if p.name not in extra]
             assert names == [p["name"] for p in op["params"]], op["name"]
-            for p, decl in zip([p for p in params if p.name not in extra], op["params"]):
+            for p, decl in zip([p for p in params if p.name not in extra], op["params"], strict=True):
                 positional = decl["role"] in ("address", "primary")
                 kind = p.kind
                 if positional:

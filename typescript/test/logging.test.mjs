@@ -24,7 +24,7 @@ async function flakyServer() {
     }
     streams += 1;
     res.writeHead(200, { "Content-Type": "text/event-stream", Connection: "close" });
-    res.end("event: connected\ndata: {}\n\n" + (streams === 1 ? frame(1, "turn.started") : frame(2, "turn.completed")));
+    res.end(`event: connected\ndata: {}\n\n${streams === 1 ? frame(1, "turn.started") : frame(2, "turn.completed")}`);
   });
   await new Promise((r) => server.listen(0, "127.0.0.1", r));
   return { url: `http://127.0.0.1:${server.address().port}/api`, close: () => server.close() };

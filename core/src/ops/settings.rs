@@ -198,12 +198,14 @@ pub const STREAM_SETTINGS: &[Param] = &[
 
 /// Stream options from the remaining arguments of `events.stream`.
 pub fn stream_options(mut a: Args) -> Result<StreamOptions> {
-    let mut o = StreamOptions::default();
-    o.since_id = a.opt("since_id")?;
-    o.from_beginning = a.flag("from_beginning", false)?;
-    o.types = a.opt("types")?.unwrap_or_default();
-    o.exclude = a.opt("exclude")?.unwrap_or_default();
-    o.max_retries = a.opt("max_retries")?;
+    let mut o = StreamOptions {
+        since_id: a.opt("since_id")?,
+        from_beginning: a.flag("from_beginning", false)?,
+        types: a.opt("types")?.unwrap_or_default(),
+        exclude: a.opt("exclude")?.unwrap_or_default(),
+        max_retries: a.opt("max_retries")?,
+        ..StreamOptions::default()
+    };
     if let Some(t) = a.seconds("liveness_timeout")? {
         o.liveness_timeout = (!t.is_zero()).then_some(t);
     }
