@@ -224,6 +224,12 @@ impl Client {
         Ok(self.core(py)?.is_closed())
     }
 
+    /// Whether request logging is on (`debug`, else `EVERRUNS_DEBUG`, resolved by the core).
+    #[getter]
+    fn debug(&self, py: Python<'_>) -> PyResult<bool> {
+        Ok(self.core(py)?.debug())
+    }
+
     /// The normalised base URL (with a trailing `/`).
     #[getter]
     fn base_url(&self, py: Python<'_>) -> PyResult<String> {

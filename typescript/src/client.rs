@@ -175,6 +175,12 @@ impl NativeClient {
             .and_then(encode)
     }
 
+    /// Whether request logging is on (`debug`, else `EVERRUNS_DEBUG`, resolved by the core).
+    #[napi(getter)]
+    pub fn debug(&self) -> Result<bool> {
+        Ok(self.client()?.debug())
+    }
+
     /// The normalised base URL (ends with `/`).
     #[napi(getter)]
     pub fn base_url(&self) -> Result<String> {

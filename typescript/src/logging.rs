@@ -69,12 +69,7 @@ pub fn take_logs() -> Option<String> {
     let out: Vec<Out<'_>> = records
         .iter()
         .map(|r| Out {
-            level: match r.level {
-                1 => "error",
-                2 => "warn",
-                3 => "info",
-                _ => "debug",
-            },
+            level: r.level_name(),
             message: &r.message,
         })
         .collect();

@@ -74,12 +74,12 @@ export class Everruns extends SubClients {
     } else {
       const { logger, ...settings } = (options ?? {}) as EverrunsOptions;
       const json = settingsJson("options", settings, CLIENTOPTIONS_MS_KEYS);
-      configureLogging(logger, settings.debug, settings.readEnv !== false);
       try {
         n = new native.NativeClient(json);
       } catch (err) {
         throw mapNativeError(err);
       }
+      configureLogging(logger, n.debug);
     }
     super(n);
     this.#native = n;

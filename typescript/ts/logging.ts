@@ -23,17 +23,12 @@ const consoleLogger: Logger = {
 
 let sink: Logger | undefined;
 
-function truthy(v: string | undefined): boolean {
-  return ["1", "true", "yes", "on", "debug"].includes((v ?? "").trim().toLowerCase());
-}
-
-/** @internal Called by each client: a `logger`, or debug mode, turns logging on. */
-export function configureLogging(logger: Logger | undefined, debug: boolean | undefined, readEnv: boolean): void {
-  const on = debug ?? (readEnv && truthy(process.env.EVERRUNS_DEBUG));
+/** @internal Called by each client: a `logger`, or debug mode (as the core resolved it), turns logging on. */
+export function configureLogging(logger: Logger | undefined, debug: boolean): void {
   if (logger) {
     sink = logger;
     native.setLogLevel("debug");
-  } else if (on) {
+  } else if (debug) {
     sink ??= consoleLogger;
     native.setLogLevel("info");
   }

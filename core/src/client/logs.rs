@@ -18,6 +18,18 @@ pub struct Record {
     pub message: String,
 }
 
+impl Record {
+    /// `error`, `warn`, `info` or `debug` (trace records are `debug`).
+    pub fn level_name(&self) -> &'static str {
+        match self.level {
+            1 => "error",
+            2 => "warn",
+            3 => "info",
+            _ => "debug",
+        }
+    }
+}
+
 fn rank(level: &Level) -> u8 {
     match *level {
         Level::ERROR => 1,

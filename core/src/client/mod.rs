@@ -485,6 +485,11 @@ impl Everruns {
         self.opts.timeout.unwrap_or(self.inner.timeout)
     }
 
+    /// Whether request logging is on (the `debug` setting, else `EVERRUNS_DEBUG`).
+    pub fn debug(&self) -> bool {
+        self.inner.debug
+    }
+
     /// The TCP/TLS connect timeout.
     pub fn connect_timeout(&self) -> Duration {
         self.inner.connect_timeout

@@ -9,7 +9,6 @@ Python way and adapts native futures and streams to ``async``/``await``.
 from __future__ import annotations
 
 import logging
-import os
 from types import TracebackType
 from typing import Any, Mapping, Optional, Union
 
@@ -42,10 +41,6 @@ __all__ = [
 
 #: A capability given by id (``"web_fetch"``) or as ``{"ref": "web_fetch", "config": {...}}``.
 CapabilitySpec = Union[str, Mapping[str, Any]]
-
-
-def _truthy(v: Optional[str]) -> bool:
-    return (v or "").strip().lower() in ("1", "true", "yes", "on", "debug")
 
 
 def _show_debug_logs() -> None:
@@ -107,9 +102,6 @@ class Everruns(_SubClients):
         _native_client: Optional[_native.Client] = None,
     ) -> None:
         if _native_client is None:
-            if debug or (debug is None and read_env and _truthy(os.environ.get("EVERRUNS_DEBUG"))):
-                _show_debug_logs()
-            _native.refresh_log_level()
             _native_client = _native.Client(
                 _given(
                     api_key=api_key,
@@ -125,6 +117,9 @@ class Everruns(_SubClients):
                     read_env=read_env,
                 )
             )
+            if _native_client.debug:
+                _show_debug_logs()
+            _native.refresh_log_level()
         self._client: Optional[_native.Client] = _native_client
         super().__init__()
 
