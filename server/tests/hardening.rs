@@ -296,3 +296,60 @@ async fn forwarded_headers_are_trusted_only_when_configured() {
         "{url}"
     );
 }
+
+/// Found by `make test-fuzz`: a PUT by name whose body carries another agent's id used to
+/// rename the path's agent onto that agent's name (a UNIQUE violation, 500).
+#[tokio::test]
+async fn put_by_name_with_another_agents_id_or_name_answers_4xx() {
+    let s = Server::start(Opts::dev());
+    let sfx = common::rand_suffix();
+    let (a, b) = (format!("fa-{sfx}"), format!("fb-{sfx}"));
+    let (_, ra) = s
+        .post("/agents", json!({"name": a, "system_prompt": "p"}))
+        .await;
+    let (_, rb) = s
+        .post("/agents", json!({"name": b, "system_prompt": "p"}))
+        .await;
+    let b_id = rb["id"].as_str().unwrap();
+    let (st, body) = s
+        .put(
+            &format!("/agents/{a}"),
+            json!({"id": b_id, "name": b, "system_prompt": "p"}),
+        )
+        .await;
+    assert_error(st, &body, 400, "invalid_input");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains(b_id),
+        "{body}"
+    );
+    let (st, body) = s
+        .put(
+            &format!("/agents/{a}"),
+            json!({"name": b, "system_prompt": "p"}),
+        )
+        .await;
+    assert_error(st, &body, 409, "name_conflict");
+    // nothing changed
+    let (_, got) = s.get(&format!("/agents/{a}")).await;
+    assert_eq!(got["id"], ra["id"]);
+    let (_, got) = s.get(&format!("/agents/{b}")).await;
+    assert_eq!(got["id"], rb["id"]);
+}
+
+#[tokio::test]
+async fn unknown_llmsim_error_kinds_answer_400_naming_the_known_ones() {
+    let s = Server::start(Opts::dev());
+    let sid = s.session().await;
+    let (st, body) = s
+        .put(
+            &format!("/sessions/{sid}/llmsim"),
+            json!({"steps": [{"error": "AAA"}]}),
+        )
+        .await;
+    assert_error(st, &body, 400, "invalid_input");
+    let msg = body["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("\"AAA\"") && msg.contains("rate_limit"),
+        "{msg}"
+    );
+}
