@@ -337,7 +337,7 @@ async fn put_by_name_with_another_agents_id_or_name_answers_4xx() {
 }
 
 #[tokio::test]
-async fn unknown_llmsim_error_kinds_answer_400_naming_the_known_ones() {
+async fn unknown_llmsim_values_answer_400_naming_the_known_ones() {
     let s = Server::start(Opts::dev());
     let sid = s.session().await;
     let (st, body) = s

@@ -517,15 +517,7 @@ pub async fn put_llmsim(
             "Input exceeds allowed limits: at most 10000 script steps.",
         ));
     }
-    if let Some(kind) = script.steps.iter().find_map(|s| match &s.error {
-        Some(everruns_core::SimErrorKind::Other(k)) => Some(k),
-        _ => None,
-    }) {
-        return Err(ApiError::invalid(format!(
-            "Unknown llmsim error kind {kind:?}: expected one of {}.",
-            everruns_core::SimErrorKind::KNOWN.join(", ")
-        )));
-    }
+    validate::llmsim_script(&script)?;
     app.store.set_llmsim_script(&id, Some(&script)).await?;
     Ok(Json(script))
 }
