@@ -353,3 +353,51 @@ async fn unknown_llmsim_values_answer_400_naming_the_known_ones() {
         "{msg}"
     );
 }
+
+/// A client that opens a stream of large events and then reads nothing loses its connection
+/// after the write-stall limit (before: held open, with its buffers, for the whole cycle).
+#[tokio::test]
+async fn an_sse_client_that_stops_reading_is_disconnected() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = Server::start(Opts {
+        args: vec!["--write-stall-secs".into(), "1".into()],
+        ..Opts::dev()
+    });
+    let sid = s.session().await;
+    let big = "x".repeat(6 * 1024 * 1024);
+    let (st, b) = s
+        .post(
+            &format!("/sessions/{sid}/messages"),
+            json!({"message": {"role": "user", "content": [{"type": "text", "text": big}]}}),
+        )
+        .await;
+    assert_eq!(st, 201, "{b}");
+    let addr = s.origin.trim_start_matches("http://").parse().unwrap();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut tcp = socket.connect(addr).await.unwrap();
+    let req = format!(
+        "GET /api/v1/sessions/{sid}/sse HTTP/1.1\r\nHost: {addr}\r\nAuthorization: dev\r\nAccept: text/event-stream\r\n\r\n"
+    );
+    tcp.write_all(req.as_bytes()).await.unwrap();
+    // read nothing while the server fills its buffers and stalls
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    // now drain: the server must have closed the connection (EOF or reset)
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut total = 0usize;
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        loop {
+            match tcp.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => total += n,
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "connection still open after {total} bytes");
+    // it gave up on this peer before the 6 MB event was through
+    assert!(total < 6 * 1024 * 1024, "{total}");
+    // and it still serves others
+    let (st, _) = s.get(&format!("/sessions/{sid}")).await;
+    assert_eq!(st, 200);
+}
