@@ -30,7 +30,7 @@ node: node-native node-ts ## Node: build @everruns/sdk (addon + TypeScript)
 # Test files run by `make test-node`: the server-backed suites start the real reference server
 # (built here, or $EVERRUNS_SERVER_BIN) on free ports with their own SQLite databases; the
 # conformance runner starts tests/conformance's conformance-server ($EVERRUNS_CONFORMANCE_SERVER_BIN).
-NODE_TESTS ?= test/package.test.mjs test/errors.test.mjs test/tutorial.test.mjs test/streams.test.mjs \
+NODE_TESTS ?= test/package.test.mjs test/pack.test.mjs test/errors.test.mjs test/net.test.mjs test/tutorial.test.mjs test/streams.test.mjs \
 	test/example.test.mjs test/delivery.test.mjs \
 	test/conformance.test.mjs test/parity.test.mjs test/logging.test.mjs
 

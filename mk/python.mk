@@ -11,7 +11,7 @@ PY_BIN := $(PY_VENV)/bin/python
 PY_TARGET_DIR ?= $(CURDIR)/target
 PY_WHEEL_DIR ?= $(PY_TARGET_DIR)/wheels
 PY_RUST_TARGET ?= x86_64-unknown-linux-gnu
-PY_DEV_REQS := maturin==1.16.0 pytest pytest-asyncio mypy
+PY_DEV_REQS := maturin==1.16.0 ziglang==0.17.1 auditwheel pytest pytest-asyncio mypy
 # The reference server the Python tests start and the scripted server of the conformance runner
 # (built here unless the caller provides them).
 PY_SERVER_BIN ?= $(PY_TARGET_DIR)/debug/everruns-server
@@ -22,7 +22,7 @@ PYTEST_ARGS ?=
 RUST_TEST_EXCLUDE += --exclude everruns-python
 TEST_TARGETS += test-python
 
-.PHONY: python python-venv python-wheel python-server test-python python-mypy
+.PHONY: python python-venv python-wheel python-auditwheel python-server test-python python-mypy
 
 $(PY_VENV)/.deps-ok:
 	$(PY_BASE) -m venv $(PY_VENV)
@@ -32,12 +32,20 @@ $(PY_VENV)/.deps-ok:
 
 python-venv: $(PY_VENV)/.deps-ok ## Python virtualenv with maturin, pytest, pytest-asyncio, mypy
 
-python-wheel: python-venv ## Build the everruns-sdk abi3 wheel into target/wheels/
+# One portable wheel (abi3, manylinux2014 = glibc 2.17, linked by zig) serves every check:
+# pytest, the fresh-venv runs on CPython 3.10/3.11/3.13, `auditwheel show` and `make dist`.
+# maturin finds zig through `python3 -m ziglang`, so the venv's bin goes first on PATH.
+python-wheel: python-venv ## Build the portable everruns-sdk wheel (abi3, manylinux2014) into target/wheels/
 	rm -f $(PY_WHEEL_DIR)/everruns_sdk-*.whl
-	CARGO_TARGET_DIR=$(PY_TARGET_DIR) $(PY_VENV)/bin/maturin build --release \
+	PATH=$(PY_VENV)/bin:$$PATH CARGO_TARGET_DIR=$(PY_TARGET_DIR) $(PY_VENV)/bin/maturin build --release \
 		--manifest-path python/Cargo.toml --target $(PY_RUST_TARGET) \
+		--zig --compatibility manylinux2014 \
 		--interpreter $(PY_BIN) --strip -o $(PY_WHEEL_DIR)
 	$(PY_BIN) -m pip install --quiet --force-reinstall --no-deps $(PY_WHEEL_DIR)/everruns_sdk-*.whl
+
+python-auditwheel: python-venv ## auditwheel show of the built wheel (must be manylinux_2_17)
+	$(PY_VENV)/bin/auditwheel show $(PY_WHEEL_DIR)/everruns_sdk-*.whl | tee $(PY_TARGET_DIR)/auditwheel.txt
+	grep -q 'manylinux_2_17_x86_64' $(PY_TARGET_DIR)/auditwheel.txt
 
 python: python-wheel ## Python SDK: venv + wheel (installed into .venv)
 
@@ -47,6 +55,6 @@ python-server: ## Build the reference server and the conformance server used by 
 python-mypy: python-venv ## mypy --strict on examples/python
 	$(PY_VENV)/bin/mypy --strict python/python/everruns_sdk $(wildcard examples/python)
 
-test-python: python-wheel python-server python-mypy ## Python SDK tests (pytest vs the real server)
+test-python: python-wheel python-auditwheel python-server python-mypy ## Python SDK tests (pytest vs the real server)
 	cd python && EVERRUNS_SERVER_BIN=$(PY_SERVER_BIN) PY_WHEEL_DIR=$(PY_WHEEL_DIR) \
 		EVERRUNS_CONFORMANCE_SERVER_BIN=$(PY_CONFORMANCE_BIN) PY_BASE=$(PY_BASE) $(PY_BIN) -m pytest -q $(PYTEST_ARGS)

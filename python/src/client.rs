@@ -170,6 +170,21 @@ impl Client {
         future_into_py(py, async move { Ok(Reply::from(fut.await)) })
     }
 
+    /// Runs unary operation `op` and blocks until it finishes (the synchronous client's
+    /// entry point; Ctrl-C interrupts it).
+    #[pyo3(signature = (op, args=None))]
+    fn call_sync<'py>(
+        &self,
+        py: Python<'py>,
+        op: &str,
+        args: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let a = self::args(py, args)?;
+        let fut = ops::unary(&self.core(py)?, op, a).map_err(|e| to_pyerr(py, &e))?;
+        let reply = crate::blocking::block_on(py, async move { Reply::from(fut.await) })?;
+        reply.into_pyobject(py)
+    }
+
     /// Every item of paged operation `op`, pages fetched on demand.
     #[pyo3(signature = (op, args=None))]
     fn paged(

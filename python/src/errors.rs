@@ -51,6 +51,7 @@ fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
         "Server" => ("ServerError", true),
         "Api" => ("ApiError", true),
         "Network" => ("NetworkError", false),
+        "Tls" => ("TlsError", false),
         "Timeout" => ("EverrunsTimeoutError", false),
         "Decode" => ("DecodeError", false),
         "Stream" => ("StreamError", false),

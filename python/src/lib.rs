@@ -9,6 +9,7 @@
 
 use pyo3::prelude::*;
 
+pub mod blocking;
 pub mod client;
 pub mod convert;
 pub mod errors;

@@ -80,6 +80,22 @@ impl EventStream {
         })
     }
 
+    /// Blocking `next_batch` (the synchronous client's iterator; Ctrl-C interrupts it and
+    /// leaves the stream usable).
+    #[pyo3(signature = (max=256))]
+    fn next_batch_sync<'py>(&self, py: Python<'py>, max: usize) -> PyResult<Bound<'py, PyAny>> {
+        let inner = self.inner.clone();
+        let max = max.clamp(1, MAX_BATCH);
+        let r = crate::blocking::block_on(py, async move {
+            inner.lock().await.next(max, std::future::pending()).await
+        })?;
+        Reply(r.map(|b| match b {
+            Batch::Items(evs) => Out::Events(evs),
+            _ => Out::Events(Vec::new()),
+        }))
+        .into_pyobject(py)
+    }
+
     /// Ends the stream: a pending `next_batch` returns an empty list promptly, no further
     /// connection is made.
     fn stop(&self) {
@@ -153,6 +169,21 @@ impl ItemStream {
                 _ => Out::Json(Value::Array(Vec::new())),
             })))
         })
+    }
+
+    /// Blocking `next_batch` (the synchronous client's iterator).
+    #[pyo3(signature = (max=100))]
+    fn next_batch_sync<'py>(&self, py: Python<'py>, max: usize) -> PyResult<Bound<'py, PyAny>> {
+        let inner = self.inner.clone();
+        let max = max.clamp(1, MAX_BATCH);
+        let r = crate::blocking::block_on(py, async move {
+            inner.lock().await.next(max, std::future::pending()).await
+        })?;
+        Reply(r.map(|b| match b {
+            Batch::Items(v) => Out::Json(Value::Array(v)),
+            _ => Out::Json(Value::Array(Vec::new())),
+        }))
+        .into_pyobject(py)
     }
 
     /// Stops fetching further pages.

@@ -27,6 +27,7 @@ export const {
   RateLimitError,
   ServerError,
   NetworkError,
+  TlsError,
   TimeoutError,
   EverrunsTimeoutError,
   StreamError,

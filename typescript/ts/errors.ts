@@ -100,6 +100,14 @@ export class NetworkError extends EverrunsError {
   }
 }
 
+/**
+ * A TLS handshake failed because of a certificate (not retried). `code` names the cause:
+ * `tls_unknown_issuer` (set `caCert` or `SSL_CERT_FILE`), `tls_certificate_expired`,
+ * `tls_hostname_mismatch`, `tls_client_certificate_required` (set `clientCert`),
+ * `tls_client_certificate_rejected` or `tls_handshake_failed`.
+ */
+export class TlsError extends NetworkError {}
+
 /** A request, connect, liveness or stall timeout fired. */
 export class TimeoutError extends EverrunsError {}
 /** Alias of {@link TimeoutError} (the Python SDK's name). */
@@ -178,6 +186,8 @@ export function mapNativeError(err: unknown, signal?: AbortSignal): EverrunsErro
       return new ApiError(msg, base);
     case "Network":
       return new NetworkError(msg, { code: p.code, connect: p.connect });
+    case "Tls":
+      return new TlsError(msg, { code: p.code, connect: true });
     case "Timeout":
       return new TimeoutError(msg, { code: p.code });
     case "Stream":

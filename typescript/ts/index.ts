@@ -44,6 +44,7 @@ export {
   RateLimitError,
   ServerError,
   NetworkError,
+  TlsError,
   TimeoutError,
   EverrunsTimeoutError,
   StreamError,

@@ -121,6 +121,15 @@ pub enum Error {
         /// not reach the server.
         connect: bool,
     },
+    /// A TLS handshake failed because of a certificate: untrusted issuer, expired, wrong host
+    /// name, or a client certificate missing or rejected. Not retried.
+    #[error("TLS error ({}): {message}", reason.code())]
+    Tls {
+        /// Why, as a stable reason (its [`crate::client::TlsReason::code`] is the error's code).
+        reason: crate::client::TlsReason,
+        /// What happened, with a hint and the underlying error.
+        message: String,
+    },
     /// A request, connect, liveness or stall timeout fired.
     #[error("timed out: {message}")]
     Timeout {
@@ -271,7 +280,8 @@ impl Error {
 
     /// A stable snake_case code: the server's code for HTTP errors, otherwise one of
     /// `invalid_input`, `network_error`, `connect_error`, `timeout`, `decode_error`,
-    /// `stream_error`, `invalid_config`.
+    /// `stream_error`, `invalid_config`, `client_closed` or a `tls_…` code of
+    /// [`crate::client::TlsReason`].
     pub fn code(&self) -> &str {
         match self {
             Error::Api { code, .. }
@@ -283,6 +293,7 @@ impl Error {
             | Error::Conflict { code, .. } => code,
             Error::Network { connect: true, .. } => "connect_error",
             Error::Network { .. } => "network_error",
+            Error::Tls { reason, .. } => reason.code(),
             Error::Timeout { .. } => "timeout",
             Error::Decode { .. } => "decode_error",
             Error::Stream { .. } => "stream_error",
@@ -302,6 +313,7 @@ impl Error {
             | Error::Permission { message, .. }
             | Error::Conflict { message, .. }
             | Error::Network { message, .. }
+            | Error::Tls { message, .. }
             | Error::Timeout { message }
             | Error::Decode { message, .. }
             | Error::Stream { message }
@@ -357,6 +369,7 @@ impl Error {
             Error::Permission { .. } => "Permission",
             Error::Conflict { .. } => "Conflict",
             Error::Network { .. } => "Network",
+            Error::Tls { .. } => "Tls",
             Error::Timeout { .. } => "Timeout",
             Error::Decode { .. } => "Decode",
             Error::Stream { .. } => "Stream",
@@ -366,6 +379,18 @@ impl Error {
     }
 
     pub(crate) fn from_reqwest(e: &reqwest::Error, what: &str) -> Self {
+        if let Some(reason) = super::net::tls_reason(e) {
+            let mut detail = String::new();
+            let mut src = std::error::Error::source(e);
+            while let Some(s) = src {
+                if !detail.is_empty() {
+                    detail.push_str(": ");
+                }
+                detail.push_str(&s.to_string());
+                src = s.source();
+            }
+            return Error::tls(reason, &detail);
+        }
         let connect = e.is_connect();
         let mut message = format!("{what}: {e}");
         let mut src = std::error::Error::source(e);

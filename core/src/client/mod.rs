@@ -32,6 +32,7 @@ pub(crate) mod events;
 mod filesystem;
 pub mod logs;
 mod messages;
+mod net;
 pub mod retry;
 mod sessions;
 pub(crate) mod transport;
@@ -51,6 +52,7 @@ pub use error::{Error, Result};
 pub use events::EventsClient;
 pub use filesystem::{FileListing, FilesystemClient, FsEntry};
 pub use messages::MessagesClient;
+pub use net::{redact_proxy, TlsReason};
 pub use reqwest::Method;
 pub use retry::{AttemptOutcome, RetryDecision, RetryPolicy, StopReason};
 pub use sessions::SessionsClient;
@@ -151,6 +153,7 @@ pub struct EverrunsBuilder {
     max_retry_after: Option<Duration>,
     user_agent: Option<String>,
     debug: Option<bool>,
+    net: net::NetSettings,
     env: Option<EnvSource>,
 }
 
@@ -162,6 +165,9 @@ impl fmt::Debug for EverrunsBuilder {
             .field("org_id", &self.org_id)
             .field("timeout", &self.timeout)
             .field("user_agent", &self.user_agent)
+            .field("proxy", &self.net.proxy)
+            .field("ca_cert", &self.net.ca_cert)
+            .field("client_cert", &self.net.client_cert)
             .field("with_env", &self.env.is_some())
             .finish_non_exhaustive()
     }
@@ -238,8 +244,37 @@ impl EverrunsBuilder {
         self
     }
 
-    /// Fills unset values from `EVERRUNS_API_KEY`, `EVERRUNS_API_URL`, `EVERRUNS_ORG_ID` and
-    /// `EVERRUNS_DEBUG`.
+    /// Sends every request through this proxy (`http://[user:pass@]host:port`; the
+    /// credentials are never logged). `"none"` or `""` turns proxies off, environment
+    /// included. Without it, [`EverrunsBuilder::with_env`] reads `HTTPS_PROXY`, `HTTP_PROXY`,
+    /// `ALL_PROXY` and `NO_PROXY`.
+    pub fn proxy(mut self, proxy: impl AsRef<str>) -> Self {
+        self.net.proxy = net::ProxySetting::parse(proxy.as_ref());
+        self
+    }
+
+    /// Trusts the PEM certificates of this file in addition to the system's roots (default,
+    /// with [`EverrunsBuilder::with_env`]: `SSL_CERT_FILE`).
+    pub fn ca_cert(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.net.ca_cert = Some(path.into());
+        self
+    }
+
+    /// Presents this client certificate for mutual TLS: `cert` is a PEM file with the
+    /// certificate chain; `key` a PEM file with its private key (`None`: the key is in `cert`).
+    pub fn client_cert(
+        mut self,
+        cert: impl Into<std::path::PathBuf>,
+        key: Option<std::path::PathBuf>,
+    ) -> Self {
+        self.net.client_cert = Some(cert.into());
+        self.net.client_key = key;
+        self
+    }
+
+    /// Fills unset values from `EVERRUNS_API_KEY`, `EVERRUNS_API_URL`, `EVERRUNS_ORG_ID`,
+    /// `EVERRUNS_DEBUG`, the proxy variables (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`,
+    /// `NO_PROXY`) and `SSL_CERT_FILE`.
     pub fn with_env(self) -> Self {
         self.with_env_from(|k| std::env::var(k).ok())
     }
@@ -308,7 +343,9 @@ impl EverrunsBuilder {
             .connect_timeout(connect_timeout)
             .pool_idle_timeout(Duration::from_secs(90))
             .tcp_nodelay(true)
-            .user_agent(user_agent.clone())
+            .user_agent(user_agent.clone());
+        let env_lookup = self.env.is_some().then_some(&env as net::Env<'_>);
+        let http = net::apply(http, &self.net, env_lookup)?
             .build()
             .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?;
         Ok(Everruns {

@@ -34,6 +34,25 @@ pub const CLIENT_SETTINGS: &[Param] = &[
         "Longest server-requested `Retry-After` honoured; a longer one surfaces the error.",
     ),
     optional("debug", Ty::Bool, None, "Log every request, token redacted (default: `EVERRUNS_DEBUG`)."),
+    optional(
+        "proxy",
+        Ty::Str,
+        None,
+        "Proxy URL for every request, e.g. `http://user:pass@proxy:3128`; `none` turns proxies off (default: `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`, minus `NO_PROXY`).",
+    ),
+    optional(
+        "ca_cert",
+        Ty::Str,
+        None,
+        "PEM file of extra trusted CA certificates (default: `SSL_CERT_FILE`).",
+    ),
+    optional(
+        "client_cert",
+        Ty::Str,
+        None,
+        "PEM file with the client certificate chain for mutual TLS (and its key, unless given separately).",
+    ),
+    optional("client_key", Ty::Str, None, "PEM file with the client certificate's private key."),
     optional("read_env", Ty::Bool, Some("true"), "Read unset values from the environment."),
 ];
 
@@ -80,6 +99,20 @@ pub fn client_builder(
         }
         if let Some(v) = a.opt::<bool>("debug")? {
             b = b.debug(v);
+        }
+        if let Some(v) = a.opt::<String>("proxy")? {
+            b = b.proxy(v);
+        }
+        if let Some(v) = a.opt::<String>("ca_cert")? {
+            b = b.ca_cert(v);
+        }
+        let key = a.opt::<String>("client_key")?.map(std::path::PathBuf::from);
+        match a.opt::<String>("client_cert")? {
+            Some(cert) => b = b.client_cert(cert, key),
+            None if key.is_some() => {
+                return Err(Error::config("client_key was set without client_cert"));
+            }
+            None => {}
         }
         a.clone().done()?;
         Ok(b)

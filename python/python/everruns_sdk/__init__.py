@@ -1,9 +1,12 @@
-"""Everruns SDK for Python: an asyncio client over the shared Rust core (PyO3).
+"""Everruns SDK for Python: asyncio and blocking clients over the shared Rust core (PyO3).
 
-    from everruns_sdk import Everruns
+    from everruns_sdk import Everruns, SyncEverruns
 
     async with Everruns() as client:
         agent = await client.agents.create(name="Helper", system_prompt="Be brief.")
+
+    with SyncEverruns() as client:
+        agent = client.agents.create(name="Helper", system_prompt="Be brief.")
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from ._errors import (
     RateLimitError,
     ServerError,
     StreamError,
+    TlsError,
     ValidationError,
 )
 from ._models import (
@@ -59,6 +63,18 @@ from ._models import (
     WireObject,
 )
 from ._streams import EventStream, PageIterator
+from ._sync_client import (
+    SyncAgentsClient,
+    SyncCapabilitiesClient,
+    SyncEventsClient,
+    SyncEverruns,
+    SyncFilesystemClient,
+    SyncHarnessesClient,
+    SyncMessagesClient,
+    SyncModelsClient,
+    SyncSessionsClient,
+)
+from ._sync_streams import SyncEventStream, SyncPageIterator
 
 __version__: str = _native.__version__
 
@@ -80,6 +96,17 @@ __all__ = [
     "CapabilitySpec",
     "EventStream",
     "PageIterator",
+    "SyncEverruns",
+    "SyncAgentsClient",
+    "SyncSessionsClient",
+    "SyncMessagesClient",
+    "SyncEventsClient",
+    "SyncFilesystemClient",
+    "SyncCapabilitiesClient",
+    "SyncHarnessesClient",
+    "SyncModelsClient",
+    "SyncEventStream",
+    "SyncPageIterator",
     "WireObject",
     "Agent",
     "Session",
@@ -106,6 +133,7 @@ __all__ = [
     "RateLimitError",
     "ServerError",
     "NetworkError",
+    "TlsError",
     "EverrunsTimeoutError",
     "StreamError",
     "DecodeError",

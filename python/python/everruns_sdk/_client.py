@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from types import TracebackType
-from typing import Any, Mapping, Optional, Union
+from typing import Any, Mapping, Optional, TypeVar, Union
 
 from . import _native
 from ._errors import ClientClosedError
@@ -57,33 +57,16 @@ def _show_debug_logs() -> None:
         log.setLevel(logging.INFO)
 
 
+_C = TypeVar("_C", bound="_ClientBase")
+
+
 def _given(**settings: Any) -> dict[str, Any]:
     return {k: v for k, v in settings.items() if v is not None}
 
 
-class Everruns(_SubClients):
-    """The Everruns client.
-
-    Args:
-        api_key: API token; defaults to ``EVERRUNS_API_KEY``.
-        base_url: API base URL including ``/api``; defaults to ``EVERRUNS_API_URL``, then
-            ``http://localhost:9300/api``.
-        org_id: ``X-Org-Id`` header value; defaults to ``EVERRUNS_ORG_ID``.
-        timeout: whole-request timeout of REST calls, in seconds (default 30).
-        connect_timeout: TCP/TLS connect timeout, in seconds (default 10).
-        max_retries: retries of a failed REST call (default 3; 0 disables).
-        retry_base_delay: first retry backoff delay, in seconds (default 0.5; doubles with
-            jitter).
-        retry_max_delay: retry backoff cap, in seconds (default 8).
-        max_retry_after: longest server-requested ``Retry-After`` honoured, in seconds
-            (default 60); a longer one surfaces the error instead of waiting.
-        debug: log every request (token redacted) through the ``everruns`` logger; defaults to
-            ``EVERRUNS_DEBUG``.
-        read_env: whether unset values are read from the environment.
-
-    The settings are validated by the core (``ConfigurationError``). Use
-    ``async with Everruns() as client:`` or call :meth:`close` when done.
-    """
+class _ClientBase:
+    """Settings, properties and lifecycle shared by :class:`Everruns` and
+    :class:`everruns_sdk.SyncEverruns` (the sub-clients come from the subclass)."""
 
     def __init__(
         self,
@@ -98,6 +81,10 @@ class Everruns(_SubClients):
         retry_max_delay: Optional[float] = None,
         max_retry_after: Optional[float] = None,
         debug: Optional[bool] = None,
+        proxy: Optional[str] = None,
+        ca_cert: Optional[str] = None,
+        client_cert: Optional[str] = None,
+        client_key: Optional[str] = None,
         read_env: bool = True,
         _native_client: Optional[_native.Client] = None,
     ) -> None:
@@ -114,6 +101,10 @@ class Everruns(_SubClients):
                     retry_max_delay=retry_max_delay,
                     max_retry_after=max_retry_after,
                     debug=debug,
+                    proxy=proxy,
+                    ca_cert=ca_cert,
+                    client_cert=client_cert,
+                    client_key=client_key,
                     read_env=read_env,
                 )
             )
@@ -181,13 +172,13 @@ class Everruns(_SubClients):
         return self._client is None
 
     def with_options(
-        self,
+        self: _C,
         *,
         timeout: Optional[float] = None,
         max_retries: Optional[int] = None,
         idempotency_key: Optional[str] = None,
         headers: Optional[Mapping[str, str]] = None,
-    ) -> Everruns:
+    ) -> _C:
         """A client sharing this one's connections whose calls use these settings."""
         native = self._native.with_options(
             _given(
@@ -197,7 +188,47 @@ class Everruns(_SubClients):
                 headers=dict(headers) if headers else None,
             )
         )
-        return Everruns(_native_client=native)
+        return type(self)(_native_client=native)
+
+    def __repr__(self) -> str:
+        if getattr(self, "_client", None) is None or self._client is None:
+            return f"{type(self).__name__}(closed)"
+        return f"{type(self).__name__}(base_url={self._client.base_url!r})"
+
+
+class Everruns(_ClientBase, _SubClients):
+    """The Everruns client (asyncio).
+
+    Args:
+        api_key: API token; defaults to ``EVERRUNS_API_KEY``.
+        base_url: API base URL including ``/api``; defaults to ``EVERRUNS_API_URL``, then
+            ``http://localhost:9300/api``.
+        org_id: ``X-Org-Id`` header value; defaults to ``EVERRUNS_ORG_ID``.
+        timeout: whole-request timeout of REST calls, in seconds (default 30).
+        connect_timeout: TCP/TLS connect timeout, in seconds (default 10).
+        max_retries: retries of a failed REST call (default 3; 0 disables).
+        retry_base_delay: first retry backoff delay, in seconds (default 0.5; doubles with
+            jitter).
+        retry_max_delay: retry backoff cap, in seconds (default 8).
+        max_retry_after: longest server-requested ``Retry-After`` honoured, in seconds
+            (default 60); a longer one surfaces the error instead of waiting.
+        debug: log every request (token redacted) through the ``everruns`` logger; defaults to
+            ``EVERRUNS_DEBUG``.
+        proxy: proxy URL for every request, e.g. ``http://user:pass@proxy:3128`` (credentials
+            are never logged); defaults to ``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY``, with
+            ``NO_PROXY`` honoured. ``"none"`` disables proxies.
+        ca_cert: PEM file of extra trusted CA certificates (default: ``SSL_CERT_FILE``), added
+            to the system's roots.
+        client_cert: PEM file with the client certificate (chain) for mutual TLS; the key may be
+            in the same file.
+        client_key: PEM file with the client certificate's private key (when not in
+            ``client_cert``).
+        read_env: whether unset values are read from the environment.
+
+    The settings are validated by the core (``ConfigurationError``). Use
+    ``async with Everruns() as client:`` or call :meth:`close` when done.
+    For blocking code use :class:`everruns_sdk.SyncEverruns` (same settings and methods).
+    """
 
     async def close(self) -> None:
         """Closes the client (and every client made from it with :meth:`with_options`): calls
@@ -218,8 +249,3 @@ class Everruns(_SubClients):
         tb: Optional[TracebackType],
     ) -> None:
         await self.close()
-
-    def __repr__(self) -> str:
-        if getattr(self, "_client", None) is None or self._client is None:
-            return "Everruns(closed)"
-        return f"Everruns(base_url={self._client.base_url!r})"

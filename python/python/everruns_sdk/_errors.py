@@ -38,6 +38,7 @@ __all__ = [
     "RateLimitError",
     "ServerError",
     "NetworkError",
+    "TlsError",
     "EverrunsTimeoutError",
     "StreamError",
     "DecodeError",
@@ -159,6 +160,13 @@ class ServerError(ApiError):
 
 class NetworkError(EverrunsError):
     """The server could not be reached, or the connection broke."""
+
+
+class TlsError(NetworkError):
+    """A TLS handshake failed because of a certificate (not retried). ``code`` names the cause:
+    ``tls_unknown_issuer`` (set ``ca_cert`` or ``SSL_CERT_FILE``), ``tls_certificate_expired``,
+    ``tls_hostname_mismatch``, ``tls_client_certificate_required`` (set ``client_cert``),
+    ``tls_client_certificate_rejected`` or ``tls_handshake_failed``."""
 
 
 class EverrunsTimeoutError(EverrunsError, TimeoutError):

@@ -1,6 +1,7 @@
 //! `everruns-codegen`: writes every file derived from the core's operation table.
 //!
 //! * `python/python/everruns_sdk/_operations.py` — the Python sub-clients;
+//! * `python/python/everruns_sdk/_sync_operations.py` — the same, blocking (`SyncEverruns`);
 //! * `python/python/everruns_sdk/_wire.py` — the Python result classes (from the schemas);
 //! * `python/python/everruns_sdk/event_data.py` — `TypedDict`s of the event payloads;
 //! * `typescript/ts/generated/client.ts` — the TypeScript sub-clients and option types;
@@ -13,6 +14,7 @@
 mod model;
 mod pymodels;
 mod python;
+mod python_sync;
 mod schemas;
 mod typescript;
 
@@ -38,6 +40,10 @@ fn main() -> ExitCode {
         (
             "python/python/everruns_sdk/_operations.py",
             python::generate(&table),
+        ),
+        (
+            "python/python/everruns_sdk/_sync_operations.py",
+            python_sync::generate(&table),
         ),
         ("python/python/everruns_sdk/_wire.py", pymodels::generate()),
         (

@@ -51,7 +51,7 @@ fn model(name: &str) -> &str {
     name
 }
 
-fn ret_ann(op: &Op) -> String {
+pub(crate) fn ret_ann(op: &Op, sync: bool) -> String {
     let r = &op.ret;
     if let Some(s) = r.as_str() {
         return match s {
@@ -60,6 +60,7 @@ fn ret_ann(op: &Op) -> String {
             "text" => "str",
             "opt_text" => "Optional[str]",
             "events" => "builtins.list[Event]",
+            "event_stream" if sync => "SyncEventStream",
             "event_stream" => "EventStream",
             "file_or_listing" => "Union[SessionFile, FileListing]",
             _ => "Any",
@@ -72,17 +73,18 @@ fn ret_ann(op: &Op) -> String {
         "model" => m.into(),
         "list" => format!("builtins.list[{m}]"),
         "page" => format!("Page[{m}]"),
+        "items" if sync => format!("SyncPageIterator[{m}]"),
         "items" => format!("PageIterator[{m}]"),
         _ => "Any".into(),
     }
 }
 
-fn wrap_result(op: &Op, call: &str) -> String {
+fn wrap_result(op: &Op, call: &str, sync: bool) -> String {
     let r = &op.ret;
     if let Some(s) = r.as_str() {
         return match s {
             "unit" => format!("{call}\n        return None"),
-            "bool" | "text" => format!("result: {} = {call}\n        return result", ret_ann(op)),
+            "bool" | "text" => format!("result: {} = {call}\n        return result", ret_ann(op, sync)),
             "opt_text" => format!("result: Optional[str] = {call}\n        return result"),
             "events" => format!("events: builtins.list[Event] = {call}\n        return events"),
             "file_or_listing" => format!(
@@ -97,12 +99,13 @@ fn wrap_result(op: &Op, call: &str) -> String {
         "model" => format!("return {m}({call})"),
         "list" => format!("return [{m}(x) for x in {call}]"),
         "page" => format!("return Page.of({m}, {call})"),
+        "items" if sync => format!("return SyncPageIterator({call}, {m})"),
         "items" => format!("return PageIterator({call}, {m})"),
         _ => format!("return {call}"),
     }
 }
 
-fn doc_block(op: &Op) -> String {
+pub(crate) fn doc_block(op: &Op) -> String {
     let mut s = String::new();
     let lines = wrap(&op.doc, 88);
     s.push_str("        \"\"\"");
@@ -136,7 +139,9 @@ fn doc_block(op: &Op) -> String {
     s
 }
 
-fn method(op: &Op) -> String {
+/// One method of a sub-client: `async def` over `call` (asyncio) or `def` over `call_sync`
+/// (the synchronous client).
+pub(crate) fn method(op: &Op, sync: bool) -> String {
     let mut sig = vec!["self".to_string()];
     let positional: Vec<&Param> = op
         .params
@@ -178,6 +183,7 @@ fn method(op: &Op) -> String {
     let argdict = if args.is_empty() { "None" } else { "args" };
     let id = op.id();
     let (prefix, call) = match op.kind.as_str() {
+        "unary" if sync => ("def", format!("self._n.call_sync({id:?}, {argdict})")),
         "unary" => (
             "async def",
             format!("await self._n.call({id:?}, {argdict})"),
@@ -187,22 +193,27 @@ fn method(op: &Op) -> String {
         _ => ("def", String::new()),
     };
     let body = if stream {
-        format!("return EventStream(self._n.stream({id:?}, {argdict}), batch_size)")
+        let class = if sync {
+            "SyncEventStream"
+        } else {
+            "EventStream"
+        };
+        format!("return {class}(self._n.stream({id:?}, {argdict}), batch_size)")
     } else {
-        wrap_result(op, &call)
+        wrap_result(op, &call, sync)
     };
     let head = format!(
         "    {prefix} {}({}) -> {}:\n",
         op.name,
         sig.join(", "),
-        ret_ann(op)
+        ret_ann(op, sync)
     );
     let head = if head.len() > 100 {
         let mut h = format!("    {prefix} {}(\n", op.name);
         for a in &sig {
             let _ = writeln!(h, "        {a},");
         }
-        let _ = writeln!(h, "    ) -> {}:", ret_ann(op));
+        let _ = writeln!(h, "    ) -> {}:", ret_ann(op, sync));
         h
     } else {
         head
@@ -290,7 +301,7 @@ class _Sub:
     for g in &t.groups {
         let _ = writeln!(s, "\nclass {}Client(_Sub):", pascal(g));
         let _ = writeln!(s, "    \"\"\"``client.{g}``.\"\"\"\n\n    __slots__ = ()\n");
-        let methods: Vec<String> = t.group(g).map(method).collect();
+        let methods: Vec<String> = t.group(g).map(|op| method(op, false)).collect();
         s.push_str(&methods.join("\n"));
     }
     s.push_str("\n\nclass _SubClients(_Owner):\n    \"\"\"The sub-clients, one attribute each.\"\"\"\n\n    def __init__(self) -> None:\n");

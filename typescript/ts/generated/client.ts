@@ -33,6 +33,14 @@ export interface ClientOptions {
   maxRetryAfterMs?: number;
   /** Log every request, token redacted (default: `EVERRUNS_DEBUG`). */
   debug?: boolean;
+  /** Proxy URL for every request, e.g. `http://user:pass@proxy:3128`; `none` turns proxies off (default: `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`, minus `NO_PROXY`). */
+  proxy?: string;
+  /** PEM file of extra trusted CA certificates (default: `SSL_CERT_FILE`). */
+  caCert?: string;
+  /** PEM file with the client certificate chain for mutual TLS (and its key, unless given separately). */
+  clientCert?: string;
+  /** PEM file with the client certificate's private key. */
+  clientKey?: string;
   /** Read unset values from the environment. */
   readEnv?: boolean;
 }

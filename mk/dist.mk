@@ -1,0 +1,42 @@
+# Release artefacts, one version number.
+#
+#   make dist           target/dist/: the portable wheel (the one `make python-wheel` built), the
+#                       sdist, the npm tarball and the `.crate` files of everruns-core and
+#                       everruns-sdk (`cargo package`, verified by building them)
+#   make version-check  every package carries the workspace version
+#   make set-version VERSION=x.y.z   rewrites the version everywhere it is repeated
+#
+# The one place: `version` in [workspace.package] of the root Cargo.toml. The Python package
+# reads it through maturin (`dynamic = ["version"]`); typescript/package.json and the
+# workspace's path dependencies repeat it, which `make version-check` (part of `make dist`)
+# enforces and `make set-version` rewrites.
+DIST_DIR ?= $(CURDIR)/target/dist
+WORKSPACE_VERSION := $(shell sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' Cargo.toml)
+
+TEST_TARGETS += dist
+
+.PHONY: dist version-check set-version
+
+version-check: ## Every package carries the one version of Cargo.toml's [workspace.package]
+	@test -n "$(WORKSPACE_VERSION)" || { echo "no version in [workspace.package]"; exit 1; }
+	@node -e 'const v=require("./$(NODE_DIR)/package.json").version; if (v !== "$(WORKSPACE_VERSION)") { console.error("typescript/package.json has " + v + ", the workspace $(WORKSPACE_VERSION): run make set-version VERSION=$(WORKSPACE_VERSION)"); process.exit(1); }'
+	@n=$$(grep -cE '^everruns-(core|sdk) = \{ path = "[^"]+", version = "$(WORKSPACE_VERSION)"' Cargo.toml); \
+		test "$$n" = 2 || { echo "Cargo.toml: the path dependencies do not carry version $(WORKSPACE_VERSION)"; exit 1; }
+	@grep -q "^## $(WORKSPACE_VERSION)" CHANGELOG.md || { echo "CHANGELOG.md has no section for $(WORKSPACE_VERSION)"; exit 1; }
+	@echo "version $(WORKSPACE_VERSION) everywhere"
+
+set-version: ## Set the one version everywhere: make set-version VERSION=x.y.z
+	@test -n "$(VERSION)" || { echo "usage: make set-version VERSION=x.y.z"; exit 1; }
+	sed -i '/^\[workspace.package\]/,/^\[/s/^version = ".*"/version = "$(VERSION)"/' Cargo.toml
+	sed -i -E 's/^(everruns-(core|sdk) = \{ path = "[^"]+", version = )"[^"]+"/\1"$(VERSION)"/' Cargo.toml
+	cd $(NODE_DIR) && npm version --no-git-tag-version --allow-same-version $(VERSION)
+
+dist: version-check python-wheel node ## Release artefacts into target/dist/: wheel, sdist, npm tarball, crates
+	rm -rf $(DIST_DIR) && mkdir -p $(DIST_DIR)
+	cp $(PY_WHEEL_DIR)/everruns_sdk-$(WORKSPACE_VERSION)-*.whl $(DIST_DIR)/
+	$(PY_VENV)/bin/maturin sdist --manifest-path python/Cargo.toml -o $(DIST_DIR)
+	cd $(NODE_DIR) && npm pack --pack-destination $(DIST_DIR)
+	$(CARGO) package -p everruns-core -p everruns-sdk --allow-dirty
+	cp $${CARGO_TARGET_DIR:-target}/package/everruns-core-$(WORKSPACE_VERSION).crate \
+		$${CARGO_TARGET_DIR:-target}/package/everruns-sdk-$(WORKSPACE_VERSION).crate $(DIST_DIR)/
+	@ls -l $(DIST_DIR)
