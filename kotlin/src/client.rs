@@ -160,7 +160,7 @@ impl NativeClient {
 
     /// Closes the client: in-flight calls fail with a `ClientClosed` failure, open streams
     /// end, the connection pool is released. Idempotent.
-    pub fn close(&self) {
+    pub fn shutdown(&self) {
         self.closed.cancel();
         self.inner.lock().unwrap_or_else(|p| p.into_inner()).take();
     }

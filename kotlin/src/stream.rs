@@ -118,7 +118,7 @@ impl NativeStream {
 
     /// Ends the stream: a pending `nextBatch` returns `null`, the connection is dropped and
     /// no further request is made. Idempotent.
-    pub fn close(&self) {
+    pub fn shutdown(&self) {
         self.stopped.cancel();
         if let Some(h) = &self.stop {
             h.stop();
