@@ -196,7 +196,12 @@ pub fn generate() -> String {
             for (fname, p) in props {
                 let sh = shape(p, &all);
                 let optional = !required.contains(&fname.as_str()) || nullable(p);
-                let (ty, dec) = field(fname, &sh, optional);
+                let (ty, dec) = if (*name, fname.as_str()) == ("Event", "data") {
+                    // Every event's payload is an object (`event.data["delta"]`).
+                    ("Map<String, Any?>".to_string(), "f.optObj(\"data\") ?: emptyMap()".to_string())
+                } else {
+                    field(fname, &sh, optional)
+                };
                 if let Some(d) = p["description"].as_str() {
                     let first = d.lines().next().unwrap_or_default();
                     let _ = writeln!(s, "    /** {} */", doc_safe(first));

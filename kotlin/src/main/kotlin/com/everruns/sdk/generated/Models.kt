@@ -206,7 +206,7 @@ public data class Event(
     /** Correlation ids. */
     val context: Map<String, Any?>?,
     /** Type-specific payload; always an object. See [`Event::payload`]. */
-    val data: Any?,
+    val data: Map<String, Any?>,
     /** `event_<32hex>`; also the SSE `id:` and the `since_id` cursor. */
     val id: String,
     /** Arbitrary metadata. */
@@ -228,7 +228,7 @@ public data class Event(
             val f = Fields.of("Event", v)
             return Event(
                 context = f.optObj("context"),
-                data = f.any("data"),
+                data = f.optObj("data") ?: emptyMap(),
                 id = f.str("id"),
                 metadata = f.any("metadata"),
                 sequence = f.optLong("sequence"),
