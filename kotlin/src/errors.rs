@@ -56,7 +56,11 @@ impl NativeError {
 
     /// A result that could not be encoded (never expected).
     pub fn encode(e: serde_json::Error) -> Self {
-        Self::bridge("Decode", "encode_failed", format!("cannot encode result: {e}"))
+        Self::bridge(
+            "Decode",
+            "encode_failed",
+            format!("cannot encode result: {e}"),
+        )
     }
 }
 

@@ -118,10 +118,7 @@ fn ret(op: &Op) -> (String, String) {
             format!("List<{m}>"),
             format!("(raw as List<*>).map({m}::fromJson)"),
         ),
-        "page" => (
-            format!("Page<{m}>"),
-            format!("Page.of(raw, {m}::fromJson)"),
-        ),
+        "page" => (format!("Page<{m}>"), format!("Page.of(raw, {m}::fromJson)")),
         "items" => (format!("Flow<{m}>"), format!("{m}::fromJson")),
         _ => ("Any?".into(), "raw".into()),
     }
@@ -189,9 +186,28 @@ fn method(s: &mut String, op: &Op) {
 fn settings_params(ps: &[Param]) -> (String, String) {
     let decls: Vec<String> = ps
         .iter()
-        .map(|p| format!("    {},", decl(&Param { required: false, ..p.clone() })))
+        .map(|p| {
+            format!(
+                "    {},",
+                decl(&Param {
+                    required: false,
+                    ..p.clone()
+                })
+            )
+        })
         .collect();
-    let pairs: Vec<String> = ps.iter().map(|p| format!("        {},", pair(&Param { required: false, ..p.clone() }))).collect();
+    let pairs: Vec<String> = ps
+        .iter()
+        .map(|p| {
+            format!(
+                "        {},",
+                pair(&Param {
+                    required: false,
+                    ..p.clone()
+                })
+            )
+        })
+        .collect();
     (decls.join("\n"), pairs.join("\n"))
 }
 
@@ -213,13 +229,27 @@ pub fn generate(table: &Table) -> String {
          calls then fail with `ClientClosedException`.",
         "",
     ));
-    s.push_str("public class Everruns private constructor(private val native: Native) : AutoCloseable {\n");
+    s.push_str(
+        "public class Everruns private constructor(private val native: Native) : AutoCloseable {\n",
+    );
     s.push_str("    /** A client from settings (durations as `Duration`). */\n");
-    let _ = writeln!(s, "    public constructor(\n{}\n    ) : this(Native.create(args(\n{}\n    )))\n",
-        cdecls.replace("\n    ", "\n        ").replacen("    ", "        ", 1), cpairs.replace("        ", "        "));
+    let _ = writeln!(
+        s,
+        "    public constructor(\n{}\n    ) : this(Native.create(args(\n{}\n    )))\n",
+        cdecls
+            .replace("\n    ", "\n        ")
+            .replacen("    ", "        ", 1),
+        cpairs.replace("        ", "        ")
+    );
     for g in &table.groups {
         let _ = writeln!(s, "    /** The `{g}` operations. */");
-        let _ = writeln!(s, "    public val {}: {}Client = {}Client(native)\n", camel(g), pascal(g), pascal(g));
+        let _ = writeln!(
+            s,
+            "    public val {}: {}Client = {}Client(native)\n",
+            camel(g),
+            pascal(g),
+            pascal(g)
+        );
     }
     let (odecls, opairs) = settings_params(&table.call_settings);
     s.push_str(&kdoc(
@@ -247,7 +277,11 @@ pub fn generate(table: &Table) -> String {
     for g in &table.groups {
         let _ = writeln!(s);
         let _ = writeln!(s, "/** The `{g}` operations of [Everruns]. */");
-        let _ = writeln!(s, "public class {}Client internal constructor(private val native: Native) {{", pascal(g));
+        let _ = writeln!(
+            s,
+            "public class {}Client internal constructor(private val native: Native) {{",
+            pascal(g)
+        );
         for op in table.group(g) {
             method(&mut s, op);
         }

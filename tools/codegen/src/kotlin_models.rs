@@ -147,13 +147,19 @@ fn field(name: &str, s: &Shape, optional: bool) -> (String, String) {
         }
     };
     match s {
-        Shape::Str => (format!("String{q}"), format!("f.{}(\"{name}\")", opt("Str"))),
+        Shape::Str => (
+            format!("String{q}"),
+            format!("f.{}(\"{name}\")", opt("Str")),
+        ),
         Shape::Long => (format!("Long{q}"), format!("f.{}(\"{name}\")", opt("Long"))),
         Shape::Double => (
             format!("Double{q}"),
             format!("f.{}(\"{name}\")", opt("Double")),
         ),
-        Shape::Bool => (format!("Boolean{q}"), format!("f.{}(\"{name}\")", opt("Bool"))),
+        Shape::Bool => (
+            format!("Boolean{q}"),
+            format!("f.{}(\"{name}\")", opt("Bool")),
+        ),
         Shape::Object => (
             format!("Map<String, Any?>{q}"),
             format!("f.{}(\"{name}\")", opt("Obj")),
@@ -165,10 +171,7 @@ fn field(name: &str, s: &Shape, optional: bool) -> (String, String) {
         ),
         Shape::Class(c) => (c.clone(), format!("f.nested(\"{name}\", {c}::fromJson)")),
         // A list the server left out reads as empty.
-        Shape::List(i) => (
-            ktype(s),
-            format!("f.list(\"{name}\", {})", item_decoder(i)),
-        ),
+        Shape::List(i) => (ktype(s), format!("f.list(\"{name}\", {})", item_decoder(i))),
     }
 }
 
@@ -198,7 +201,10 @@ pub fn generate() -> String {
                 let optional = !required.contains(&fname.as_str()) || nullable(p);
                 let (ty, dec) = if (*name, fname.as_str()) == ("Event", "data") {
                     // Every event's payload is an object (`event.data["delta"]`).
-                    ("Map<String, Any?>".to_string(), "f.optObj(\"data\") ?: emptyMap()".to_string())
+                    (
+                        "Map<String, Any?>".to_string(),
+                        "f.optObj(\"data\") ?: emptyMap()".to_string(),
+                    )
                 } else {
                     field(fname, &sh, optional)
                 };
