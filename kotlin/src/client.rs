@@ -153,7 +153,7 @@ impl NativeClient {
         Ok(self.client()?.org_id().map(str::to_string))
     }
 
-    /// True after `close()`.
+    /// True after `shutdown()`.
     pub fn is_closed(&self) -> bool {
         self.closed.is_cancelled()
     }

@@ -14,8 +14,6 @@ pub enum NativeError {
         /// Core variant name (`NotFound`, `RateLimited`, …) or a bridge kind (`Aborted`,
         /// `ClientClosed`).
         kind: String,
-        /// Human-readable message (without status/code decoration).
-        detail: String,
         /// HTTP status, when there was a response.
         status: Option<u16>,
         /// Stable error code.
@@ -24,7 +22,7 @@ pub enum NativeError {
         request_id: Option<String>,
         /// Requested wait before retrying (429), in milliseconds.
         retry_after_ms: Option<u64>,
-        /// The full one-line description (the core's `Display`).
+        /// The one-line description (the core's `Display`: message, status, code, request id).
         display: String,
     },
 }
@@ -32,11 +30,9 @@ pub enum NativeError {
 impl NativeError {
     /// A failure of a bridge-level kind (no HTTP status).
     pub fn bridge(kind: &str, code: &str, message: impl Into<String>) -> Self {
-        let message = message.into();
         NativeError::Failure {
             kind: kind.into(),
-            display: message.clone(),
-            detail: message,
+            display: message.into(),
             status: None,
             code: code.into(),
             request_id: None,
@@ -68,7 +64,6 @@ impl From<CoreError> for NativeError {
     fn from(e: CoreError) -> Self {
         NativeError::Failure {
             kind: e.kind().into(),
-            detail: e.message().into(),
             status: e.status(),
             code: e.code().into(),
             request_id: e.request_id().map(str::to_string),
@@ -94,7 +89,7 @@ mod tests {
         );
         let NativeError::Failure {
             kind,
-            detail,
+            display,
             status,
             code,
             request_id,
@@ -104,7 +99,7 @@ mod tests {
         assert_eq!(kind, "RateLimited");
         assert_eq!(status, Some(429));
         assert_eq!(code, "rate_limited");
-        assert_eq!(detail, "slow down");
+        assert!(display.contains("slow down"), "{display}");
         assert_eq!(request_id.as_deref(), Some("req_9"));
         assert_eq!(retry_after_ms, Some(1500));
     }

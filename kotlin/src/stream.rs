@@ -3,7 +3,7 @@
 //! Kotlin calls `nextBatch(max)` (a `suspend` function); the library waits for one item, takes
 //! whatever further items are ready (up to `max`) and returns them as one JSON array text;
 //! `null` means the stream ended. Nothing is read from the network unless Kotlin asks.
-//! `close()` (from the `Flow`'s cancellation or the client's `close()`) stops the core stream
+//! `shutdown()` (from the `Flow`'s cancellation or the client's `shutdown()`) stops the core stream
 //! and drops its connection.
 //!
 //! Event streams run in the core's acknowledged-delivery mode: the facade calls `ack(1)` as it
@@ -77,7 +77,7 @@ pub struct NativeStream {
 }
 
 impl NativeStream {
-    /// Wraps `source`; `stopped` fires on `close()` (a child of the client's token).
+    /// Wraps `source`; `stopped` fires on `shutdown()` (a child of the client's token).
     pub fn new(source: StreamSource, stopped: CancellationToken) -> Self {
         NativeStream {
             state: Arc::new(tokio::sync::Mutex::new(Batches::new(source.items))),
@@ -128,7 +128,7 @@ impl NativeStream {
         }
     }
 
-    /// True after `close()` (or the client's `close()`).
+    /// True after `shutdown()` (or the client's `shutdown()`).
     pub fn is_closed(&self) -> bool {
         self.stopped.is_cancelled()
     }
@@ -155,6 +155,6 @@ impl NativeStream {
 
     /// Connections made after the first one, graceful cycles included (`null` for listings).
     pub fn reconnect_count(&self) -> Option<u64> {
-        self.ack.as_ref().map(|a| a.reconnect_count() as u64)
+        self.ack.as_ref().map(|a| a.reconnect_count())
     }
 }

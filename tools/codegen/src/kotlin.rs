@@ -188,7 +188,7 @@ fn settings_params(ps: &[Param]) -> (String, String) {
         .iter()
         .map(|p| {
             format!(
-                "    {},",
+                "        {},",
                 decl(&Param {
                     required: false,
                     ..p.clone()
@@ -236,10 +236,7 @@ pub fn generate(table: &Table) -> String {
     let _ = writeln!(
         s,
         "    public constructor(\n{}\n    ) : this(Native.create(args(\n{}\n    )))\n",
-        cdecls
-            .replace("\n    ", "\n        ")
-            .replacen("    ", "        ", 1),
-        cpairs.replace("        ", "        ")
+        cdecls, cpairs
     );
     for g in &table.groups {
         let _ = writeln!(s, "    /** The `{g}` operations. */");
@@ -259,8 +256,7 @@ pub fn generate(table: &Table) -> String {
     let _ = writeln!(
         s,
         "    public fun withOptions(\n{}\n    ): Everruns = Everruns(Native(Native.mapped {{ native.client.withOptions(Json.write(args(\n{}\n    ))) }}))\n",
-        odecls.replace("\n    ", "\n        ").replacen("    ", "        ", 1),
-        opairs
+        odecls, opairs
     );
     s.push_str(
         "    /** The normalised base URL (ends with `/`). */\n\
