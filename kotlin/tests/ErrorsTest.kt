@@ -59,3 +59,21 @@ val errorTests: List<Pair<String, Test>> = listOf(
         assertThrows<ClientClosedException> { c.agents.list() }
     },
 )
+
+/** Every operation of the core's table has its method on the generated sub-client. */
+val parityTests: List<Pair<String, Test>> = listOf(
+    "parity: the facade has a method per operation of the native table" to {
+        val table = com.everruns.sdk.Json.parse(com.everruns.sdk.internal.operations()) as Map<*, *>
+        val missing = mutableListOf<String>()
+        for (op in table["operations"] as List<*>) {
+            op as Map<*, *>
+            val group = (op["group"] as String).split('_').joinToString("") { it.replaceFirstChar(Char::uppercase) }
+            val name = (op["name"] as String).split('_').mapIndexed { i, w -> if (i == 0) w else w.replaceFirstChar(Char::uppercase) }.joinToString("")
+            val cls = Class.forName("com.everruns.sdk.${group}Client")
+            // Functions taking a `Duration` (an inline class) have mangled JVM names: `stream-<hash>`.
+            if (cls.methods.none { it.name == name || it.name.startsWith("$name-") }) missing.add("${op["group"]}.${op["name"]}")
+        }
+        check(missing.isEmpty()) { "no Kotlin method for $missing" }
+        check((table["operations"] as List<*>).size >= 40) { "table too small" }
+    },
+)

@@ -89,7 +89,7 @@ suspend fun eventually(timeoutMs: Long = 30_000, cond: () -> Boolean): Boolean {
 typealias Test = suspend (Server) -> Unit
 
 fun main(args: Array<String>) {
-    val tests: List<Pair<String, Test>> = tutorialTests + streamTests + errorTests
+    val tests: List<Pair<String, Test>> = tutorialTests + streamTests + errorTests + parityTests
     val only = args.toSet()
     val server = Server().start()
     var failed = 0
