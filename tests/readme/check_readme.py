@@ -292,7 +292,7 @@ class Checker:
         self.test_targets, self.rules = make_db()  # cached
         self.covered = closure(self.test_targets | {"demo", "test"}, self.rules)
         self.top_dirs = {p.split("/")[0] for p in run(["git", "ls-files"]).split("\n") if "/" in p}
-        snippets: dict[str, list[tuple[int, str]]] = {"python": [], "ts": [], "rust": []}
+        snippets: dict[str, list[tuple[int, str]]] = {"python": [], "ts": [], "rust": [], "kotlin": []}
         for line, lang, body in self.readme.blocks:
             lang = {"typescript": "ts", "bash": "sh", "shell": "sh", "console": "sh"}.get(lang, lang)
             if lang in snippets:
@@ -312,13 +312,14 @@ class Checker:
                                     "\n".join(self.readme.text_lines), re.M)
         if self.catalogue:
             self.actions.append(("the model catalogue table", self.models))
-        for lang in ("python", "ts", "rust"):
+        for lang in ("python", "ts", "rust", "kotlin"):
             if len(snippets[lang]) != 1:
                 self.errors.append(f"README.md: {len(snippets[lang])} {lang} code blocks; the checker "
                                    "knows one quick start per language")
         for key, what in (("python", "`python FILE.py`"), ("tsc", "`npx tsc ... FILE.mts`"),
                           ("node", "`node FILE.mjs`"), ("cargo_new", "`cargo new NAME`"),
-                          ("cargo_run", "`cargo run`")):
+                          ("cargo_run", "`cargo run`"), ("kotlinc", "`kotlinc -cp JAR QuickStart.kt -d APP.jar`"),
+                          ("java", "`java -cp JARS QuickStartKt`")):
             if key not in self.run_cmds:
                 self.errors.append(f"README.md: no {what} command that runs the quick start")
         if snippets["python"] and self.py_install is None:
@@ -327,6 +328,11 @@ class Checker:
             self.errors.append("README.md: no `npm install <clone>/typescript` line for the TypeScript quick start")
         if snippets["rust"] and self.toml is None:
             self.errors.append("README.md: no ```toml [dependencies] block for the Rust quick start")
+        example = ROOT / "examples/kotlin/QuickStart.kt"
+        for line, body in snippets["kotlin"]:
+            if example.exists() and body.strip() != example.read_text().strip():
+                self.err(line, "the Kotlin quick start differs from examples/kotlin/QuickStart.kt "
+                               "(which `make test-kotlin` runs)")
         self.snippets = snippets
 
     def err(self, line: int, msg: str) -> None:
@@ -409,6 +415,10 @@ class Checker:
             self.run_cmds["cargo_new"] = rest
         elif rest == "cargo run":
             self.run_cmds["cargo_run"] = rest
+        elif re.match(rf"^kotlinc -cp {CLONE}/target/kotlin/lib/[\w.-]+\.jar QuickStart\.kt -d \w+\.jar$", rest):
+            self.run_cmds["kotlinc"] = rest
+        elif re.match(rf"^java -cp {CLONE}/target/kotlin/lib/[\w.-]+\.jar:\w+\.jar QuickStartKt$", rest):
+            self.run_cmds["java"] = rest
         elif rest in ("pip install everruns-sdk", "npm install @everruns/sdk", "cargo add everruns-sdk"):
             self.exceptions.append(f"`{cmd}`: registry install (needs the network; this package is not published yet)")
         elif re.match(r"^pip install target/wheels/everruns_sdk-\*\.whl$", rest):
@@ -492,6 +502,8 @@ class Checker:
                       for ln, b in self.snippets["ts"]]
             steps += [(f"Rust quick start (README.md:{ln})", functools.partial(self.rust, b))
                       for ln, b in self.snippets["rust"]]
+            steps += [(f"Kotlin quick start (README.md:{ln})", functools.partial(self.kotlin, b))
+                      for ln, b in self.snippets["kotlin"]]
             for name, step in steps + list(dict(self.actions).items()):  # each action once
                 if self.args.only and not any(o in name for o in self.args.only):
                     continue
@@ -579,6 +591,21 @@ class Checker:
         (crate / "src/main.rs").write_text(body)
         env.update({k: v for k, v in self.snippet_env().items() if k.startswith("EVERRUNS_")})
         self.check_run(run(self.run_cmds["cargo_run"], cwd=crate, env=env, timeout=1800, shell=True))
+
+    def kotlin(self, body: str) -> None:
+        """The snippet as QuickStart.kt, compiled and run with the README's kotlinc and java
+        lines against the jar `make kotlin` built (kotlinc from its npm package on PATH)."""
+        proj = self.tmp / "kotlin"
+        proj.mkdir()
+        (proj / "QuickStart.kt").write_text(body)
+        out = pathlib.Path(self.args.kotlin_dir).resolve()
+        env = self.snippet_env()
+        env["PATH"] = f"{out.parent / 'kotlin-tools/node_modules/kotlin-compiler/bin'}:{env.get('PATH', '')}"
+        clone_out = f"{CLONE}/target/kotlin"
+        run(self.run_cmds["kotlinc"].replace(clone_out, shlex.quote(str(out))), cwd=proj, env=env,
+            shell=True, timeout=600)
+        self.check_run(run(self.run_cmds["java"].replace(clone_out, shlex.quote(str(out))), cwd=proj,
+                           env=env, timeout=120, shell=True))
 
     def cargo_help(self) -> None:
         out = run(["cargo", "run", "-q", "-p", "everruns-server", "--", "--help"],
@@ -754,6 +781,8 @@ def main() -> int:
     ap.add_argument("--readme", default=str(ROOT / "README.md"))
     ap.add_argument("--wheel-dir", default=str(ROOT / "target/wheels"),
                     help="where `make python` put the wheel (PY_WHEEL_DIR; the README says target/wheels)")
+    ap.add_argument("--kotlin-dir", default=str(ROOT / "target/kotlin"),
+                    help="where `make kotlin` put lib/everruns-sdk-kotlin.jar (the Kotlin quick start)")
     ap.add_argument("--static-only", action="store_true")
     ap.add_argument("--self-test", action="store_true")
     ap.add_argument("--only", nargs="*", help="run only the steps whose name contains one of these")

@@ -11,6 +11,8 @@
 //! `everruns-codegen` rewrites them; `everruns-codegen --check` fails (exit 1) naming every
 //! file that differs from what the table gives (`make check-generated`, run by `make test`).
 
+mod kotlin;
+mod kotlin_models;
 mod model;
 mod pymodels;
 mod python;
@@ -53,6 +55,14 @@ fn main() -> ExitCode {
         (
             "typescript/ts/generated/client.ts",
             typescript::generate(&table),
+        ),
+        (
+            "kotlin/src/main/kotlin/com/everruns/sdk/generated/Operations.kt",
+            kotlin::generate(&table),
+        ),
+        (
+            "kotlin/src/main/kotlin/com/everruns/sdk/generated/Models.kt",
+            kotlin_models::generate(),
         ),
         ("core/generated/operations.json", table.json()),
     ];
