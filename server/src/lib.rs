@@ -132,6 +132,7 @@ impl App {
             engine.clone(),
             backends.clone(),
             config.worker_concurrency,
+            config.turn_lease(),
         );
         Ok(Self {
             store,
@@ -264,7 +265,11 @@ pub async fn serve(
     }
     tracing::info!(%local, dev, "everruns-server started");
     let worker = app.worker.clone();
-    worker.start(shutdown_rx.clone());
+    if app.config.no_worker {
+        tracing::info!("--no-worker: turns run in `everruns-server worker` processes");
+    } else {
+        worker.start(shutdown_rx.clone());
+    }
     let store = app.store.clone();
     let grace = app.config.shutdown_grace();
     let router = router(app);
@@ -302,6 +307,28 @@ pub async fn serve(
     store.close().await;
     signal_task.abort();
     tracing::info!("everruns-server stopped");
+    Ok(())
+}
+
+/// Runs a worker process until SIGINT/SIGTERM: turns only, no HTTP. Prints
+/// `worker WORKER_ID started` on stdout once it runs.
+pub async fn work(database_url: &str, config: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let app = App::build(database_url, config, shutdown_rx.clone()).await?;
+    let worker = app.worker.clone();
+    worker.start(shutdown_rx);
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "worker {} started", worker.owner())?;
+        out.flush()?;
+    }
+    tracing::info!(owner = %worker.owner(), "everruns-server worker started");
+    wait_for_signal().await;
+    let _ = shutdown_tx.send(true);
+    worker.stop().await;
+    app.store.close().await;
+    tracing::info!("everruns-server worker stopped");
     Ok(())
 }
 
