@@ -134,6 +134,16 @@ impl App {
             config.worker_concurrency,
             config.turn_lease(),
         );
+        if store.backend() == store::Backend::Postgres {
+            // Cross-process wake-ups (docs in `hub`): events for SSE, turns and cancels for
+            // the worker.
+            hub::spawn_pg_listener(
+                database_url.to_string(),
+                store.hub().clone(),
+                worker.clone(),
+                shutdown.clone(),
+            );
+        }
         Ok(Self {
             store,
             config: Arc::new(config),

@@ -83,6 +83,20 @@ pub struct Worker {
     main: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
+impl crate::hub::TurnSignals for Worker {
+    fn turns_changed(&self) {
+        self.wake();
+    }
+
+    fn cancel_requested(&self, turn_id: &str) {
+        for r in self.running.lock().expect("worker lock").values() {
+            if r.turn_id == turn_id {
+                r.cancel.cancel();
+            }
+        }
+    }
+}
+
 /// What a cancel request found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CancelOutcome {

@@ -6,7 +6,8 @@ use serde_json::Value;
 use sqlx::Row;
 
 use super::db::Sql;
-use super::{now, ts, Store, StoreError, StoreResult, Tx};
+use super::{now, ts, Backend, Store, StoreError, StoreResult, Tx};
+use crate::hub::{EVENTS_CHANNEL, TURNS_CHANNEL};
 
 /// A new event to append (the store assigns id unless given, sequence and ts).
 #[derive(Debug, Clone)]
@@ -79,7 +80,7 @@ impl Store {
         events: Vec<NewEvent>,
     ) -> StoreResult<Vec<Event>> {
         let mut tx = self.write.begin().await?;
-        let out = append_in_tx(&mut tx, session_id, events).await?;
+        let out = append_in_tx(&mut tx, self.backend, session_id, events).await?;
         tx.commit().await?;
         self.notify(session_id, &out);
         Ok(out)
@@ -110,7 +111,7 @@ impl Store {
         );
         ev.tags = tags;
         let mut tx = self.write.begin().await?;
-        let stored = append_in_tx(&mut tx, session_id, vec![ev]).await?;
+        let stored = append_in_tx(&mut tx, self.backend, session_id, vec![ev]).await?;
         let seq = stored[0].sequence.unwrap_or(0);
         sqlx::query(
             "INSERT INTO turns (id, session_id, input_message_id, input_sequence, status,
@@ -124,6 +125,7 @@ impl Store {
         .bind(ts(now()))
         .execute(&mut *tx)
         .await?;
+        notify_in_tx(&mut tx, self.backend, TURNS_CHANNEL, &turn_id).await?;
         tx.commit().await?;
         self.notify(session_id, &stored);
         let mut m = message;
@@ -224,6 +226,7 @@ impl Store {
 /// session's status from lifecycle events.
 pub(crate) async fn append_in_tx(
     tx: &mut Tx<'_>,
+    backend: Backend,
     session_id: &str,
     events: Vec<NewEvent>,
 ) -> StoreResult<Vec<Event>> {
@@ -313,7 +316,33 @@ pub(crate) async fn append_in_tx(
         .await?;
         out.push(ev);
     }
+    if let Some(last) = out.last().and_then(|e| e.sequence) {
+        notify_in_tx(tx, backend, EVENTS_CHANNEL, &format!("{session_id}:{last}")).await?;
+    }
     Ok(out)
+}
+
+/// PostgreSQL: `NOTIFY channel, 'payload'` in the open transaction (delivered to every
+/// listening process at the commit, not at all on rollback). SQLite: nothing (one process;
+/// the in-process hub wakes subscribers). Payloads are ids and numbers; anything else is not
+/// sent.
+pub(crate) async fn notify_in_tx(
+    tx: &mut Tx<'_>,
+    backend: Backend,
+    channel: &str,
+    payload: &str,
+) -> StoreResult<()> {
+    if backend != Backend::Postgres
+        || !payload
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-:".contains(&b))
+    {
+        return Ok(());
+    }
+    sqlx::query(&format!("NOTIFY {channel}, '{payload}'"))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// The session status an event type moves the session to (docs/decisions.md#12).

@@ -38,6 +38,7 @@ impl Store {
         }
         let events = append_in_tx(
             &mut tx,
+            self.backend,
             &session.id,
             vec![NewEvent::new(
                 "session.started",

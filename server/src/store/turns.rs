@@ -13,8 +13,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
+use super::events::notify_in_tx;
 use super::rows::{turn_from_row, TurnRow};
 use super::{now, ts, Backend, Store, StoreResult};
+use crate::hub::{CANCEL_CHANNEL, TURNS_CHANNEL};
 
 const TURN_COLUMNS: &str = "id, session_id, input_message_id, input_sequence, status, attempts, \
      retry_at, phase, cancel_requested, lease_owner";
@@ -134,7 +136,19 @@ impl Store {
         .execute(&self.write)
         .await?
         .rows_affected();
+        if n == 1 && final_status.is_none() {
+            // The next phase may run on any worker: wake them.
+            self.notify_channel(TURNS_CHANNEL, turn_id).await?;
+        }
         Ok(n == 1)
+    }
+
+    /// PostgreSQL: `NOTIFY channel, 'payload'` (see [`crate::hub`]); SQLite: nothing.
+    pub(crate) async fn notify_channel(&self, channel: &str, payload: &str) -> StoreResult<()> {
+        let mut tx = self.write.begin().await?;
+        notify_in_tx(&mut tx, self.backend, channel, payload).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Drops every lease of `owner` (a worker stopping gracefully), or every lease when
@@ -148,6 +162,9 @@ impl Store {
         .execute(&self.write)
         .await?
         .rows_affected();
+        if n > 0 {
+            self.notify_channel(TURNS_CHANNEL, "released").await?;
+        }
         Ok(n)
     }
 
@@ -160,6 +177,9 @@ impl Store {
         .execute(&self.write)
         .await?
         .rows_affected();
+        if n == 1 {
+            self.notify_channel(CANCEL_CHANNEL, turn_id).await?;
+        }
         Ok(n == 1)
     }
 

@@ -153,6 +153,11 @@ impl Server {
         if opts.dev {
             cmd.arg("--dev");
         }
+        if std::env::var("EVERRUNS_TEST_BACKEND").as_deref() == Ok("postgres") {
+            // A restarted server takes over its predecessor's turns when their leases expire
+            // (SQLite frees them at start): keep that short in tests.
+            cmd.env("EVERRUNS_TURN_LEASE_SECS", "2");
+        }
         for (k, v) in &opts.env {
             cmd.env(k, v);
         }
