@@ -361,3 +361,51 @@ async fn two_apis_two_workers_survive_a_killed_worker_and_api() {
         }
     }
 }
+
+/// A cancel sent to an API process reaches the turn running in a worker process: the turn
+/// ends with `turn.cancelled` (one terminal event) well before its script would have ended.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs PostgreSQL: make test-scaleout"]
+async fn cancel_reaches_a_turn_in_another_process() {
+    let dir = tempfile::Builder::new()
+        .prefix("everruns-scaleout-cancel-")
+        .tempdir()
+        .expect("tempdir")
+        .keep();
+    let url = db_url(&dir);
+    assert!(
+        url.starts_with("postgres"),
+        "run with EVERRUNS_TEST_BACKEND=postgres"
+    );
+    let api = Server::start_in(
+        &dir,
+        Opts {
+            dev: true,
+            args: vec!["--no-worker".into()],
+            env: vec![],
+        },
+    );
+    let _worker = WorkerProc::start(&url);
+    let sid = api.session().await;
+    api.script(
+        &sid,
+        json!({"chunk_delay_ms": 50, "steps": [{"text": vec!["slow"; 400].join(" ")}]}),
+    )
+    .await;
+    api.say(&sid, "take your time").await;
+    api.wait_event(&sid, "output.message.delta").await;
+    let t = Instant::now();
+    let (st, body) = api
+        .post(&format!("/sessions/{sid}/cancel"), json!({}))
+        .await;
+    let took = t.elapsed();
+    assert!((200..300).contains(&st), "{st} {body}");
+    let ev = api.wait_terminals(&sid, 1).await;
+    let terminals: Vec<&Value> = ev.iter().filter(|e| is_terminal(e)).collect();
+    assert_eq!(terminals.len(), 1, "{terminals:?}");
+    assert_eq!(terminals[0]["type"], "turn.cancelled");
+    assert!(took < Duration::from_secs(10), "cancel took {took:?}");
+    eprintln!("cross-process cancel answered after {took:?}");
+    let seqs: Vec<i64> = ev.iter().map(|e| e["sequence"].as_i64().unwrap()).collect();
+    assert_eq!(seqs, (1..=ev.len() as i64).collect::<Vec<_>>());
+}
