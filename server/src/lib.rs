@@ -323,6 +323,13 @@ pub async fn serve(
 /// Runs a worker process until SIGINT/SIGTERM: turns only, no HTTP. Prints
 /// `worker WORKER_ID started` on stdout once it runs.
 pub async fn work(database_url: &str, config: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
+    if store::Backend::from_url(database_url)? != store::Backend::Postgres {
+        return Err(
+            "`everruns-server worker` needs PostgreSQL (--database-url postgres://…): \
+                    on SQLite, `everruns-server serve` runs the turns itself"
+                .into(),
+        );
+    }
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let app = App::build(database_url, config, shutdown_rx.clone()).await?;
     let worker = app.worker.clone();
