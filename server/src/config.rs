@@ -14,7 +14,9 @@ use clap::{Args, Parser, Subcommand};
     about = "Everruns reference server: HTTP API, durable event log, SSE"
 )]
 pub struct Cli {
-    /// Database URL (`sqlite://path/to/file.db`); the file is created if missing.
+    /// Database URL: `sqlite://path/to/file.db` (the file is created if missing; one process)
+    /// or `postgres://USER[:PASSWORD]@HOST:PORT/DB` (any number of `serve` and `worker`
+    /// processes on one database).
     #[arg(
         long,
         global = true,
@@ -35,8 +37,12 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the HTTP server (the default).
+    /// Run the HTTP server (the default); it also runs turns unless `--no-worker`.
     Serve(Box<ServeArgs>),
+    /// Run turns only (no HTTP): claims queued turns from the database with a lease. Takes
+    /// the serve options (the HTTP ones are ignored); PostgreSQL is needed to run it beside
+    /// `serve` processes.
+    Worker(Box<ServeArgs>),
     /// Manage API keys.
     Keys {
         /// Key operation.
@@ -130,6 +136,15 @@ pub struct ServeArgs {
     /// Turns run at the same time (over all sessions; one at a time per session).
     #[arg(long, env = "EVERRUNS_WORKER_CONCURRENCY", default_value_t = 16)]
     pub worker_concurrency: usize,
+
+    /// Serve the API only: run no turns here (`everruns-server worker` processes run them).
+    #[arg(long, env = "EVERRUNS_NO_WORKER", default_value_t = false)]
+    pub no_worker: bool,
+
+    /// Seconds a worker's claim of a turn lasts without a heartbeat (renewed every third of
+    /// it, at most every second); a killed worker's turns are taken over after this.
+    #[arg(long, env = "EVERRUNS_TURN_LEASE_SECS", default_value_t = 30.0)]
+    pub turn_lease_secs: f64,
 
     /// Seconds a graceful shutdown (SIGTERM/SIGINT) waits for open connections (e.g. an SSE
     /// client that reads nothing) before dropping them.
@@ -258,6 +273,8 @@ impl Default for ServeArgs {
             sse_buffer_bytes: 256 * 1024 * 1024,
             max_body_bytes: 10 * 1024 * 1024,
             worker_concurrency: 16,
+            no_worker: false,
+            turn_lease_secs: 30.0,
             shutdown_grace_secs: 10.0,
             llmsim_scripts: None,
             web_fetch_allow: Vec::new(),
@@ -289,6 +306,16 @@ impl ServeArgs {
     /// The write-stall limit of every connection (0.1 s to 10⁶ s).
     pub fn write_stall(&self) -> Duration {
         Duration::from_secs_f64(clamp_secs(self.write_stall_secs))
+    }
+
+    /// The turn lease (1 s to 1 h).
+    pub fn turn_lease(&self) -> Duration {
+        let secs = if self.turn_lease_secs.is_nan() {
+            30.0
+        } else {
+            self.turn_lease_secs.clamp(1.0, 3600.0)
+        };
+        Duration::from_secs_f64(secs)
     }
 
     /// Deadline of a graceful shutdown (0.1 s to 10⁶ s).

@@ -135,9 +135,20 @@ impl App {
             engine.clone(),
             backends.clone(),
             config.worker_concurrency,
+            config.turn_lease(),
         );
         let sse_budget =
             sse::Budget::new(config.sse_subscriber_buffer_bytes, config.sse_buffer_bytes);
+        if store.backend() == store::Backend::Postgres {
+            // Cross-process wake-ups (docs in `hub`): events for SSE, turns and cancels for
+            // the worker.
+            hub::spawn_pg_listener(
+                database_url.to_string(),
+                store.hub().clone(),
+                worker.clone(),
+                shutdown.clone(),
+            );
+        }
         Ok(Self {
             sse_budget,
             store,
@@ -264,7 +275,11 @@ pub async fn serve(
     }
     tracing::info!(%local, dev, "everruns-server started");
     let worker = app.worker.clone();
-    worker.start(shutdown_rx.clone());
+    if app.config.no_worker {
+        tracing::info!("--no-worker: turns run in `everruns-server worker` processes");
+    } else {
+        worker.start(shutdown_rx.clone());
+    }
     let store = app.store.clone();
     let grace = app.config.shutdown_grace();
     let router = router(app);
@@ -302,6 +317,35 @@ pub async fn serve(
     store.close().await;
     signal_task.abort();
     tracing::info!("everruns-server stopped");
+    Ok(())
+}
+
+/// Runs a worker process until SIGINT/SIGTERM: turns only, no HTTP. Prints
+/// `worker WORKER_ID started` on stdout once it runs.
+pub async fn work(database_url: &str, config: ServeArgs) -> Result<(), Box<dyn std::error::Error>> {
+    if store::Backend::from_url(database_url)? != store::Backend::Postgres {
+        return Err(
+            "`everruns-server worker` needs PostgreSQL (--database-url postgres://…): \
+                    on SQLite, `everruns-server serve` runs the turns itself"
+                .into(),
+        );
+    }
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let app = App::build(database_url, config, shutdown_rx.clone()).await?;
+    let worker = app.worker.clone();
+    worker.start(shutdown_rx);
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "worker {} started", worker.owner())?;
+        out.flush()?;
+    }
+    tracing::info!(owner = %worker.owner(), "everruns-server worker started");
+    wait_for_signal().await;
+    let _ = shutdown_tx.send(true);
+    worker.stop().await;
+    app.store.close().await;
+    tracing::info!("everruns-server worker stopped");
     Ok(())
 }
 

@@ -32,6 +32,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     match cli.command {
         None => everruns_server::serve(&cli.database_url, cli.serve).await,
         Some(Command::Serve(args)) => everruns_server::serve(&cli.database_url, *args).await,
+        Some(Command::Worker(args)) => everruns_server::work(&cli.database_url, *args).await,
         Some(Command::Openapi { out }) => {
             let spec = everruns_server::openapi::spec_json();
             if out.as_os_str() == "-" {

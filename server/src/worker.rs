@@ -1,42 +1,100 @@
-//! The turn worker: runs queued turns with the runtime, one at a time per session, several
-//! sessions at once.
+//! The turn worker: a durable host on the runtime's host seam. Each phase of a turn is a
+//! leased task: the worker claims the turn ([`Store::claim_next_turn`], `FOR UPDATE SKIP
+//! LOCKED` on PostgreSQL), runs one activity — [`execute_input_activity`],
+//! [`execute_reason_activity`], [`execute_act_activity`] or
+//! [`RuntimeSessionLifecycle::finish_turn`] — chosen by the turn's plan (the runtime's
+//! `plan_next_host_turn` over the event log), renews the lease by heartbeat while it runs,
+//! and releases the turn with the next activity's name ([`Store::complete_phase`]). Any
+//! worker (this one or another process) then claims the next phase.
 //!
-//! Turns live in the store's `turns` table (queued with their `input.message` in one
-//! transaction). A turn claimed by a process that died stays `running`; the next start picks it
-//! up again and `TurnEngine::run_turn` resumes it from its events, so it ends with exactly one
-//! terminal event. Store failures put the turn back with a backoff; after
-//! [`MAX_ATTEMPTS`] the worker ends it with `turn.failed` (`error_code: internal_error`).
+//! A worker that dies stops renewing; when its lease expires (`--turn-lease-secs`) another
+//! worker takes the turn over and resumes it from the event log: every activity reads the
+//! turn's progress from the log, so it ends with exactly one terminal event and a completed
+//! tool call is not run again. A cancel request is a flag on the turn row, seen by the
+//! heartbeat of the worker holding the turn (at most one heartbeat period later) or by the
+//! next claimer. Store failures put the turn back with a backoff; after [`MAX_ATTEMPTS`] the
+//! worker ends it with `turn.failed` (`error_code: internal_error`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use everruns_core::Session;
-use everruns_runtime::{CancellationToken, RuntimeBackends, TurnEngine, TurnOutcome, TurnRequest};
-use tokio::sync::{watch, Notify, Semaphore};
+use async_trait::async_trait;
+use everruns_runtime::{
+    execute_act_activity, execute_input_activity, execute_reason_activity, CancellationToken,
+    RuntimeActivity, RuntimeActivityResult, RuntimeAgentStore, RuntimeBackends, RuntimeError,
+    RuntimeHarnessStore, RuntimeHostAdapter, RuntimeSessionLifecycle, RuntimeSessionStore,
+    RuntimeTurnPlan, TurnEngine, TurnOutcome, TurnRequest,
+};
+use tokio::sync::{watch, Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 
-use crate::store::{now, parse_ts, seeded, Store, StoreResult, TurnRow};
+use crate::store::{now, Backend, Store, StoreError, StoreResult, TurnRow};
 
-/// Claims of one turn before the worker gives up on it.
+/// Failed attempts of one turn before the worker gives up on it.
 pub const MAX_ATTEMPTS: i64 = 5;
+
+/// How often an idle worker looks for work without a wake-up (the safety net; new turns of
+/// this process and `LISTEN/NOTIFY` wake it at once).
+pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
+
+/// The server's [`RuntimeHostAdapter`]: the engine, the runtime's view of the store, and the
+/// store as harness, agent and session store.
+pub struct StoreHost {
+    engine: TurnEngine,
+    backends: RuntimeBackends,
+    store: Arc<Store>,
+}
+
+#[async_trait]
+impl RuntimeHostAdapter for StoreHost {
+    fn engine(&self) -> &TurnEngine {
+        &self.engine
+    }
+    fn backends(&self) -> &RuntimeBackends {
+        &self.backends
+    }
+    fn harness_store(&self) -> Arc<dyn RuntimeHarnessStore> {
+        self.store.clone()
+    }
+    fn agent_store(&self) -> Arc<dyn RuntimeAgentStore> {
+        self.store.clone()
+    }
+    fn session_store(&self) -> Arc<dyn RuntimeSessionStore> {
+        self.store.clone()
+    }
+}
 
 struct Running {
     turn_id: String,
     cancel: CancellationToken,
-    done: watch::Receiver<bool>,
 }
 
 /// The turn worker.
 pub struct Worker {
     store: Store,
-    engine: TurnEngine,
-    backends: RuntimeBackends,
+    host: Arc<StoreHost>,
+    owner: String,
+    lease: Duration,
     permits: Arc<Semaphore>,
     running: Mutex<HashMap<String, Running>>,
     wake: Notify,
     tasks: tokio::sync::Mutex<JoinSet<()>>,
     main: Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl crate::hub::TurnSignals for Worker {
+    fn turns_changed(&self) {
+        self.wake();
+    }
+
+    fn cancel_requested(&self, turn_id: &str) {
+        for r in self.running.lock().expect("worker lock").values() {
+            if r.turn_id == turn_id {
+                r.cancel.cancel();
+            }
+        }
+    }
 }
 
 /// What a cancel request found.
@@ -48,18 +106,40 @@ pub enum CancelOutcome {
     NotActive,
 }
 
+fn status_of(outcome: TurnOutcome) -> &'static str {
+    match outcome {
+        TurnOutcome::Completed => "completed",
+        TurnOutcome::Failed => "failed",
+        TurnOutcome::Cancelled => "cancelled",
+        TurnOutcome::Sealed => "sealed",
+        _ => "completed",
+    }
+}
+
+fn rt(e: RuntimeError) -> StoreError {
+    StoreError::Other(e.to_string())
+}
+
 impl Worker {
-    /// A worker; call [`Worker::start`] to run it.
+    /// A worker holding leases of `lease`; call [`Worker::start`] to run it (a process that
+    /// only serves the API keeps an unstarted worker for cancel requests).
     pub fn new(
         store: Store,
         engine: TurnEngine,
         backends: RuntimeBackends,
         concurrency: usize,
+        lease: Duration,
     ) -> Arc<Self> {
-        Arc::new(Self {
-            store,
+        let host = Arc::new(StoreHost {
             engine,
             backends,
+            store: Arc::new(store.clone()),
+        });
+        Arc::new(Self {
+            store,
+            host,
+            owner: format!("worker_{}", uuid::Uuid::now_v7().simple()),
+            lease: lease.max(Duration::from_secs(1)),
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
             running: Mutex::new(HashMap::new()),
             wake: Notify::new(),
@@ -68,10 +148,28 @@ impl Worker {
         })
     }
 
-    /// Starts the dispatch loop (also resumes turns left by a previous process).
+    /// This worker's lease-owner id (`worker_…`).
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+
+    /// Heartbeat period: a third of the lease, at most a second (also the delay of a cancel
+    /// requested in another process).
+    fn heartbeat(&self) -> Duration {
+        (self.lease / 3).min(Duration::from_secs(1))
+    }
+
+    /// Starts the dispatch loop. On SQLite (one process per database file) it first frees the
+    /// leases a previous process left, so its turns resume at once; on PostgreSQL they resume
+    /// when their leases expire.
     pub fn start(self: &Arc<Self>, mut shutdown: watch::Receiver<bool>) {
         let me = self.clone();
         let handle = tokio::spawn(async move {
+            if me.store.backend() == Backend::Sqlite {
+                if let Err(e) = me.store.release_leases(None).await {
+                    tracing::warn!(error = %e, "cannot release old leases");
+                }
+            }
             loop {
                 if *shutdown.borrow() {
                     break;
@@ -81,7 +179,7 @@ impl Worker {
                 }
                 tokio::select! {
                     _ = me.wake.notified() => {}
-                    _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                    _ = tokio::time::sleep(POLL_INTERVAL) => {}
                     _ = shutdown.changed() => {}
                 }
             }
@@ -94,7 +192,8 @@ impl Worker {
         self.wake.notify_one();
     }
 
-    /// Stops dispatching and aborts running turns (they resume on the next start).
+    /// Stops dispatching, aborts running activities and releases this worker's leases (their
+    /// turns resume on another worker, or on the next start).
     pub async fn stop(&self) {
         if let Some(h) = self.main.lock().expect("worker lock").take() {
             h.abort();
@@ -108,9 +207,12 @@ impl Worker {
                 _ = &mut grace => { tasks.abort_all(); break }
             }
         }
+        if let Err(e) = self.store.release_leases(Some(&self.owner)).await {
+            tracing::warn!(error = %e, "cannot release leases");
+        }
     }
 
-    /// The turn running for a session, if any.
+    /// The turn running in this process for a session, if any.
     pub fn running_turn(&self, session_id: &str) -> Option<String> {
         self.running
             .lock()
@@ -120,176 +222,206 @@ impl Worker {
     }
 
     async fn dispatch(self: &Arc<Self>) -> StoreResult<()> {
-        let pending = self.store.pending_turns().await?;
-        let mut seen = std::collections::HashSet::new();
-        let t = now();
         let mut tasks = self.tasks.lock().await;
         while tasks.try_join_next().is_some() {}
-        for turn in pending {
-            if !seen.insert(turn.session_id.clone()) {
-                continue; // only the oldest unfinished turn of a session
-            }
-            if turn.retry_at.as_deref().is_some_and(|r| parse_ts(r) > t) {
-                continue;
-            }
-            let (done_tx, done_rx) = watch::channel(false);
-            let cancel = CancellationToken::new();
-            {
-                let mut running = self.running.lock().expect("worker lock");
-                if running.contains_key(&turn.session_id) {
-                    continue;
-                }
-                running.insert(
-                    turn.session_id.clone(),
-                    Running {
-                        turn_id: turn.id.clone(),
-                        cancel: cancel.clone(),
-                        done: done_rx,
-                    },
-                );
-            }
+        loop {
+            let Ok(permit) = self.permits.clone().try_acquire_owned() else {
+                return Ok(());
+            };
+            let Some(turn) = self.store.claim_next_turn(&self.owner, self.lease).await? else {
+                return Ok(());
+            };
             let me = self.clone();
-            tasks.spawn(async move {
-                let session_id = turn.session_id.clone();
-                if let Err(e) = me.run_one(&turn, cancel).await {
-                    tracing::warn!(turn_id = %turn.id, error = %e, "turn step failed");
-                }
-                me.running.lock().expect("worker lock").remove(&session_id);
-                let _ = done_tx.send(true);
-                me.wake();
-            });
+            tasks.spawn(async move { me.run_task(turn, permit).await });
         }
-        Ok(())
     }
 
-    async fn request_for(
+    /// Runs one leased task: one activity of `turn`.
+    async fn run_task(self: Arc<Self>, turn: TurnRow, _permit: OwnedSemaphorePermit) {
+        let cancel = CancellationToken::new();
+        if turn.cancel_requested {
+            cancel.cancel();
+        }
+        self.running.lock().expect("worker lock").insert(
+            turn.session_id.clone(),
+            Running {
+                turn_id: turn.id.clone(),
+                cancel: cancel.clone(),
+            },
+        );
+        let lost = CancellationToken::new();
+        let beat = tokio::spawn(Self::heartbeat_loop(
+            self.clone(),
+            turn.id.clone(),
+            cancel.clone(),
+            lost.clone(),
+        ));
+        let result = tokio::select! {
+            r = self.run_activity(&turn, cancel) => Some(r),
+            _ = lost.cancelled() => None,
+        };
+        beat.abort();
+        self.running
+            .lock()
+            .expect("worker lock")
+            .remove(&turn.session_id);
+        let outcome = match result {
+            None => {
+                tracing::warn!(turn_id = %turn.id, "lease lost; the activity was abandoned");
+                Ok(())
+            }
+            Some(Ok(next)) => self.complete(&turn, next).await,
+            Some(Err(e)) => self.failed(&turn, &e.to_string()).await,
+        };
+        if let Err(e) = outcome {
+            tracing::warn!(turn_id = %turn.id, error = %e, "turn bookkeeping failed");
+        }
+        self.wake();
+    }
+
+    /// Renews the lease; cancels the activity's token when a cancel is requested, and
+    /// `lost` when the lease is gone.
+    async fn heartbeat_loop(
+        me: Arc<Self>,
+        turn_id: String,
+        cancel: CancellationToken,
+        lost: CancellationToken,
+    ) {
+        let mut failures = 0u32;
+        loop {
+            tokio::time::sleep(me.heartbeat()).await;
+            match me.store.renew_lease(&turn_id, &me.owner, me.lease).await {
+                Ok(Some(cancel_requested)) => {
+                    failures = 0;
+                    if cancel_requested {
+                        cancel.cancel();
+                    }
+                }
+                Ok(None) => {
+                    lost.cancel();
+                    return;
+                }
+                Err(e) => {
+                    failures += 1;
+                    tracing::warn!(%turn_id, error = %e, "lease renewal failed");
+                    if me.heartbeat() * (failures + 1) >= me.lease {
+                        lost.cancel();
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn request_for(&self, turn: &TurnRow) -> Result<Option<TurnRequest>, RuntimeError> {
+        match self.host.load_turn_context(&turn.session_id).await {
+            Ok(ctx) => Ok(Some(ctx.request(&turn.id, &turn.input_message_id))),
+            Err(RuntimeError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Runs the activity the turn's log says is next; returns the plan after it.
+    async fn run_activity(
         &self,
         turn: &TurnRow,
-        session: Session,
         cancel: CancellationToken,
-    ) -> StoreResult<TurnRequest> {
-        let harness = match self.store.get_harness(&session.harness_id).await? {
-            Some(h) => h,
-            None => self
-                .store
-                .get_harness(seeded::GENERIC_HARNESS_ID)
-                .await?
-                .ok_or_else(|| crate::store::StoreError::NotFound("generic harness".into()))?,
+    ) -> Result<RuntimeTurnPlan, RuntimeError> {
+        let Some(mut req) = self.request_for(turn).await? else {
+            // The session is gone.
+            return Ok(RuntimeTurnPlan::Done(TurnOutcome::Cancelled));
         };
-        let agent = match &session.agent_id {
-            Some(a) => self.store.get_agent(a).await?,
-            None => None,
-        };
-        let mut req =
-            TurnRequest::new(session, harness, &turn.id, &turn.input_message_id).with_agent(agent);
         req.cancel = cancel;
-        Ok(req)
+        let host = self.host.as_ref();
+        let (plan, _) = host.engine.plan_turn(&req, &host.backends).await?;
+        let r: RuntimeActivityResult = match plan.activity() {
+            None => return Ok(plan),
+            Some(RuntimeActivity::Input) => execute_input_activity(host, &req).await?,
+            Some(RuntimeActivity::Reason) => execute_reason_activity(host, &req).await?,
+            Some(RuntimeActivity::Act) => execute_act_activity(host, &req).await?,
+            Some(RuntimeActivity::Finish) => {
+                RuntimeSessionLifecycle::new(host).finish_turn(&req).await?
+            }
+        };
+        Ok(r.next)
     }
 
-    async fn run_one(&self, turn: &TurnRow, cancel: CancellationToken) -> StoreResult<()> {
-        let _permit = self.permits.clone().acquire_owned().await.ok();
-        if !self.store.claim_turn(&turn.id).await? {
-            return Ok(());
-        }
-        let Some(session) = self.store.get_session(&turn.session_id).await? else {
-            self.store.finish_turn(&turn.id, "cancelled").await?;
-            return Ok(());
+    async fn complete(&self, turn: &TurnRow, next: RuntimeTurnPlan) -> StoreResult<()> {
+        let (phase, status) = match &next {
+            RuntimeTurnPlan::Done(o) => (None, Some(status_of(*o))),
+            p => (p.activity().map(|a| a.as_str()), None),
         };
-        let req = self.request_for(turn, session, cancel).await?;
-        match self.engine.run_turn(&req, &self.backends).await {
-            Ok(result) => {
-                let status = match result.outcome {
-                    TurnOutcome::Completed => "completed",
-                    TurnOutcome::Failed => "failed",
-                    TurnOutcome::Cancelled => "cancelled",
-                    TurnOutcome::Sealed => "sealed",
-                    _ => "completed",
-                };
-                self.store.finish_turn(&turn.id, status).await?;
-            }
-            Err(e) => {
-                let attempts = turn.attempts + 1;
-                tracing::warn!(turn_id = %turn.id, attempts, error = %e, "turn failed to run");
-                if attempts >= MAX_ATTEMPTS {
-                    self.give_up(turn, &e.to_string()).await?;
-                } else {
-                    let backoff = Duration::from_millis(500 * (1 << attempts.min(6)) as u64);
-                    let at = now() + chrono::Duration::from_std(backoff).unwrap_or_default();
-                    self.store
-                        .retry_turn_later(&turn.id, at, &e.to_string())
-                        .await?;
-                }
-            }
+        if !self
+            .store
+            .complete_phase(&turn.id, &self.owner, phase, status)
+            .await?
+        {
+            tracing::warn!(turn_id = %turn.id, "lease lost before the phase was recorded");
         }
         Ok(())
     }
 
-    /// Ends a turn that cannot run: the runtime stores `turn.failed`
-    /// (`error_code: internal_error`) and `session.idled`, unless the turn already has its
-    /// terminal event.
+    async fn failed(&self, turn: &TurnRow, error: &str) -> StoreResult<()> {
+        let attempts = turn.attempts + 1;
+        tracing::warn!(turn_id = %turn.id, attempts, %error, "turn activity failed");
+        if attempts >= MAX_ATTEMPTS {
+            return self.give_up(turn, error).await;
+        }
+        let backoff = Duration::from_millis(500 * (1 << attempts.min(6)) as u64);
+        let at = now() + chrono::Duration::from_std(backoff).unwrap_or_default();
+        self.store.retry_turn_later(&turn.id, at, error).await
+    }
+
+    /// Ends a turn that cannot run: `turn.failed` (`error_code: internal_error`) and
+    /// `session.idled`, unless the turn already has its terminal event.
     async fn give_up(&self, turn: &TurnRow, error: &str) -> StoreResult<()> {
         tracing::error!(turn_id = %turn.id, %error, "giving up on turn");
-        if let Some(session) = self.store.get_session(&turn.session_id).await? {
-            let req = self
-                .request_for(turn, session, CancellationToken::new())
-                .await?;
-            self.engine
+        if let Some(req) = self.request_for(turn).await.map_err(rt)? {
+            RuntimeSessionLifecycle::new(self.host.as_ref())
                 .fail_turn(
                     &req,
-                    &self.backends,
                     "An error occurred while processing your request.",
                     "internal_error",
                 )
                 .await
-                .map_err(|e| crate::store::StoreError::Other(e.to_string()))?;
+                .map_err(rt)?;
         }
         self.store.finish_turn(&turn.id, "failed").await
     }
 
-    /// Cancels the session's running turn (waits until its cancel sequence is stored), or
-    /// its oldest queued turn.
+    /// Cancels the session's current turn, wherever it runs, and waits (up to 30 s) until
+    /// the turn has ended: a queued turn that never started gets the cancel sequence here; a
+    /// claimed one is flagged, and the worker holding it (in this or another process) stops
+    /// it and stores the sequence.
     pub async fn cancel(&self, session_id: &str) -> StoreResult<CancelOutcome> {
-        let running = {
-            let g = self.running.lock().expect("worker lock");
-            g.get(session_id)
-                .map(|r| (r.turn_id.clone(), r.cancel.clone(), r.done.clone()))
-        };
-        if let Some((turn_id, token, mut done)) = running {
-            token.cancel();
-            let _ = tokio::time::timeout(Duration::from_secs(30), done.wait_for(|d| *d)).await;
-            return Ok(CancelOutcome::Cancelled(turn_id));
-        }
-        let pending = self.store.pending_turns().await?;
-        let Some(turn) = pending.into_iter().find(|t| t.session_id == session_id) else {
+        let Some(turn) = self.store.current_turn(session_id).await? else {
             return Ok(CancelOutcome::NotActive);
         };
         if turn.status == "queued" && self.store.cancel_queued_turn(&turn.id).await? {
-            let Some(session) = self.store.get_session(session_id).await? else {
-                return Ok(CancelOutcome::NotActive);
-            };
-            let req = self
-                .request_for(&turn, session, CancellationToken::new())
-                .await?;
-            self.engine
-                .cancel_turn(&req, &self.backends, Some("cancelled by user".into()))
-                .await
-                .map_err(|e| crate::store::StoreError::Other(e.to_string()))?;
+            if let Some(req) = self.request_for(&turn).await.map_err(rt)? {
+                self.host
+                    .engine
+                    .cancel_turn(&req, &self.host.backends, Some("cancelled by user".into()))
+                    .await
+                    .map_err(rt)?;
+            }
             return Ok(CancelOutcome::Cancelled(turn.id));
         }
-        // Claimed meanwhile: it is running now; cancel that.
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        let running = {
-            let g = self.running.lock().expect("worker lock");
-            g.get(session_id)
-                .map(|r| (r.turn_id.clone(), r.cancel.clone(), r.done.clone()))
-        };
-        match running {
-            Some((turn_id, token, mut done)) => {
-                token.cancel();
-                let _ = tokio::time::timeout(Duration::from_secs(30), done.wait_for(|d| *d)).await;
-                Ok(CancelOutcome::Cancelled(turn_id))
+        self.store.request_cancel(&turn.id).await?;
+        if let Some(r) = self.running.lock().expect("worker lock").get(session_id) {
+            if r.turn_id == turn.id {
+                r.cancel.cancel();
             }
-            None => Ok(CancelOutcome::NotActive),
         }
+        self.wake();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while tokio::time::Instant::now() < deadline {
+            match self.store.get_turn(&turn.id).await? {
+                Some(t) if t.status == "queued" || t.status == "running" => {}
+                _ => break,
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        Ok(CancelOutcome::Cancelled(turn.id))
     }
 }

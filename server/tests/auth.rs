@@ -23,9 +23,7 @@ async fn api_keys_required_without_dev() {
     let key = String::from_utf8(out.stdout).unwrap().trim().to_string();
     assert!(key.starts_with("evr_") && key.len() > 20, "{key}");
     // the key is stored hashed only
-    let db = std::fs::read(s.dir.join("everruns.db")).unwrap();
-    let wal = std::fs::read(s.dir.join("everruns.db-wal")).unwrap_or_default();
-    let hay = [db, wal].concat();
+    let hay = common::stored_bytes(&s.dir);
     assert!(
         !hay.windows(key.len()).any(|w| w == key.as_bytes()),
         "raw key must not be stored"

@@ -1,7 +1,7 @@
 //! Row → type conversions.
 
 use everruns_core::{LlmProviderType, Model, ModelSource, Session, SessionStatus};
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{parse_ts, StoreResult};
@@ -10,7 +10,7 @@ pub(crate) const MODEL_SELECT: &str = "SELECT m.id, m.model_id, m.display_name, 
      p.name, p.provider_type, m.capabilities, m.enabled, m.is_favorite, m.source, m.is_default, \
      m.created_at, m.updated_at FROM models m JOIN providers p ON p.id = m.provider_id";
 
-pub(crate) fn model_from_row(r: &SqliteRow) -> StoreResult<Model> {
+pub(crate) fn model_from_row(r: &AnyRow) -> StoreResult<Model> {
     Ok(Model {
         id: r.get(0),
         model_id: r.get(1),
@@ -29,7 +29,7 @@ pub(crate) fn model_from_row(r: &SqliteRow) -> StoreResult<Model> {
     })
 }
 
-pub(crate) fn session_from_row(r: &SqliteRow) -> StoreResult<Session> {
+pub(crate) fn session_from_row(r: &AnyRow) -> StoreResult<Session> {
     let mut s: Session = serde_json::from_str(&r.get::<String, _>(0))?;
     s.status = SessionStatus::from(r.get::<String, _>(1));
     s.updated_at = parse_ts(&r.get::<String, _>(2));
@@ -53,9 +53,16 @@ pub struct TurnRow {
     pub attempts: i64,
     /// Not before this time (after a store failure).
     pub retry_at: Option<String>,
+    /// The activity that runs next (`input`, `reason`, `act`, `finish`; `None` before the
+    /// first).
+    pub phase: Option<String>,
+    /// A cancel was requested (by any process).
+    pub cancel_requested: bool,
+    /// The worker holding the lease, if any.
+    pub lease_owner: Option<String>,
 }
 
-pub(crate) fn turn_from_row(r: &SqliteRow) -> TurnRow {
+pub(crate) fn turn_from_row(r: &AnyRow) -> TurnRow {
     TurnRow {
         id: r.get(0),
         session_id: r.get(1),
@@ -64,5 +71,8 @@ pub(crate) fn turn_from_row(r: &SqliteRow) -> TurnRow {
         status: r.get(4),
         attempts: r.get(5),
         retry_at: r.get(6),
+        phase: r.get(7),
+        cancel_requested: r.get::<i64, _>(8) != 0,
+        lease_owner: r.get(9),
     }
 }

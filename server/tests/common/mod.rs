@@ -56,8 +56,75 @@ pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_everruns-server")
 }
 
+/// The database of a test server in `dir`: SQLite in `dir`, or, when
+/// `EVERRUNS_TEST_BACKEND=postgres` (with `EVERRUNS_TEST_PG_URL` from `scripts/pg-cluster.sh`),
+/// a PostgreSQL database named after `dir` (created on first use), so every test of this
+/// suite runs unchanged on either backend.
 pub fn db_url(dir: &Path) -> String {
+    if std::env::var("EVERRUNS_TEST_BACKEND").as_deref() == Ok("postgres") {
+        let admin = std::env::var("EVERRUNS_TEST_PG_URL").expect(
+            "EVERRUNS_TEST_BACKEND=postgres needs EVERRUNS_TEST_PG_URL (scripts/pg-cluster.sh)",
+        );
+        let name: String = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("db")
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let name = format!("t_{name}");
+        let out = Command::new("psql")
+            .arg(&admin)
+            .arg("-qtAc")
+            .arg(format!(
+                "SELECT 1 FROM pg_database WHERE datname = '{name}'"
+            ))
+            .output()
+            .expect("psql");
+        if String::from_utf8_lossy(&out.stdout).trim() != "1" {
+            let st = Command::new("psql")
+                .arg(&admin)
+                .arg("-qc")
+                .arg(format!("CREATE DATABASE {name}"))
+                .status()
+                .expect("psql");
+            assert!(st.success(), "CREATE DATABASE {name}");
+        }
+        let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+        return format!("{base}/{name}");
+    }
     format!("sqlite://{}/everruns.db", dir.display())
+}
+
+/// Every byte the database of `dir` holds on disk (SQLite: the file and its WAL;
+/// PostgreSQL: a `pg_dump` of the test database), to check that secrets are not stored.
+pub fn stored_bytes(dir: &Path) -> Vec<u8> {
+    let url = db_url(dir);
+    if url.starts_with("postgres") {
+        let pg_dump = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()
+            .and_then(|mut d| d.next())
+            .and_then(|e| e.ok())
+            .map(|e| e.path().join("bin/pg_dump"))
+            .filter(|p| p.exists())
+            .unwrap_or_else(|| PathBuf::from("pg_dump"));
+        let out = Command::new(pg_dump)
+            .arg("--data-only")
+            .arg(&url)
+            .output()
+            .expect("pg_dump");
+        assert!(out.status.success(), "pg_dump: {out:?}");
+        return out.stdout;
+    }
+    let db = std::fs::read(dir.join("everruns.db")).expect("database file");
+    let wal = std::fs::read(dir.join("everruns.db-wal")).unwrap_or_default();
+    [db, wal].concat()
 }
 
 impl Server {
@@ -85,6 +152,11 @@ impl Server {
             .stderr(Stdio::inherit());
         if opts.dev {
             cmd.arg("--dev");
+        }
+        if std::env::var("EVERRUNS_TEST_BACKEND").as_deref() == Ok("postgres") {
+            // A restarted server takes over its predecessor's turns when their leases expire
+            // (SQLite frees them at start): keep that short in tests.
+            cmd.env("EVERRUNS_TURN_LEASE_SECS", "2");
         }
         for (k, v) in &opts.env {
             cmd.env(k, v);
