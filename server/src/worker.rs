@@ -197,6 +197,16 @@ impl Worker {
         };
         let req = self.request_for(turn, session, cancel).await?;
         match self.engine.run_turn(&req, &self.backends).await {
+            Ok(result) if result.outcome == TurnOutcome::Waiting => {
+                // Waits for its caller: parked until the wait limit; an answer wakes it.
+                let until = result.wait_expires_at.unwrap_or_else(now);
+                self.store.park_turn(&turn.id, until).await?;
+                let events = self.store.all_events(&turn.session_id).await?;
+                if everruns_runtime::waiting_turn(&events).is_none() {
+                    // answered while parking: run it now
+                    self.store.wake_turn(&turn.id).await?;
+                }
+            }
             Ok(result) => {
                 let status = match result.outcome {
                     TurnOutcome::Completed => "completed",
@@ -263,6 +273,24 @@ impl Worker {
         let Some(turn) = pending.into_iter().find(|t| t.session_id == session_id) else {
             return Ok(CancelOutcome::NotActive);
         };
+        let waiting = turn.status == "running"
+            && everruns_runtime::waiting_turn(&self.store.all_events(session_id).await?)
+                .is_some_and(|w| w.turn_id == turn.id);
+        if waiting {
+            // Parked while it waits for its caller: no process runs it, cancel it here.
+            let Some(session) = self.store.get_session(session_id).await? else {
+                return Ok(CancelOutcome::NotActive);
+            };
+            let req = self
+                .request_for(&turn, session, CancellationToken::new())
+                .await?;
+            self.engine
+                .cancel_turn(&req, &self.backends, Some("cancelled by user".into()))
+                .await
+                .map_err(|e| crate::store::StoreError::Other(e.to_string()))?;
+            self.store.finish_turn(&turn.id, "cancelled").await?;
+            return Ok(CancelOutcome::Cancelled(turn.id));
+        }
         if turn.status == "queued" && self.store.cancel_queued_turn(&turn.id).await? {
             let Some(session) = self.store.get_session(session_id).await? else {
                 return Ok(CancelOutcome::NotActive);

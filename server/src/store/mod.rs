@@ -6,6 +6,7 @@
 //! lock the row. Reads use a separate pool.
 
 mod backends;
+mod interaction;
 pub use backends::ENTRY_OVERHEAD_BYTES;
 mod rows;
 
