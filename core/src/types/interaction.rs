@@ -247,3 +247,118 @@ impl PendingInput {
         self.tool_calls.is_empty() && self.approvals.is_empty() && self.questions.is_empty()
     }
 }
+
+/// The tool calls an event asks for: `data.tool_calls` (a `tool.call_requested` event), else
+/// the `tool_call` parts of `data.message.content` (an agent message). Entries without an id
+/// or a name are skipped.
+pub fn extract_tool_calls(data: &serde_json::Value) -> Vec<ToolCall> {
+    let listed = data.get("tool_calls").and_then(|v| v.as_array());
+    let parts = data
+        .get("message")
+        .and_then(|m| m.get("content"))
+        .and_then(|c| c.as_array());
+    let Some(items) = listed.or(parts) else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter(|c| {
+            c.get("type")
+                .and_then(|t| t.as_str())
+                .is_none_or(|t| t == "tool_call")
+        })
+        .filter_map(|c| {
+            let id = c.get("id")?.as_str()?;
+            let name = c.get("name")?.as_str()?;
+            if id.is_empty() || name.is_empty() {
+                return None;
+            }
+            Some(ToolCall {
+                id: id.to_string(),
+                name: name.to_string(),
+                arguments: c
+                    .get("arguments")
+                    .filter(|a| !a.is_null())
+                    .cloned()
+                    .unwrap_or_else(|| serde_json::json!({})),
+            })
+        })
+        .collect()
+}
+
+/// Turns `tool_result` content parts into the body of `POST …/tool-results`; any other part
+/// is refused (upstream's `create_tool_results` accepts only `tool_result` parts).
+pub fn tool_results_request(
+    parts: Vec<super::messages::ContentPart>,
+) -> Result<SubmitToolResultsRequest, String> {
+    if parts.is_empty() {
+        return Err("create_tool_results needs at least one tool_result part".into());
+    }
+    let mut out = Vec::with_capacity(parts.len());
+    for p in parts {
+        match p {
+            super::messages::ContentPart::ToolResult {
+                tool_call_id,
+                result,
+                error,
+            } if !tool_call_id.is_empty() => out.push(ClientToolResult {
+                tool_call_id,
+                result,
+                error,
+            }),
+            other => {
+                return Err(format!(
+                    "create_tool_results accepts only tool_result parts with a tool_call_id, got {}",
+                    other.to_value()
+                ))
+            }
+        }
+    }
+    Ok(SubmitToolResultsRequest { tool_results: out })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::ContentPart;
+    use serde_json::json;
+
+    #[test]
+    fn extracts_requested_calls_then_message_parts() {
+        let requested = json!({"tool_calls": [
+            {"id": "c1", "name": "get_weather", "arguments": {"city": "Oslo"}},
+            {"id": "", "name": "nameless_id"},
+            {"name": "no_id"}
+        ]});
+        let calls = extract_tool_calls(&requested);
+        assert_eq!(calls.len(), 1);
+        assert_eq!(calls[0].arguments, json!({"city": "Oslo"}));
+        let message = json!({"message": {"content": [
+            {"type": "text", "text": "let me check"},
+            {"type": "tool_call", "id": "c2", "name": "lookup"}
+        ]}});
+        let calls = extract_tool_calls(&message);
+        assert_eq!(calls.len(), 1);
+        assert_eq!((calls[0].id.as_str(), calls[0].arguments.clone()), ("c2", json!({})));
+        assert!(extract_tool_calls(&json!({"other": 1})).is_empty());
+    }
+
+    #[test]
+    fn builds_tool_results_from_parts_only() {
+        let req = tool_results_request(vec![
+            ContentPart::make_tool_result("c1", json!({"t": 3})),
+            ContentPart::make_tool_error("c2", "no permission"),
+        ])
+        .unwrap();
+        let body = serde_json::to_value(&req).unwrap();
+        assert_eq!(
+            body,
+            json!({"tool_results": [
+                {"tool_call_id": "c1", "result": {"t": 3}},
+                {"tool_call_id": "c2", "error": "no permission"}]})
+        );
+        let err = tool_results_request(vec![ContentPart::text("hi")]).unwrap_err();
+        assert!(err.contains("only tool_result parts"), "{err}");
+        assert!(tool_results_request(vec![]).is_err());
+    }
+}
