@@ -306,12 +306,10 @@ pub fn tool_results_request(
                 result,
                 error,
             }),
-            other => {
-                return Err(format!(
-                    "create_tool_results accepts only tool_result parts with a tool_call_id, got {}",
-                    other.to_value()
-                ))
-            }
+            other => return Err(format!(
+                "create_tool_results accepts only tool_result parts with a tool_call_id, got {}",
+                other.to_value()
+            )),
         }
     }
     Ok(SubmitToolResultsRequest { tool_results: out })
@@ -339,7 +337,10 @@ mod tests {
         ]}});
         let calls = extract_tool_calls(&message);
         assert_eq!(calls.len(), 1);
-        assert_eq!((calls[0].id.as_str(), calls[0].arguments.clone()), ("c2", json!({})));
+        assert_eq!(
+            (calls[0].id.as_str(), calls[0].arguments.clone()),
+            ("c2", json!({}))
+        );
         assert!(extract_tool_calls(&json!({"other": 1})).is_empty());
     }
 

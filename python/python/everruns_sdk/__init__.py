@@ -59,6 +59,7 @@ from ._models import (
     WireObject,
 )
 from ._streams import EventStream, PageIterator
+from ._tools import ContentPart, extract_tool_calls
 
 __version__: str = _native.__version__
 
@@ -96,6 +97,8 @@ __all__ = [
     "Harness",
     "Model",
     "Page",
+    "ContentPart",
+    "extract_tool_calls",
     "EverrunsError",
     "ApiError",
     "ValidationError",

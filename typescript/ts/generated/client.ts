@@ -130,12 +130,6 @@ export type MessagesCreateToolResultsOptions = {
   results: Array<{ [key: string]: unknown }>;
 };
 
-/** Options of `messages.extractToolCalls`. */
-export type MessagesExtractToolCallsOptions = {
-  /** An event's `data`. */
-  data: unknown;
-};
-
 /** Options of `events.list`. */
 export type EventsListOptions = W.ListEventsParams;
 
@@ -390,8 +384,8 @@ export class MessagesClient extends SubClient {
    * The tool calls an event asks for: `data.tool_calls` of a `tool.call_requested` event, else
    * the `tool_call` parts of `data.message.content`.
    */
-  extractToolCalls(options: MessagesExtractToolCallsOptions): W.ToolCall[] {
-    return local<W.ToolCall[]>(this, "messages.extract_tool_calls", {});
+  extractToolCalls(data: unknown): W.ToolCall[] {
+    return local<W.ToolCall[]>(this, "messages.extract_tool_calls", { data });
   }
 }
 

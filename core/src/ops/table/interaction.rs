@@ -46,7 +46,7 @@ pub(crate) const MESSAGES: &[Op] = &[
         name: "extract_tool_calls",
         doc: "The tool calls an event asks for: `data.tool_calls` of a `tool.call_requested` \
               event, else the `tool_call` parts of `data.message.content`.",
-        params: &[primary("data", Ty::Json, "An event's `data`.")],
+        params: &[primary("data", Ty::Json, "An event's `data`.").with_role(Role::Address)],
         fields: None,
         ret: Ret::List("ToolCall"),
         idempotent: true,
