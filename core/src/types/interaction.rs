@@ -306,10 +306,12 @@ pub fn tool_results_request(
                 result,
                 error,
             }),
-            other => return Err(format!(
+            other => {
+                return Err(format!(
                 "create_tool_results accepts only tool_result parts with a tool_call_id, got {}",
                 other.to_value()
-            )),
+            ))
+            }
         }
     }
     Ok(SubmitToolResultsRequest { tool_results: out })
