@@ -103,6 +103,12 @@ def scripts(hn_api: str) -> dict[str, dict[str, Any]]:
             "# Choosing a Python async framework\n\nasyncio ships with Python; Trio brings "
             "structured concurrency; AnyIO lets libraries support both.\n")}]},
         "package-analyst": {"steps": [{"delay_ms": 60000, "text": "This would take a while."}]},
+        # client_tools: get_weather is answered by the example itself
+        "weather-assistant": {"steps": [
+            {"tool_calls": [{"id": "call_weather", "name": "get_weather",
+                             "arguments": {"city": "Paris"}}]},
+            {"text": "It is 21°C and sunny in Paris."},
+        ]},
         "data-analyst": {"steps": [
             {"tool_calls": [{"id": "call_read", "name": "read_file",
                              "arguments": {"path": "/workspace/input.csv"}}]},
@@ -124,6 +130,7 @@ EXAMPLES = {
         "pipeline": ["{py}", "examples/python/pipeline.py"],
         "cancellation": ["{py}", "examples/python/cancellation.py"],
         "upload": ["{py}", "examples/python/upload.py"],
+        "client_tools": ["{py}", "examples/python/client_tools.py"],
     },
     "typescript": {
         "quickstart": ["{node}", "examples/typescript/dist/quickstart.js"],
@@ -133,6 +140,7 @@ EXAMPLES = {
         "pipeline": ["{node}", "examples/typescript/dist/pipeline.js"],
         "cancellation": ["{node}", "examples/typescript/dist/cancellation.js"],
         "upload": ["{node}", "examples/typescript/dist/upload.js"],
+        "client_tools": ["{node}", "examples/typescript/dist/client_tools.js"],
     },
     "rust": {
         "quickstart": ["{bin}/quickstart"],
@@ -141,6 +149,7 @@ EXAMPLES = {
         "pipeline": ["{bin}/pipeline"],
         "cancellation": ["{bin}/cancellation"],
         "upload": ["{bin}/upload"],
+        "client_tools": ["{bin}/client_tools"],
     },
 }
 
@@ -158,6 +167,10 @@ EXPECT = {
     "pipeline": [r"asyncio \(standard library\)", r"Choosing a Python async framework"],
     "cancellation": [r"cancelled", r"turn\.cancelled"],
     "upload": [r"input\.csv has 3 rows", r"summary\.md"],
+    "client_tools": [r"tool call: get_weather\(Paris\)",
+                     r"sent result: \{\"city\": ?\"Paris\"",
+                     r"accepted 1 result\(s\); session active",
+                     r"Agent: It is 21°C and sunny in Paris\.", r"turn\.completed"],
 }
 
 # What each example must not print (checked with --check): no follow-up prompt by default.

@@ -245,6 +245,9 @@ impl SessionBuilder {
                 updated_at: now,
                 started_at: None,
                 self_url: None,
+                pending_tool_calls: Vec::new(),
+                pending_approvals: Vec::new(),
+                pending_questions: Vec::new(),
             },
         }
     }

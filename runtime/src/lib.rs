@@ -124,9 +124,15 @@ pub mod store;
 
 pub use builders::{AgentBuilder, HarnessBuilder, SessionBuilder, GENERIC_HARNESS_CAPABILITIES};
 pub use capabilities::{
-    Capability, CapabilityRegistry, MountPoint, SystemPromptContext, Tool, ToolContext, ToolError,
+    AskUserCapability, Capability, CapabilityRegistry, MountPoint, SystemPromptContext, Tool,
+    ToolApprovalCapability, ToolContext, ToolError,
 };
 pub use config::{merge_layers, resolve_capabilities, MergedConfig};
+pub use engine::interaction::{
+    resolve_question_answers, resolve_tool_approvals, resolve_tool_results, waiting_turn,
+    ApprovalRule, InteractionError, Resolution, WaitingTurn, TOOL_APPROVAL_CAPABILITY,
+    TOOL_RESULTS_TIMEOUT,
+};
 pub use engine::{
     append_input_message, find_input_message, plan_next_host_turn, session_messages,
     AssembledTurnContext, CancelProgress, PlatformDefinition, RuntimeActPlan, RuntimeActivity,

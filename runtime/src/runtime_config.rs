@@ -28,6 +28,9 @@ pub struct RuntimeConfig {
     pub bash: BashConfig,
     /// Limits applied by file tools before writing (the stores enforce their own too).
     pub fs_limits: FsLimits,
+    /// How long a turn waits for client-side tool results, approvals or answers before it
+    /// fails with `error_code: tool_results_timeout` (1 hour).
+    pub tool_results_timeout: Duration,
 }
 
 impl Default for RuntimeConfig {
@@ -42,6 +45,7 @@ impl Default for RuntimeConfig {
             web_fetch: WebFetchConfig::default(),
             bash: BashConfig::default(),
             fs_limits: FsLimits::default(),
+            tool_results_timeout: Duration::from_secs(3600),
         }
     }
 }

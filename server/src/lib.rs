@@ -12,6 +12,7 @@ pub mod conn;
 pub mod console;
 pub mod error;
 pub mod hub;
+pub mod interaction;
 pub mod openapi;
 pub mod providers;
 pub mod routes;
@@ -111,6 +112,9 @@ impl App {
         };
         let mut rt_config = RuntimeConfig::default();
         rt_config.web_fetch.allow_private_hosts = config.web_fetch_allow.clone();
+        if let Some(secs) = tool_results_timeout_from_env()? {
+            rt_config.tool_results_timeout = std::time::Duration::from_secs(secs);
+        }
         if let Ok(hex) = std::env::var("EVERRUNS_SECRET_KEY") {
             rt_config = rt_config
                 .with_secret_key_hex(&hex)
@@ -160,6 +164,20 @@ impl App {
             shutdown,
             llmsim_defaults: Arc::new(llmsim_defaults),
         })
+    }
+}
+
+/// `EVERRUNS_TOOL_RESULTS_TIMEOUT_SECS`: how long a turn waits for client-side tool results,
+/// approvals or answers (default 3600).
+fn tool_results_timeout_from_env() -> Result<Option<u64>, store::StoreError> {
+    match std::env::var("EVERRUNS_TOOL_RESULTS_TIMEOUT_SECS") {
+        Err(_) => Ok(None),
+        Ok(v) => match v.trim().parse::<u64>() {
+            Ok(n) if n > 0 => Ok(Some(n)),
+            _ => Err(store::StoreError::Other(format!(
+                "EVERRUNS_TOOL_RESULTS_TIMEOUT_SECS must be a positive number of seconds, got {v:?}"
+            ))),
+        },
     }
 }
 

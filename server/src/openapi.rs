@@ -7,7 +7,7 @@ use utoipa::OpenApi;
 mod rules;
 use rules::SharedAnswers;
 
-use crate::routes::{agents, catalog, fs, sessions};
+use crate::routes::{agents, catalog, fs, interaction, sessions};
 
 /// The API description.
 #[derive(OpenApi)]
@@ -32,6 +32,8 @@ use crate::routes::{agents, catalog, fs, sessions};
         sessions::update_session, sessions::delete_session, sessions::cancel,
         sessions::create_message, sessions::list_messages, sessions::list_events,
         sessions::put_llmsim, crate::sse::stream,
+        interaction::submit_tool_results, interaction::submit_tool_approvals,
+        interaction::answer_questions,
         fs::list_root, fs::get_path, fs::create_path, fs::update_path, fs::delete_path,
         fs::move_file, fs::copy_file, fs::grep_files, fs::stat_file, fs::download_path,
         fs::ws_list_root, fs::ws_get_path, fs::ws_create_path, fs::ws_update_path,
@@ -47,6 +49,7 @@ use crate::routes::{agents, catalog, fs, sessions};
         everruns_core::TurnCompletedData, everruns_core::TurnFailedData,
         everruns_core::TurnCancelledData, everruns_core::SessionIdledData,
         everruns_core::ConnectedData, everruns_core::DisconnectingData,
+        everruns_core::ToolCallRequestedData,
     )),
     modifiers(&Security, &SharedAnswers),
     security(("api_key" = [])),

@@ -347,6 +347,12 @@ impl Worker {
     }
 
     async fn complete(&self, turn: &TurnRow, next: RuntimeTurnPlan) -> StoreResult<()> {
+        if let RuntimeTurnPlan::WaitForInput { expires_at, .. } = &next {
+            // The turn waits for its caller (tool results, approvals, answers): parked until
+            // its wait limit, while this worker still holds the lease; an answer wakes it.
+            let until = expires_at.unwrap_or_else(|| now() + chrono::Duration::days(36_500));
+            self.store.park_turn(&turn.id, until).await?;
+        }
         let (phase, status) = match &next {
             RuntimeTurnPlan::Done(o) => (None, Some(status_of(*o))),
             p => (p.activity().map(|a| a.as_str()), None),
@@ -357,6 +363,13 @@ impl Worker {
             .await?
         {
             tracing::warn!(turn_id = %turn.id, "lease lost before the phase was recorded");
+        }
+        if matches!(next, RuntimeTurnPlan::WaitForInput { .. }) {
+            let events = self.store.all_events(&turn.session_id).await?;
+            if everruns_runtime::waiting_turn(&events).is_none() {
+                // answered while it was being parked: runnable now
+                self.store.wake_turn(&turn.id).await?;
+            }
         }
         Ok(())
     }
@@ -408,6 +421,8 @@ impl Worker {
             return Ok(CancelOutcome::Cancelled(turn.id));
         }
         self.store.request_cancel(&turn.id).await?;
+        // A turn parked while it waits for its caller is claimed now, to be cancelled.
+        self.store.wake_turn(&turn.id).await?;
         if let Some(r) = self.running.lock().expect("worker lock").get(session_id) {
             if r.turn_id == turn.id {
                 r.cancel.cancel();

@@ -33,6 +33,8 @@ export {
 } from "./client";
 export type { CallOptions, PullOptions, Logger, EverrunsOptions } from "./client";
 export { PulledStream } from "./stream";
+export { ContentPart, extractToolCalls } from "./tools";
+export type { ContentPartValue } from "./tools";
 export {
   EverrunsError,
   ApiError,

@@ -17,6 +17,10 @@ impl MessagesClient {
         Self { client }
     }
 
+    pub(crate) fn client(&self) -> &Everruns {
+        &self.client
+    }
+
     /// Sends a user text message; the server queues a turn and returns at once. Consume the
     /// turn with `client.events().stream(session_id, Default::default())`.
     pub async fn create(&self, session_id: &str, text: &str) -> Result<Message> {

@@ -30,6 +30,7 @@ pub(crate) mod cursor;
 mod error;
 pub(crate) mod events;
 mod filesystem;
+mod interaction;
 pub mod logs;
 mod messages;
 mod net;

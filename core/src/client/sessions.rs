@@ -22,6 +22,10 @@ impl SessionsClient {
         Self { client }
     }
 
+    pub(crate) fn client(&self) -> &Everruns {
+        &self.client
+    }
+
     /// `POST /v1/sessions` (not retried once it may have reached the server).
     pub async fn create(&self, request: CreateSessionRequest) -> Result<Session> {
         if request.agent_id.is_some() && request.agent_name.is_some() {

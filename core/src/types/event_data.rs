@@ -97,6 +97,8 @@ payloads! {
     ToolOutputDelta(ToolOutputDeltaData) = "tool.output.delta",
     /// `tool.completed`
     ToolCompleted(ToolCompletedData) = "tool.completed",
+    /// `tool.call_requested`
+    ToolCallRequested(ToolCallRequestedData) = "tool.call_requested",
     /// `act.completed`
     ActCompleted(ActCompletedData) = "act.completed",
     /// `file.written`
@@ -423,6 +425,22 @@ pub struct ToolCompletedData {
     /// Capability that provided the tool.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capability_id: Option<String>,
+}
+
+/// `tool.call_requested`: the turn waits for the caller to answer these calls (client-side
+/// tool results, tool approvals, `ask_user` question sets).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ToolCallRequestedData {
+    /// The turn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub turn_id: Option<String>,
+    /// The calls the caller must answer, in the model's call order.
+    #[serde(default, deserialize_with = "null_default")]
+    pub tool_calls: Vec<ToolCall>,
+    /// When the turn stops waiting and fails (`error_code: tool_results_timeout`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// `act.completed`.

@@ -36,6 +36,8 @@ pub const TOOL_STARTED: &str = "tool.started";
 pub const TOOL_COMPLETED: &str = "tool.completed";
 /// `tool.output.delta`.
 pub const TOOL_OUTPUT_DELTA: &str = "tool.output.delta";
+/// The turn waits for its caller to answer client-side tool calls, approvals or questions.
+pub const TOOL_CALL_REQUESTED: &str = "tool.call_requested";
 /// `session.started`.
 pub const SESSION_STARTED: &str = "session.started";
 /// `session.activated` — a turn started.

@@ -68,6 +68,26 @@ pub enum ContentPart {
 }
 
 impl ContentPart {
+    /// A `tool_result` part answering a client-side tool call with `result` (upstream's
+    /// `ContentPart.make_tool_result`).
+    pub fn make_tool_result(tool_call_id: impl Into<String>, result: serde_json::Value) -> Self {
+        ContentPart::ToolResult {
+            tool_call_id: tool_call_id.into(),
+            result: Some(result),
+            error: None,
+        }
+    }
+
+    /// A `tool_result` part reporting that a client-side tool call failed (upstream's
+    /// `ContentPart.make_tool_error`).
+    pub fn make_tool_error(tool_call_id: impl Into<String>, error: impl Into<String>) -> Self {
+        ContentPart::ToolResult {
+            tool_call_id: tool_call_id.into(),
+            result: None,
+            error: Some(error.into()),
+        }
+    }
+
     /// A text part.
     pub fn text(text: impl Into<String>) -> Self {
         ContentPart::Text { text: text.into() }

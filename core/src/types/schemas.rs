@@ -49,6 +49,7 @@ pub fn event_payloads() -> (Vec<(&'static str, String)>, BTreeMap<String, Value>
         et::TOOL_STARTED => ToolStartedData,
         et::TOOL_OUTPUT_DELTA => ToolOutputDeltaData,
         et::TOOL_COMPLETED => ToolCompletedData,
+        et::TOOL_CALL_REQUESTED => ToolCallRequestedData,
         et::ACT_COMPLETED => ActCompletedData,
         et::FILE_WRITTEN => FileWrittenData,
         et::TURN_COMPLETED => TurnCompletedData,

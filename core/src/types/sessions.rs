@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 use super::common::{
     null_default, CapabilityRef, InitialFile, NetworkAccess, TokenUsage, ToolDefinition,
 };
+use super::event_data::ToolCall;
+use super::interaction::{PendingQuestions, PendingToolApproval};
 
 string_enum! {
     /// Session status (docs/decisions.md#12: the server emits only these four).
@@ -93,6 +95,27 @@ pub struct Session {
     /// Absolute API URL of this session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub self_url: Option<String>,
+    /// Client-side tool calls the waiting turn needs results for (`GET` only).
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub pending_tool_calls: Vec<ToolCall>,
+    /// Tool calls the waiting turn needs approved (`GET` only).
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub pending_approvals: Vec<PendingToolApproval>,
+    /// `ask_user` question sets the waiting turn needs answered (`GET` only).
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub pending_questions: Vec<PendingQuestions>,
 }
 
 /// Body of `POST /v1/sessions` (every field optional).

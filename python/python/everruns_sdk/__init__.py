@@ -75,6 +75,7 @@ from ._sync_client import (
     SyncSessionsClient,
 )
 from ._sync_streams import SyncEventStream, SyncPageIterator
+from ._tools import ContentPart, extract_tool_calls
 
 __version__: str = _native.__version__
 
@@ -123,6 +124,8 @@ __all__ = [
     "Harness",
     "Model",
     "Page",
+    "ContentPart",
+    "extract_tool_calls",
     "EverrunsError",
     "ApiError",
     "ValidationError",

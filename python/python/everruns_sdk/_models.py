@@ -20,13 +20,21 @@ from ._wire import (
     Harness,
     Message,
     Model,
+    QuestionAnswersResponse,
     Session,
     SessionFile,
+    SubmitToolApprovalsResponse,
+    SubmitToolResultsResponse,
+    ToolCall,
 )
 from ._wire_object import WireObject
 
 __all__ = [
     "WireObject",
+    "QuestionAnswersResponse",
+    "SubmitToolApprovalsResponse",
+    "SubmitToolResultsResponse",
+    "ToolCall",
     "Agent",
     "Session",
     "Message",

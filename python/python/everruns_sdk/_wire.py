@@ -25,6 +25,10 @@ __all__ = [
     "CapabilityInfo",
     "Harness",
     "Model",
+    "SubmitToolResultsResponse",
+    "SubmitToolApprovalsResponse",
+    "QuestionAnswersResponse",
+    "ToolCall",
 ]
 
 
@@ -103,6 +107,12 @@ class Session(WireObject):
     output_preview: Optional[str]
     #: Parallel-tools override.
     parallel_tool_calls: Optional[bool]
+    #: Tool calls the waiting turn needs approved (``GET`` only).
+    pending_approvals: list[dict[str, Any]]
+    #: ``ask_user`` question sets the waiting turn needs answered (``GET`` only).
+    pending_questions: list[dict[str, Any]]
+    #: Client-side tool calls the waiting turn needs results for (``GET`` only).
+    pending_tool_calls: list[ToolCall]
     #: First user text, truncated.
     preview: Optional[str]
     #: Absolute API URL of this session.
@@ -384,4 +394,51 @@ class Model(WireObject):
     updated_at: str
 
 
+class SubmitToolResultsResponse(WireObject):
+    """Answer of `POST /v1/sessions/{id}/tool-results`."""
+
+    __slots__ = ()
+    #: Results stored.
+    accepted: int
+    #: Session status after the results (``active``, or still ``waitingfortoolresults``).
+    status: str
+
+
+class SubmitToolApprovalsResponse(WireObject):
+    """Answer of `POST /v1/sessions/{id}/tool-approvals`."""
+
+    __slots__ = ()
+    #: Every pending approval of the batch.
+    resolved: list[dict[str, Any]]
+    #: Session status after the decisions.
+    status: str
+
+
+class QuestionAnswersResponse(WireObject):
+    """Answer of `POST /v1/sessions/{id}/question-answers`: what the model reads."""
+
+    __slots__ = ()
+    #: The answers in question order (empty when declined).
+    answers: list[dict[str, Any]]
+    #: Session status after the answer.
+    session_status: str
+    #: ``answered`` or ``declined``.
+    status: str
+    #: The ``ask_user`` call answered.
+    tool_call_id: str
+
+
+class ToolCall(WireObject):
+    """A tool call as reported by `llm.generation`."""
+
+    __slots__ = ()
+    #: Arguments object.
+    arguments: Any
+    #: Call id.
+    id: str
+    #: Tool name.
+    name: str
+
+
+Session._nested = {"pending_tool_calls": (ToolCall, True)}
 GrepResult._nested = {"matches": (GrepMatch, True)}

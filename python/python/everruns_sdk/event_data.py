@@ -136,6 +136,15 @@ class ToolCompletedData(TypedDict, total=False):
     tool_name: str
 
 
+class ToolCallRequestedData(TypedDict, total=False):
+    """``tool.call_requested``: the turn waits for the caller to answer these calls
+    (client-side tool results, tool approvals, ``ask_user`` question sets)."""
+
+    expires_at: str
+    tool_calls: list[dict[str, Any]]
+    turn_id: str
+
+
 class ActCompletedData(TypedDict, total=False):
     """``act.completed``."""
 
@@ -220,6 +229,7 @@ EVENT_DATA: dict[str, type] = {
     "tool.started": ToolStartedData,
     "tool.output.delta": ToolOutputDeltaData,
     "tool.completed": ToolCompletedData,
+    "tool.call_requested": ToolCallRequestedData,
     "act.completed": ActCompletedData,
     "file.written": FileWrittenData,
     "turn.completed": TurnCompletedData,

@@ -19,6 +19,7 @@ use crate::store::SessionStorage;
 mod bash;
 pub mod files;
 mod instructions;
+mod interaction;
 mod math;
 mod samples;
 pub mod skills;
@@ -33,6 +34,7 @@ pub use files::SessionFileSystemCapability;
 pub use instructions::{
     AgentInstructionsCapability, DEFAULT_INSTRUCTION_FILES, MAX_INSTRUCTION_CHARS,
 };
+pub use interaction::{AskUserCapability, ToolApprovalCapability};
 pub use math::TestMathCapability;
 pub use samples::SampleDataCapability;
 pub use skills::SkillsCapability;
@@ -153,6 +155,12 @@ pub trait Tool: Send + Sync {
     /// Own timeout (else [`RuntimeConfig::tool_timeout`]).
     fn timeout(&self) -> Option<Duration> {
         None
+    }
+    /// True for tools the caller answers (`ask_user`): the act step runs
+    /// [`Tool::execute`] only to check and normalise the arguments, then the turn waits
+    /// for the answer (`tool.call_requested`).
+    fn waits_for_caller(&self) -> bool {
+        false
     }
     /// Runs the tool. `Err` is a tool error the model sees.
     async fn execute(&self, arguments: Value, ctx: &ToolContext) -> Result<Value, ToolError>;
@@ -294,6 +302,8 @@ impl CapabilityRegistry {
         r.register(VirtualBashCapability);
         r.register(AgentInstructionsCapability);
         r.register(SkillsCapability);
+        r.register(AskUserCapability);
+        r.register(ToolApprovalCapability);
         r
     }
 

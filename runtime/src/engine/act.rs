@@ -12,10 +12,11 @@ use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use chrono::SubsecRound;
 use everruns_core::ids::{new_id, IdKind};
 use everruns_core::{
     ActCompletedData, ActStartedData, ActToolCall, ContentPart, EventContext, ToolCall,
-    ToolCompletedData, ToolStartedData, ToolStatus,
+    ToolCallRequestedData, ToolCompletedData, ToolStartedData, ToolStatus,
 };
 use futures::FutureExt;
 
@@ -104,12 +105,80 @@ impl TurnEngine {
             )
             .await?;
         }
-        let to_run: Vec<ToolCall> = plan
+        let candidates: Vec<ToolCall> = plan
             .tool_calls
             .iter()
             .filter(|c| !plan.completed.contains(&c.id) && !plan.interrupted.contains(&c.id))
             .cloned()
             .collect();
+        // What the caller must answer (client-side tools, approvals, ask_user) is asked
+        // for, not run; everything else runs now.
+        log.refresh(backends.events.as_ref(), &request.session.id)
+            .await?;
+        let requested: HashSet<String> = match &log.state().phase {
+            super::TurnPhase::Acting { requested, .. } => {
+                requested.iter().map(|c| c.id.clone()).collect()
+            }
+            _ => HashSet::new(),
+        };
+        let approvals = log.fold().approvals.clone();
+        let mut to_request: Vec<ToolCall> = Vec::new();
+        let mut to_run: Vec<ToolCall> = Vec::new();
+        for c in candidates {
+            let bound = assembled.tools.get(&c.name);
+            if bound.is_none() && assembled.client_tools.contains_key(&c.name) {
+                if !requested.contains(&c.id) {
+                    to_request.push(c);
+                }
+                continue;
+            }
+            if assembled.approval.requires(&c.name) && approvals.get(&c.id) != Some(&true) {
+                let ask = super::interaction::approval_call(&c);
+                if !approvals.contains_key(&c.id) && !requested.contains(&ask.id) {
+                    to_request.push(ask);
+                }
+                continue;
+            }
+            match bound {
+                Some(b) if b.tool.waits_for_caller() => {
+                    if requested.contains(&c.id) {
+                        continue;
+                    }
+                    let tctx = ToolContext::standalone(
+                        request.session.id.clone(),
+                        backends.files.clone(),
+                        backends.storage.clone(),
+                        self.config.clone(),
+                    );
+                    match b.tool.execute(c.arguments.clone(), &tctx).await {
+                        Ok(arguments) => to_request.push(ToolCall {
+                            id: c.id.clone(),
+                            name: c.name.clone(),
+                            arguments,
+                        }),
+                        Err(e) => {
+                            self.emit(
+                                request,
+                                backends,
+                                &ctx,
+                                ToolCompletedData {
+                                    tool_call_id: c.id.clone(),
+                                    tool_name: c.name.clone(),
+                                    success: false,
+                                    status: ToolStatus::Error,
+                                    result: None,
+                                    error: Some(e.message),
+                                    duration_ms: None,
+                                    capability_id: Some(b.capability_id.clone()),
+                                },
+                            )
+                            .await?;
+                        }
+                    }
+                }
+                _ => to_run.push(c),
+            }
+        }
 
         // Lanes: each lane runs in order; lanes run concurrently.
         let mut lanes: Vec<(Option<String>, Vec<ToolCall>)> = Vec::new();
@@ -149,6 +218,25 @@ impl TurnEngine {
             }
         });
         futures::future::try_join_all(lane_futures).await?;
+
+        if !to_request.is_empty() {
+            // Ask, then stop: the turn waits (durably: the request is in the log).
+            let expires_at = chrono::Utc::now()
+                + chrono::Duration::from_std(self.config.tool_results_timeout)
+                    .unwrap_or_else(|_| chrono::Duration::hours(1));
+            self.emit(
+                request,
+                backends,
+                &ctx,
+                ToolCallRequestedData {
+                    turn_id: Some(request.turn_id.clone()),
+                    tool_calls: to_request,
+                    expires_at: Some(expires_at.trunc_subsecs(3)),
+                },
+            )
+            .await?;
+            return Ok(());
+        }
 
         // Count the batch's results from the log (covers results stored before a restart).
         log.refresh(backends.events.as_ref(), &request.session.id)

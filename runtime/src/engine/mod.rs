@@ -10,6 +10,7 @@
 //! repeated, and exactly one terminal event is emitted.
 
 mod act;
+pub mod interaction;
 mod reason;
 mod state;
 
@@ -309,6 +310,9 @@ pub struct TurnResult {
     pub llm_call_count: u32,
     /// Tokens used.
     pub usage: TokenUsage,
+    /// For [`TurnOutcome::Waiting`]: when the wait ends (the host resumes the turn then, or
+    /// as soon as the caller answers).
+    pub wait_expires_at: Option<chrono::DateTime<Utc>>,
 }
 
 /// What one host activity did ([`crate::execute_input_activity`] and friends).
@@ -355,6 +359,10 @@ pub(crate) struct BoundTool {
 pub(crate) struct Assembled {
     pub ctx: AssembledTurnContext,
     pub tools: HashMap<String, BoundTool>,
+    /// Client-side tools offered to the model (the caller runs them).
+    pub client_tools: HashMap<String, everruns_core::ToolDefinition>,
+    /// Which tools need a person's approval before they run.
+    pub approval: interaction::ApprovalRule,
 }
 
 /// Runs turns. Cheap to clone; share one per process.
@@ -469,10 +477,28 @@ impl TurnEngine {
                 );
             }
         }
+        let mut client_tools = HashMap::new();
+        for t in &merged.tools {
+            if t.kind != "client_side" || tools.contains_key(&t.name) {
+                continue;
+            }
+            if client_tools.contains_key(&t.name) {
+                continue;
+            }
+            specs.push(ToolSpec {
+                name: t.name.clone(),
+                description: t.description.clone(),
+                parameters: t.parameters.clone(),
+            });
+            client_tools.insert(t.name.clone(), t.clone());
+        }
+        let approval = interaction::ApprovalRule::from_capabilities(&resolved);
         if !merged.system_prompt.is_empty() {
             parts.push(merged.system_prompt.clone());
         }
         Assembled {
+            client_tools,
+            approval,
             ctx: AssembledTurnContext {
                 system_prompt: parts.join("\n\n"),
                 tools: specs,
@@ -589,6 +615,16 @@ impl TurnEngine {
             if let RuntimeTurnPlan::Done(outcome) = plan {
                 return Ok(result_of(&state, outcome));
             }
+            if let RuntimeTurnPlan::WaitForInput { expires_at, .. } = &plan {
+                let expired = expires_at.is_some_and(|t| t <= Utc::now());
+                if !expired && !request.cancel.is_cancelled() {
+                    return Ok(result_of(&state, TurnOutcome::Waiting));
+                }
+                if !expired {
+                    self.begin_cancel(request, backends, None, &mut log).await?;
+                    continue;
+                }
+            }
             let cancellable = matches!(
                 plan,
                 RuntimeTurnPlan::StartTurn
@@ -672,12 +708,15 @@ impl TurnEngine {
                 next: plan,
             });
         }
+        // A turn waiting for its caller is cancellable too (its act activity is a no-op
+        // until the caller answers or the wait limit passes).
         let cancellable = matches!(
             plan,
             RuntimeTurnPlan::StartTurn
                 | RuntimeTurnPlan::ScheduleReason { .. }
                 | RuntimeTurnPlan::ScheduleAct(_)
                 | RuntimeTurnPlan::FinalizeReason { .. }
+                | RuntimeTurnPlan::WaitForInput { .. }
         );
         if cancellable && request.cancel.is_cancelled() {
             self.begin_cancel(request, backends, None, &mut log).await?;
@@ -863,6 +902,16 @@ impl TurnEngine {
             }
             RuntimeTurnPlan::Complete(end) => self.complete(request, backends, end, log).await,
             RuntimeTurnPlan::FinishCancel => self.finish_cancel(request, backends, log).await,
+            RuntimeTurnPlan::WaitForInput {
+                pending,
+                expires_at,
+            } => {
+                if expires_at.is_some_and(|t| t <= Utc::now()) {
+                    self.expire_wait(request, backends, pending, log).await
+                } else {
+                    Ok(())
+                }
+            }
             RuntimeTurnPlan::Done(_) => Ok(()),
         }
     }
@@ -1170,6 +1219,11 @@ fn result_of(state: &RuntimeTurnState, outcome: TurnOutcome) -> TurnResult {
         error_code,
         llm_call_count: state.llm_call_count,
         usage: state.usage.clone(),
+        wait_expires_at: if outcome == TurnOutcome::Waiting {
+            state.wait_expires_at
+        } else {
+            None
+        },
     }
 }
 

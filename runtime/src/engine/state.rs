@@ -13,6 +13,15 @@ pub const CANCEL_USER_MESSAGE: &str = "User requested to cancel the work.";
 /// Literal text of the agent message that ends a cancelled turn (docs/decisions.md#7).
 pub const CANCEL_AGENT_MESSAGE: &str = "Work was cancelled by user.";
 
+/// Reads `{"approved": bool}` from an approval call's result parts.
+fn approval_flag(parts: &[ContentPart]) -> Option<bool> {
+    let text: String = parts.iter().filter_map(ContentPart::as_text).collect();
+    serde_json::from_str::<serde_json::Value>(&text)
+        .ok()?
+        .get("approved")?
+        .as_bool()
+}
+
 /// How a turn ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -25,6 +34,8 @@ pub enum TurnOutcome {
     Cancelled,
     /// `turn.sealed`.
     Sealed,
+    /// Not ended: the turn waits for its caller ([`RuntimeTurnPlan::WaitForInput`]).
+    Waiting,
 }
 
 /// Where a turn stands, as read from its events.
@@ -71,6 +82,9 @@ pub enum TurnPhase {
         started: Vec<String>,
         /// Calls with `tool.completed`.
         completed: Vec<String>,
+        /// Calls the caller was asked to answer (`tool.call_requested`): client-side tools,
+        /// approval requests, `ask_user` question sets.
+        requested: Vec<ToolCall>,
     },
     /// `act.completed`.
     Acted,
@@ -125,6 +139,8 @@ pub struct RuntimeTurnState {
     pub running_tool_calls: Vec<(String, String)>,
     /// `session.activated` is stored.
     pub activated: bool,
+    /// Deadline of the last `tool.call_requested` of the current act.
+    pub wait_expires_at: Option<DateTime<Utc>>,
 }
 
 impl RuntimeTurnState {
@@ -158,6 +174,8 @@ pub(crate) struct TurnStateFold {
     /// `accumulated` length of the last `output.message.delta`, or 0 after a later
     /// `reason.started` (what an interrupted reason step had streamed).
     pub streamed_len: usize,
+    /// Approval decisions of the turn: gated call id → approved.
+    pub approvals: HashMap<String, bool>,
 }
 
 impl TurnStateFold {
@@ -178,6 +196,7 @@ impl TurnStateFold {
                 cancel: None,
                 running_tool_calls: Vec::new(),
                 activated: false,
+                wait_expires_at: None,
             },
             pending_calls: Vec::new(),
             pending_code: None,
@@ -186,6 +205,7 @@ impl TurnStateFold {
             started_at: None,
             first_results: HashMap::new(),
             streamed_len: 0,
+            approvals: HashMap::new(),
         }
     }
 
@@ -303,10 +323,12 @@ impl TurnStateFold {
                         .entry(c.id.clone())
                         .or_insert_with(|| c.name.clone());
                 }
+                s.wait_expires_at = None;
                 s.phase = TurnPhase::Acting {
                     tool_calls: calls,
                     started: Vec::new(),
                     completed: Vec::new(),
+                    requested: Vec::new(),
                 };
             }
             EventPayload::ToolStarted(d) => {
@@ -317,9 +339,29 @@ impl TurnStateFold {
                     .entry(d.tool_call.id.clone())
                     .or_insert_with(|| d.tool_call.name.clone());
             }
+            EventPayload::ToolCallRequested(d) => {
+                if let TurnPhase::Acting { requested, .. } = &mut s.phase {
+                    for c in d.tool_calls {
+                        if !requested.iter().any(|r| r.id == c.id) {
+                            requested.push(c);
+                        }
+                    }
+                }
+                s.wait_expires_at = d.expires_at;
+            }
             EventPayload::ToolCompleted(d) => {
                 if let TurnPhase::Acting { completed, .. } = &mut s.phase {
                     completed.push(d.tool_call_id.clone());
+                }
+                if d.tool_name == everruns_core::APPROVE_TOOL_CALL {
+                    if let Some(original) = d
+                        .tool_call_id
+                        .strip_prefix(everruns_core::APPROVAL_CALL_PREFIX)
+                    {
+                        let approved = d.success
+                            && d.result.as_deref().and_then(approval_flag).unwrap_or(false);
+                        self.approvals.insert(original.to_string(), approved);
+                    }
                 }
                 self.first_results
                     .entry(d.tool_call_id.clone())
@@ -349,7 +391,10 @@ impl TurnStateFold {
                 });
                 s.cancel = Some(CancelProgress::default());
                 if let TurnPhase::Acting {
-                    started, completed, ..
+                    started,
+                    completed,
+                    requested,
+                    ..
                 } = &s.phase
                 {
                     let names = &self.act_names;
@@ -361,6 +406,14 @@ impl TurnStateFold {
                             (id.clone(), name)
                         })
                         .collect();
+                    // Calls the caller never answered are closed too.
+                    for c in requested {
+                        if !completed.contains(&c.id)
+                            && !s.running_tool_calls.iter().any(|(id, _)| *id == c.id)
+                        {
+                            s.running_tool_calls.push((c.id.clone(), c.name.clone()));
+                        }
+                    }
                 }
             }
             EventPayload::InputMessage(_) => {
@@ -439,6 +492,16 @@ pub enum RuntimeTurnPlan {
     Complete(TurnEnd),
     /// Emit the remaining events of the cancel sequence.
     FinishCancel,
+    /// The turn waits for its caller: client-side tool results, approvals or answers
+    /// (`POST /v1/sessions/{id}/tool-results|tool-approvals|question-answers`). Nothing runs
+    /// until they are stored; past `expires_at` the turn fails with
+    /// `error_code: tool_results_timeout`.
+    WaitForInput {
+        /// Calls still unanswered.
+        pending: Vec<ToolCall>,
+        /// The wait limit.
+        expires_at: Option<DateTime<Utc>>,
+    },
     /// Nothing left to do: the turn ended with this outcome.
     Done(TurnOutcome),
 }
@@ -491,6 +554,9 @@ impl RuntimeTurnPlan {
             }
             RuntimeTurnPlan::ScheduleAct(_) => RuntimeActivity::Act,
             RuntimeTurnPlan::Complete(_) | RuntimeTurnPlan::FinishCancel => RuntimeActivity::Finish,
+            // Waiting: nothing to schedule until the caller answers (then `Act`, or `Finish`
+            // when the wait limit passed).
+            RuntimeTurnPlan::WaitForInput { .. } => RuntimeActivity::Act,
             RuntimeTurnPlan::Done(_) => return None,
         })
     }
@@ -555,9 +621,24 @@ pub fn plan_next_host_turn(state: &RuntimeTurnState, max_iterations: u32) -> Run
             resumed: false,
         }),
         TurnPhase::Acting {
+            requested,
+            completed,
+            ..
+        } if requested.iter().any(|c| !completed.contains(&c.id)) => {
+            RuntimeTurnPlan::WaitForInput {
+                pending: requested
+                    .iter()
+                    .filter(|c| !completed.contains(&c.id))
+                    .cloned()
+                    .collect(),
+                expires_at: state.wait_expires_at,
+            }
+        }
+        TurnPhase::Acting {
             tool_calls,
             started,
             completed,
+            ..
         } => RuntimeTurnPlan::ScheduleAct(RuntimeActPlan {
             tool_calls: tool_calls.clone(),
             completed: completed.clone(),

@@ -3,6 +3,7 @@
 pub mod agents;
 pub mod catalog;
 pub mod fs;
+pub mod interaction;
 pub mod sessions;
 pub mod validate;
 
@@ -50,6 +51,18 @@ pub fn v1_routes() -> Router<App> {
                 .delete(sessions::delete_session),
         )
         .route("/sessions/{session_id}/cancel", post(sessions::cancel))
+        .route(
+            "/sessions/{session_id}/tool-results",
+            post(interaction::submit_tool_results),
+        )
+        .route(
+            "/sessions/{session_id}/tool-approvals",
+            post(interaction::submit_tool_approvals),
+        )
+        .route(
+            "/sessions/{session_id}/question-answers",
+            post(interaction::answer_questions),
+        )
         .route(
             "/sessions/{session_id}/messages",
             post(sessions::create_message).get(sessions::list_messages),

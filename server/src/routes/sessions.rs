@@ -143,6 +143,9 @@ pub async fn create_session(
         updated_at: t,
         started_at: None,
         self_url: None,
+        pending_tool_calls: Vec::new(),
+        pending_approvals: Vec::new(),
+        pending_questions: Vec::new(),
     };
     app.store.create_session(&session).await?;
     if let Err(e) = app
@@ -211,7 +214,9 @@ pub async fn get_session(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult<Json<Session>> {
-    Ok(Json(with_url(&app, &headers, load(&app, &id).await?)))
+    let mut s = load(&app, &id).await?;
+    crate::interaction::attach_pending(&app, &mut s).await?;
+    Ok(Json(with_url(&app, &headers, s)))
 }
 
 /// S4: update title, locale or tags.

@@ -20,6 +20,7 @@ pub mod catalog;
 pub mod db;
 pub mod events;
 pub mod files;
+mod interaction;
 pub mod keys;
 pub mod llmsim;
 mod rows;

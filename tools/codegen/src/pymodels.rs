@@ -26,6 +26,10 @@ const CLASSES: &[&str] = &[
     "CapabilityInfo",
     "Harness",
     "Model",
+    "SubmitToolResultsResponse",
+    "SubmitToolApprovalsResponse",
+    "QuestionAnswersResponse",
+    "ToolCall",
 ];
 
 /// Hand-written members a few classes carry beyond their fields.
@@ -56,6 +60,10 @@ fn schemas() -> BTreeMap<String, Value> {
     collect::<t::CapabilityInfo>(&mut m);
     collect::<t::Harness>(&mut m);
     collect::<t::Model>(&mut m);
+    collect::<t::SubmitToolResultsResponse>(&mut m);
+    collect::<t::SubmitToolApprovalsResponse>(&mut m);
+    collect::<t::QuestionAnswersResponse>(&mut m);
+    collect::<t::ToolCall>(&mut m);
     m
 }
 

@@ -250,8 +250,12 @@ from ._models import (
     Message,
     Model,
     Page,
+    QuestionAnswersResponse,
     Session,
     SessionFile,
+    SubmitToolApprovalsResponse,
+    SubmitToolResultsResponse,
+    ToolCall,
 )
 from ._streams import EventStream, PageIterator
 

@@ -164,8 +164,8 @@ fn method(op: &Op, has_list_all: bool) -> String {
             let k = camel_case(&p.name);
             match &p.default {
                 Some(d) => format!("{k} = {d}"),
-                None if p.required => format!("{k}: string"),
-                None => format!("{k}?: string"),
+                None if p.required => format!("{k}: {}", ts_ty(p)),
+                None => format!("{k}?: {}", ts_ty(p)),
             }
         })
         .collect();

@@ -517,6 +517,48 @@ export interface NetworkAccess {
 
 export type OnExhausted = "repeat_last" | "loop" | "error" | "fixed" | (string & {});
 
+/** A question set an `ask_user` call waits on. */
+export interface PendingQuestions {
+  /** The questions. */
+  questions: Question[];
+  /** The `ask_user` call. */
+  toolCallId: string;
+}
+
+/** A tool call waiting for a person's approval. */
+export interface PendingToolApproval {
+  /** The arguments it would run with. */
+  arguments?: JsonValue;
+  /** The model's call id of the gated call. */
+  originalToolCallId: string;
+  /** The gated tool. */
+  tool: string;
+  /** The approval call to answer (`tool_approval_{original id}`). */
+  toolCallId: string;
+}
+
+/** One `ask_user` question. */
+export interface Question {
+  /** Free text is accepted besides the options. */
+  allowOther?: boolean;
+  /** Id answers refer to. */
+  id: string;
+  /** Several options may be selected. */
+  multiSelect?: boolean;
+  /** Options (empty: free text). */
+  options?: QuestionOption[];
+  /** The question. */
+  question: string;
+}
+
+/** One option of an `ask_user` question. */
+export interface QuestionOption {
+  /** More detail. */
+  description?: string | null;
+  /** What the user picks (answers select by label). */
+  label: string;
+}
+
 export type ResourceStatus = "active" | "archived" | "deleted" | (string & {});
 
 /** A session. */
@@ -546,6 +588,12 @@ export interface Session {
   outputPreview?: string | null;
   /** Parallel-tools override. */
   parallelToolCalls?: boolean | null;
+  /** Tool calls the waiting turn needs approved (`GET` only). */
+  pendingApprovals?: PendingToolApproval[];
+  /** `ask_user` question sets the waiting turn needs answered (`GET` only). */
+  pendingQuestions?: PendingQuestions[];
+  /** Client-side tool calls the waiting turn needs results for (`GET` only). */
+  pendingToolCalls?: ToolCall[];
   /** First user text, truncated. */
   preview?: string | null;
   /** Absolute API URL of this session. */
@@ -631,6 +679,16 @@ export interface TokenUsage {
   inputTokens: number;
   /** Completion tokens. */
   outputTokens: number;
+}
+
+/** A tool call as reported by `llm.generation`. */
+export interface ToolCall {
+  /** Arguments object. */
+  arguments?: JsonValue;
+  /** Call id. */
+  id: string;
+  /** Tool name. */
+  name: string;
 }
 
 /** A client-side tool the agent may call (the client posts its results). */
@@ -798,7 +856,7 @@ export interface LlmGenerationOutput {
   /** Text produced. */
   text?: string | null;
   /** Tool calls produced. */
-  tool_calls?: ToolCall[];
+  tool_calls?: WireToolCall[];
 }
 
 /** A stored message (derived from events). */
@@ -932,13 +990,26 @@ export interface WireTokenUsage {
 }
 
 /** A tool call as reported by `llm.generation`. */
-export interface ToolCall {
+export interface WireToolCall {
   /** Arguments object. */
   arguments?: JsonValue;
   /** Call id. */
   id: string;
   /** Tool name. */
   name: string;
+}
+
+/**
+ * `tool.call_requested`: the turn waits for the caller to answer these calls (client-side
+ * tool results, tool approvals, `ask_user` question sets).
+ */
+export interface ToolCallRequestedData {
+  /** When the turn stops waiting and fails (`error_code: tool_results_timeout`). */
+  expires_at?: string | null;
+  /** The calls the caller must answer, in the model's call order. */
+  tool_calls?: WireToolCall[];
+  /** The turn. */
+  turn_id?: string | null;
 }
 
 /** `tool.completed`. */
@@ -978,7 +1049,7 @@ export interface ToolStartedData {
   /** Human label. */
   display_name?: string | null;
   /** The call. */
-  tool_call: ToolCall;
+  tool_call: WireToolCall;
 }
 
 export type ToolStatus = "success" | "error" | "timeout" | "cancelled" | (string & {});
@@ -1047,6 +1118,7 @@ export interface EventDataMap {
   "tool.started": ToolStartedData;
   "tool.output.delta": ToolOutputDeltaData;
   "tool.completed": ToolCompletedData;
+  "tool.call_requested": ToolCallRequestedData;
   "act.completed": ActCompletedData;
   "file.written": FileWrittenData;
   "turn.completed": TurnCompletedData;

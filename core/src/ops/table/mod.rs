@@ -4,6 +4,7 @@ mod agents;
 mod catalog;
 mod events;
 mod files;
+mod interaction;
 
 use super::spec::Op;
 
@@ -11,7 +12,9 @@ use super::spec::Op;
 pub(crate) const GROUPS: &[&[Op]] = &[
     agents::AGENTS,
     agents::SESSIONS,
+    interaction::SESSIONS,
     events::MESSAGES,
+    interaction::MESSAGES,
     events::EVENTS,
     files::FILESYSTEM,
     catalog::CATALOG,
