@@ -6,7 +6,9 @@
 //! lock the row. Reads use a separate pool.
 
 mod backends;
+mod channels;
 pub use backends::ENTRY_OVERHEAD_BYTES;
+pub use channels::{AgentKeyRow, IdempotencyState, SessionOwner};
 mod rows;
 
 use std::path::Path;
