@@ -547,6 +547,19 @@ class SessionsClient(_Sub):
         await self._n.call("sessions.set_llmsim_script", args)
         return None
 
+    async def run(self, session_id: str, text: str) -> str:
+        """Sends ``text`` to the session, follows the turn it starts once (from the session's default
+        cursor), and returns the agent's final text; a failed or cancelled turn raises
+        ``TurnFailedError``.
+
+        Args:
+            session_id: The session's id (``session_…``).
+            text: The message text.
+        """
+        args = _args(session_id=session_id, text=text)
+        result: str = await self._n.call("sessions.run", args)
+        return result
+
 class MessagesClient(_Sub):
     """``client.messages``."""
 

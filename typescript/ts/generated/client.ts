@@ -94,6 +94,12 @@ export type SessionsUpdateOptions = W.UpdateSessionRequest;
 /** Options of `sessions.setLlmsimScript`. */
 export type SessionsSetLlmsimScriptOptions = W.LlmSimScript;
 
+/** Options of `sessions.run`. */
+export type SessionsRunOptions = {
+  /** The message text. */
+  text: string;
+};
+
 /** Options of `messages.create`. */
 export type MessagesCreateOptions = {
   /** The message text (or give `content`). */
@@ -310,6 +316,15 @@ export class SessionsClient extends SubClient {
    */
   setLlmsimScript(sessionId: string, options: SessionsSetLlmsimScriptOptions & CallOptions): Promise<void> {
     return call<void>(this, "sessions.set_llmsim_script", { sessionId }, options);
+  }
+
+  /**
+   * Sends `text` to the session, follows the turn it starts once (from the session's default
+   * cursor), and returns the agent's final text; a failed or cancelled turn raises
+   * `TurnFailedError`.
+   */
+  run(sessionId: string, options: string | (SessionsRunOptions & CallOptions)): Promise<string> {
+    return call<string>(this, "sessions.run", { sessionId }, options, { shorthand: "text" });
   }
 }
 
