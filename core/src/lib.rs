@@ -11,6 +11,8 @@
 #![warn(missing_docs)]
 
 #[cfg(feature = "client")]
+pub mod agent_client;
+#[cfg(feature = "client")]
 pub mod client;
 pub mod ids;
 #[cfg(feature = "client")]
@@ -21,6 +23,8 @@ pub mod types;
 
 pub use types::*;
 
+#[cfg(feature = "client")]
+pub use agent_client::{AgentClient, AgentClientBuilder};
 #[cfg(feature = "client")]
 pub use client::{
     Error, EventStream, Everruns, EverrunsBuilder, RequestOptions, Result, StopHandle,

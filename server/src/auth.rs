@@ -83,8 +83,28 @@ fn touch(store: &Store, hash: &str) {
     });
 }
 
-/// Middleware: checks the API key unless in dev mode.
+/// True for the credentials of the Agent Execution API (agent keys, runtime tokens), which
+/// reach only their channel's routes.
+pub fn is_agent_credential(token: &str) -> bool {
+    token.starts_with(everruns_core::AGENT_KEY_PREFIX)
+        || token.starts_with(everruns_core::RUNTIME_TOKEN_PREFIX)
+}
+
+/// Middleware: checks the API key unless in dev mode. An agent key or runtime token is refused
+/// even in dev mode: it never reaches a management route.
 pub async fn require_auth(State(app): State<App>, req: Request<Body>, next: Next) -> Response {
+    let agent_credential = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| is_agent_credential(token_of(v)));
+    if agent_credential {
+        return ApiError::forbidden(
+            "agent_key_not_allowed",
+            "Agent keys reach only their channel's routes (/api/v1/channels/{channel_id}/…), not the management API.",
+        )
+        .into_response();
+    }
     if app.config.dev {
         return next.run(req).await;
     }

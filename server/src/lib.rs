@@ -7,6 +7,7 @@
 
 pub mod agent_md;
 pub mod auth;
+pub mod channels;
 pub mod config;
 pub mod conn;
 pub mod console;
@@ -212,6 +213,8 @@ pub fn router(app: App) -> Router {
         app.clone(),
         auth::require_auth,
     ));
+    // the Agent Execution API authorizes agent keys itself (no management auth layer)
+    let api = api.merge(routes::channels::execution_routes());
     Router::new()
         .nest("/api/v1", api)
         .merge(routes::public_routes())

@@ -81,6 +81,12 @@ impl utoipa::Modify for Security {
                 "The API key itself, or `Bearer <key>` / `ApiKey <key>`",
             ))),
         );
+        components.add_security_scheme(
+            "agent_key",
+            SecurityScheme::Http(utoipa::openapi::security::Http::new(
+                utoipa::openapi::security::HttpAuthScheme::Bearer,
+            )),
+        );
     }
 }
 
@@ -88,7 +94,9 @@ impl utoipa::Modify for Security {
 pub fn spec_json() -> &'static str {
     static SPEC: OnceLock<String> = OnceLock::new();
     SPEC.get_or_init(|| {
-        let mut s = ApiDoc::openapi()
+        let mut doc = ApiDoc::openapi();
+        doc.merge(crate::routes::channels::ChannelsDoc::openapi());
+        let mut s = doc
             .to_pretty_json()
             .expect("the OpenAPI document serialises");
         s.push('\n');

@@ -158,21 +158,50 @@ pub async fn stream(
         Some(s) => cursor(&app, &id, &s).await?,
         None => 0,
     };
+    let query = EventQuery {
+        after_sequence: Some(after),
+        types,
+        exclude,
+        first: Some(BATCH),
+        ..Default::default()
+    };
+    let key = key.map(|Extension(k)| Credential::ApiKey(k.0));
+    Ok(respond(&app, id, query, None, key))
+}
+
+/// Rewrites one stored envelope for a caller, or hides it (`None`): the Agent Execution API's
+/// channel visibility.
+pub(crate) type Projector =
+    std::sync::Arc<dyn Fn(&serde_json::Value) -> Option<serde_json::Value> + Send + Sync>;
+
+/// The credential a stream was opened with; the stream ends when it stops being valid.
+#[derive(Debug, Clone)]
+pub(crate) enum Credential {
+    /// Hash of a management API key.
+    ApiKey(String),
+    /// Id of an agent key.
+    AgentKey(String),
+}
+
+/// The SSE response for `session_id` from `query` (its `after_sequence` is the cursor):
+/// framing, catch-up, live tail, heartbeats and cycling as documented on [`stream`].
+pub(crate) fn respond(
+    app: &App,
+    session_id: String,
+    query: EventQuery,
+    project: Option<Projector>,
+    key: Option<Credential>,
+) -> Response {
     let (tx, mut rx) = mpsc::channel::<Queued>(CHANNEL);
     let sub = Subscriber {
         store: app.store.clone(),
-        session_id: id,
-        query: EventQuery {
-            after_sequence: Some(after),
-            types,
-            exclude,
-            first: Some(BATCH),
-            ..Default::default()
-        },
+        session_id,
+        query,
         heartbeat: app.config.heartbeat(),
         cycle: app.config.cycle(),
         shutdown: app.shutdown.clone(),
-        key: key.map(|Extension(k)| k.0),
+        key,
+        project,
         own: Arc::new(Semaphore::new(app.sse_budget.per_subscriber)),
         budget: app.sse_budget.clone(),
         tx,
@@ -182,7 +211,7 @@ pub async fn stream(
         rx.poll_recv(cx)
             .map(|o| o.map(|first| Ok::<Bytes, std::convert::Infallible>(coalesce(first, &mut rx))))
     }));
-    Ok((
+    (
         StatusCode::OK,
         [
             (header::CONTENT_TYPE, "text/event-stream"),
@@ -191,7 +220,7 @@ pub async fn stream(
         ],
         body,
     )
-        .into_response())
+        .into_response()
 }
 
 struct Subscriber {
@@ -201,8 +230,10 @@ struct Subscriber {
     heartbeat: Duration,
     cycle: Duration,
     shutdown: tokio::sync::watch::Receiver<bool>,
-    /// Hash of the API key the stream was opened with (none in dev mode).
-    key: Option<String>,
+    /// The credential the stream was opened with (none in dev mode).
+    key: Option<Credential>,
+    /// Channel visibility, when the stream is a channel caller's.
+    project: Option<Projector>,
     /// This subscriber's share of queued bytes.
     own: Arc<Semaphore>,
     budget: Budget,
@@ -263,8 +294,12 @@ impl Subscriber {
                 }
                 _ = hb.tick() => self.send(Bytes::from_static(b": heartbeat\n\n")).await?,
                 _ = key_check.tick(), if self.key.is_some() => {
-                    let hash = self.key.as_deref().unwrap_or_default();
-                    if let Ok(false) = self.store.api_key_valid(hash).await {
+                    let valid = match &self.key {
+                        Some(Credential::ApiKey(hash)) => self.store.api_key_valid(hash).await,
+                        Some(Credential::AgentKey(id)) => self.store.agent_key_active(id).await,
+                        None => Ok(true),
+                    };
+                    if let Ok(false) = valid {
                         // a revoked key keeps no stream: say why, then close
                         let frame = frame_framing(
                             "disconnecting",
@@ -298,7 +333,21 @@ impl Subscriber {
             };
             let n = rows.len();
             for r in &rows {
-                self.send(frame_event(r)).await?;
+                let frame = match &self.project {
+                    None => Some(frame_event(r)),
+                    Some(p) => serde_json::from_str::<serde_json::Value>(&r.envelope)
+                        .ok()
+                        .and_then(|v| p(&v))
+                        .map(|v| {
+                            frame_event(&crate::store::EventRow {
+                                envelope: v.to_string(),
+                                ..r.clone()
+                            })
+                        }),
+                };
+                if let Some(f) = frame {
+                    self.send(f).await?;
+                }
                 self.query.after_sequence = Some(r.sequence);
             }
             if n < BATCH as usize {

@@ -164,6 +164,17 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// The turn a one-call `run` followed ended with `turn.failed` (or `turn.cancelled`, code
+    /// `turn_cancelled`): `code` is the event's `error_code`.
+    #[error("turn failed: {message} (code {code})")]
+    TurnFailed {
+        /// The event's `error_code` (`unknown` when absent).
+        code: String,
+        /// The event's `error`.
+        message: String,
+        /// The turn.
+        turn_id: Option<String>,
+    },
 }
 
 fn rid_suffix(rid: &Option<String>) -> String {
@@ -298,6 +309,7 @@ impl Error {
             Error::Decode { .. } => "decode_error",
             Error::Stream { .. } => "stream_error",
             Error::Config { .. } => "invalid_config",
+            Error::TurnFailed { code, .. } => code,
             Error::Closed => "client_closed",
         }
     }
@@ -317,7 +329,8 @@ impl Error {
             | Error::Timeout { message }
             | Error::Decode { message, .. }
             | Error::Stream { message }
-            | Error::Config { message } => message,
+            | Error::Config { message }
+            | Error::TurnFailed { message, .. } => message,
             Error::Closed => "the client is closed",
         }
     }
@@ -374,6 +387,7 @@ impl Error {
             Error::Decode { .. } => "Decode",
             Error::Stream { .. } => "Stream",
             Error::Config { .. } => "Config",
+            Error::TurnFailed { .. } => "TurnFailed",
             Error::Closed => "Closed",
         }
     }

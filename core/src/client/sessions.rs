@@ -161,4 +161,17 @@ impl SessionsClient {
             .await
             .map(|_| ())
     }
+
+    /// Sends `text` to the session and returns the agent's final reply: follows the session's
+    /// stream once, from the default cursor the send pinned (just before the message), to the
+    /// end of the turn that message started; [`Error::TurnFailed`] when that turn fails or is
+    /// cancelled.
+    pub async fn run(&self, session_id: &str, text: &str) -> Result<String> {
+        let message = self.client.messages().create(session_id, text).await?;
+        let stream = self
+            .client
+            .events()
+            .stream(session_id, crate::client::StreamOptions::new());
+        crate::agent_client::follow_turn(stream, &message.id).await
+    }
 }

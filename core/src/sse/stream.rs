@@ -77,6 +77,9 @@ pub struct StreamOptions {
     pub since_id: Option<String>,
     /// Replay the whole history (ignored when `since_id` is set).
     pub from_beginning: bool,
+    /// Start after this sequence (`0` replays everything); used by the first connection when
+    /// no `since_id` is given (the Agent Execution API's cursor).
+    pub after_sequence: Option<i64>,
     /// Only these event types (repeated `types=` keys; framing events always come).
     pub types: Vec<String>,
     /// Not these event types (repeated `exclude=` keys).
@@ -104,6 +107,7 @@ impl Default for StreamOptions {
         Self {
             since_id: None,
             from_beginning: false,
+            after_sequence: None,
             types: Vec::new(),
             exclude: Vec::new(),
             max_retries: None,
@@ -132,6 +136,12 @@ impl StreamOptions {
     /// Replays the whole history.
     pub fn from_beginning(mut self) -> Self {
         self.from_beginning = true;
+        self
+    }
+
+    /// Starts after sequence `n` (`0` replays everything) unless `since_id` is set.
+    pub fn after_sequence(mut self, n: i64) -> Self {
+        self.after_sequence = Some(n);
         self
     }
 
@@ -377,6 +387,9 @@ enum ReadOutcome {
 
 struct State {
     client: Everruns,
+    /// Path segments before `sessions/{id}/sse` (empty for `/v1/sessions/…`; `channels/{id}`
+    /// for an agent's channel).
+    route_prefix: Vec<String>,
     session_id: String,
     opts: StreamOptions,
     shared: Arc<Shared>,
@@ -678,7 +691,7 @@ impl State {
             self.resolved_start = true;
             self.cursor = if let Some(s) = &self.opts.since_id {
                 Some(s.clone())
-            } else if self.opts.from_beginning {
+            } else if self.opts.from_beginning || self.opts.after_sequence.is_some() {
                 None
             } else {
                 match self.client.inner.cursors.start(&self.session_id) {
@@ -692,14 +705,17 @@ impl State {
         }
         self.connects += 1;
         let mut q: Vec<(&str, &str)> = Vec::new();
+        let after = self.opts.after_sequence.map(|n| n.to_string());
         if let Some(c) = &self.cursor {
             q.push(("since_id", c));
+        } else if let Some(a) = &after {
+            q.push(("after_sequence", a));
         }
         q.extend(self.opts.types.iter().map(|t| ("types", t.as_str())));
         q.extend(self.opts.exclude.iter().map(|t| ("exclude", t.as_str())));
-        let url = self
-            .client
-            .url_with_query(&["sessions", &self.session_id, "sse"], &q);
+        let mut segments: Vec<&str> = self.route_prefix.iter().map(String::as_str).collect();
+        segments.extend(["sessions", self.session_id.as_str(), "sse"]);
+        let url = self.client.url_with_query(&segments, &q);
         let mut headers = self.client.base_headers().map_err(ConnectFailure::Fatal)?;
         headers.insert(ACCEPT, HeaderValue::from_static("text/event-stream"));
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
@@ -885,6 +901,16 @@ impl State {
 
 impl EventStream {
     pub(crate) fn new(client: Everruns, session_id: String, opts: StreamOptions) -> Self {
+        Self::new_at(client, Vec::new(), session_id, opts)
+    }
+
+    /// A stream of `{base}v1/{route_prefix…}/sessions/{id}/sse`.
+    pub(crate) fn new_at(
+        client: Everruns,
+        route_prefix: Vec<String>,
+        session_id: String,
+        opts: StreamOptions,
+    ) -> Self {
         let (stop_tx, stop_rx) = watch::channel(false);
         let shared = Arc::new(Shared {
             session_id: session_id.clone(),
@@ -900,6 +926,7 @@ impl EventStream {
         let now = Instant::now();
         let state = State {
             client,
+            route_prefix,
             session_id,
             parser: SseParser::with_max_event_bytes(opts.max_event_bytes.max(1)),
             backoff: new_backoff(&opts),

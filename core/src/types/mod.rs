@@ -9,6 +9,7 @@ mod string_enum;
 
 pub mod agents;
 pub mod capabilities;
+pub mod channels;
 pub mod common;
 pub mod error_body;
 pub mod event_data;
@@ -26,6 +27,7 @@ pub mod sessions;
 
 pub use agents::*;
 pub use capabilities::*;
+pub use channels::*;
 pub use common::*;
 pub use error_body::*;
 pub use event_data::*;

@@ -2,6 +2,7 @@
 
 pub mod agents;
 pub mod catalog;
+pub mod channels;
 pub mod fs;
 pub mod interaction;
 pub mod sessions;
@@ -34,6 +35,7 @@ pub fn v1_routes() -> Router<App> {
                 .delete(agents::delete_agent),
         )
         .route("/agents/{agent}/export", get(agents::export_agent))
+        .merge(channels::management_routes())
         .route("/harnesses", get(catalog::list_harnesses))
         .route("/harnesses/{harness}", get(catalog::get_harness))
         .route("/models", get(catalog::list_models))

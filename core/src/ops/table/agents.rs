@@ -379,6 +379,26 @@ pub(crate) const SESSIONS: &[Op] = &[
             .boxed()
         }),
     },
+    Op {
+        group: "sessions",
+        name: "run",
+        doc: "Sends `text` to the session, follows the turn it starts once (from the session's \
+              default cursor), and returns the agent's final text; a failed or cancelled turn \
+              raises `TurnFailedError`.",
+        params: &[SESSION_ID, primary("text", Ty::Str, "The message text.")],
+        fields: None,
+        ret: Ret::Text,
+        idempotent: false,
+        run: Run::Unary(|c, mut a| {
+            async move {
+                let id = a.string("session_id")?;
+                let text = a.string("text")?;
+                a.done()?;
+                c.sessions().run(&id, &text).await.map(output)
+            }
+            .boxed()
+        }),
+    },
 ];
 
 /// Boxes each listed item for the host.
