@@ -23,8 +23,12 @@ from ._models import (
     Message,
     Model,
     Page,
+    QuestionAnswersResponse,
     Session,
     SessionFile,
+    SubmitToolApprovalsResponse,
+    SubmitToolResultsResponse,
+    ToolCall,
 )
 from ._streams import EventStream, PageIterator
 
@@ -560,6 +564,47 @@ class SessionsClient(_Sub):
         result: str = await self._n.call("sessions.run", args)
         return result
 
+    async def submit_tool_approvals(
+        self,
+        session_id: str,
+        decisions: Sequence[Mapping[str, Any]],
+    ) -> SubmitToolApprovalsResponse:
+        """Allows or rejects tool calls waiting for approval (``pending_approvals`` of the session):
+        ``[{tool_call_id, decision: allow | allow_always | reject | reject_always}]``. Pending
+        approvals left out are not approved; a rejected call reaches the model as a tool error.
+
+        Args:
+            session_id: The session's id (``session_…``).
+            decisions: One ``{tool_call_id, decision}`` per approval.
+        """
+        args = _args(session_id=session_id, decisions=decisions)
+        return SubmitToolApprovalsResponse(await self._n.call("sessions.submit_tool_approvals", args))
+
+    async def answer_questions(
+        self,
+        session_id: str,
+        answers: Sequence[Mapping[str, Any]],
+        *,
+        tool_call_id: Optional[str] = None,
+        status: str = "answered",
+    ) -> QuestionAnswersResponse:
+        """Answers the ``ask_user`` question set the turn waits for (``pending_questions``): one ``{id,
+        selected?, other_text?}`` per question; ``status: "declined"`` declines.
+
+        Args:
+            session_id: The session's id (``session_…``).
+            answers: One ``{id, selected?, other_text?}`` per question.
+            tool_call_id: The ``ask_user`` call (default: the one pending).
+            status: ``answered`` or ``declined``.
+        """
+        args = _args(
+            session_id=session_id,
+            answers=answers,
+            tool_call_id=tool_call_id,
+            status=status,
+        )
+        return QuestionAnswersResponse(await self._n.call("sessions.answer_questions", args))
+
 class MessagesClient(_Sub):
     """``client.messages``."""
 
@@ -605,6 +650,34 @@ class MessagesClient(_Sub):
         """
         args = _args(session_id=session_id)
         return [Message(x) for x in await self._n.call("messages.list", args)]
+
+    async def create_tool_results(
+        self,
+        session_id: str,
+        results: Sequence[Mapping[str, Any]],
+    ) -> SubmitToolResultsResponse:
+        """Sends the results of the client-side tool calls a ``tool.call_requested`` event asked for,
+        as ``tool_result`` content parts (``make_tool_result`` / ``make_tool_error``); the turn
+        resumes once every pending call has one. A session that is not waiting answers 409 ("not
+        waiting for tool results").
+
+        Args:
+            session_id: The session's id (``session_…``).
+            results: ``tool_result`` parts: ``{type: "tool_result", tool_call_id, result |
+                error}``.
+        """
+        args = _args(session_id=session_id, results=results)
+        return SubmitToolResultsResponse(await self._n.call("messages.create_tool_results", args))
+
+    def extract_tool_calls(self, data: Any) -> builtins.list[ToolCall]:
+        """The tool calls an event asks for: ``data.tool_calls`` of a ``tool.call_requested`` event,
+        else the ``tool_call`` parts of ``data.message.content``.
+
+        Args:
+            data: An event's ``data``.
+        """
+        args = _args(data=data)
+        return [ToolCall(x) for x in self._n.local("messages.extract_tool_calls", args)]
 
 class EventsClient(_Sub):
     """``client.events``."""

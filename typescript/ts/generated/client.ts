@@ -33,6 +33,14 @@ export interface ClientOptions {
   maxRetryAfterMs?: number;
   /** Log every request, token redacted (default: `EVERRUNS_DEBUG`). */
   debug?: boolean;
+  /** Proxy URL for every request, e.g. `http://user:pass@proxy:3128`; `none` turns proxies off (default: `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`, minus `NO_PROXY`). */
+  proxy?: string;
+  /** PEM file of extra trusted CA certificates (default: `SSL_CERT_FILE`). */
+  caCert?: string;
+  /** PEM file with the client certificate chain for mutual TLS (and its key, unless given separately). */
+  clientCert?: string;
+  /** PEM file with the client certificate's private key. */
+  clientKey?: string;
   /** Read unset values from the environment. */
   readEnv?: boolean;
 }
@@ -100,6 +108,22 @@ export type SessionsRunOptions = {
   text: string;
 };
 
+/** Options of `sessions.submitToolApprovals`. */
+export type SessionsSubmitToolApprovalsOptions = {
+  /** One `{tool_call_id, decision}` per approval. */
+  decisions: Array<{ [key: string]: unknown }>;
+};
+
+/** Options of `sessions.answerQuestions`. */
+export type SessionsAnswerQuestionsOptions = {
+  /** One `{id, selected?, other_text?}` per question. */
+  answers: Array<{ [key: string]: unknown }>;
+  /** The `ask_user` call (default: the one pending). */
+  toolCallId?: string;
+  /** `answered` or `declined`. */
+  status?: string;
+};
+
 /** Options of `messages.create`. */
 export type MessagesCreateOptions = {
   /** The message text (or give `content`). */
@@ -112,6 +136,12 @@ export type MessagesCreateOptions = {
   metadata?: unknown;
   /** Tags. */
   tags?: string[];
+};
+
+/** Options of `messages.createToolResults`. */
+export type MessagesCreateToolResultsOptions = {
+  /** `tool_result` parts: `{type: "tool_result", tool_call_id, result | error}`. */
+  results: Array<{ [key: string]: unknown }>;
 };
 
 /** Options of `events.list`. */
@@ -326,6 +356,23 @@ export class SessionsClient extends SubClient {
   run(sessionId: string, options: string | (SessionsRunOptions & CallOptions)): Promise<string> {
     return call<string>(this, "sessions.run", { sessionId }, options, { shorthand: "text" });
   }
+
+  /**
+   * Allows or rejects tool calls waiting for approval (`pending_approvals` of the session):
+   * `[{tool_call_id, decision: allow | allow_always | reject | reject_always}]`. Pending
+   * approvals left out are not approved; a rejected call reaches the model as a tool error.
+   */
+  submitToolApprovals(sessionId: string, options: SessionsSubmitToolApprovalsOptions & CallOptions): Promise<W.SubmitToolApprovalsResponse> {
+    return call<W.SubmitToolApprovalsResponse>(this, "sessions.submit_tool_approvals", { sessionId }, options);
+  }
+
+  /**
+   * Answers the `ask_user` question set the turn waits for (`pending_questions`): one `{id,
+   * selected?, other_text?}` per question; `status: "declined"` declines.
+   */
+  answerQuestions(sessionId: string, options: SessionsAnswerQuestionsOptions & CallOptions): Promise<W.QuestionAnswersResponse> {
+    return call<W.QuestionAnswersResponse>(this, "sessions.answer_questions", { sessionId }, options);
+  }
 }
 
 /** `client.messages`. */
@@ -344,6 +391,24 @@ export class MessagesClient extends SubClient {
    */
   list(sessionId: string, options?: CallOptions): Promise<W.Message[]> {
     return call<W.Message[]>(this, "messages.list", { sessionId }, options);
+  }
+
+  /**
+   * Sends the results of the client-side tool calls a `tool.call_requested` event asked for, as
+   * `tool_result` content parts (`make_tool_result` / `make_tool_error`); the turn resumes once
+   * every pending call has one. A session that is not waiting answers 409 ("not waiting for tool
+   * results").
+   */
+  createToolResults(sessionId: string, options: MessagesCreateToolResultsOptions & CallOptions): Promise<W.SubmitToolResultsResponse> {
+    return call<W.SubmitToolResultsResponse>(this, "messages.create_tool_results", { sessionId }, options);
+  }
+
+  /**
+   * The tool calls an event asks for: `data.tool_calls` of a `tool.call_requested` event, else
+   * the `tool_call` parts of `data.message.content`.
+   */
+  extractToolCalls(data: unknown): W.ToolCall[] {
+    return local<W.ToolCall[]>(this, "messages.extract_tool_calls", { data });
   }
 }
 

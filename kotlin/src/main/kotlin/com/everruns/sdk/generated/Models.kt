@@ -106,6 +106,12 @@ public data class Session(
     val outputPreview: String?,
     /** Parallel-tools override. */
     val parallelToolCalls: Boolean?,
+    /** Tool calls the waiting turn needs approved (`GET` only). */
+    val pendingApprovals: List<Map<String, Any?>>,
+    /** `ask_user` question sets the waiting turn needs answered (`GET` only). */
+    val pendingQuestions: List<Map<String, Any?>>,
+    /** Client-side tool calls the waiting turn needs results for (`GET` only). */
+    val pendingToolCalls: List<Map<String, Any?>>,
     /** First user text, truncated. */
     val preview: String?,
     /** Absolute API URL of this session. */
@@ -146,6 +152,9 @@ public data class Session(
                 organizationId = f.optStr("organization_id"),
                 outputPreview = f.optStr("output_preview"),
                 parallelToolCalls = f.optBool("parallel_tool_calls"),
+                pendingApprovals = f.list("pending_approvals", { x -> Fields.asObject(x) }),
+                pendingQuestions = f.list("pending_questions", { x -> Fields.asObject(x) }),
+                pendingToolCalls = f.list("pending_tool_calls", { x -> Fields.asObject(x) }),
                 preview = f.optStr("preview"),
                 selfUrl = f.optStr("self_url"),
                 startedAt = f.optStr("started_at"),

@@ -25,6 +25,10 @@ public class Everruns private constructor(private val native: Native) : AutoClos
         retryMaxDelay: Duration? = null,
         maxRetryAfter: Duration? = null,
         debug: Boolean? = null,
+        proxy: String? = null,
+        caCert: String? = null,
+        clientCert: String? = null,
+        clientKey: String? = null,
         readEnv: Boolean? = null,
     ) : this(Native.create(args(
         "api_key" to apiKey,
@@ -37,6 +41,10 @@ public class Everruns private constructor(private val native: Native) : AutoClos
         "retry_max_delay" to retryMaxDelay?.seconds(),
         "max_retry_after" to maxRetryAfter?.seconds(),
         "debug" to debug,
+        "proxy" to proxy,
+        "ca_cert" to caCert,
+        "client_cert" to clientCert,
+        "client_key" to clientKey,
         "read_env" to readEnv,
     )))
 
@@ -343,6 +351,43 @@ public class SessionsClient internal constructor(private val native: Native) {
     public suspend fun setLlmsimScript(sessionId: String, steps: List<Map<String, Any?>>, chunkDelayMs: Int? = null, onExhausted: Any? = null) {
         native.call("sessions.set_llmsim_script", args("session_id" to sessionId, "steps" to steps, "chunk_delay_ms" to chunkDelayMs, "on_exhausted" to onExhausted))
     }
+
+    /**
+     * Sends `text` to the session, follows the turn it starts once (from the session's default
+     * cursor), and returns the agent's final text; a failed or cancelled turn raises
+     * `TurnFailedError`.
+     * @param sessionId The session's id (`session_…`).
+     * @param text The message text.
+     */
+    public suspend fun run(sessionId: String, text: String): String {
+        val raw = native.call("sessions.run", args("session_id" to sessionId, "text" to text))
+        return asString(raw)
+    }
+
+    /**
+     * Allows or rejects tool calls waiting for approval (`pending_approvals` of the session):
+     * `[{tool_call_id, decision: allow | allow_always | reject | reject_always}]`. Pending
+     * approvals left out are not approved; a rejected call reaches the model as a tool error.
+     * @param sessionId The session's id (`session_…`).
+     * @param decisions One `{tool_call_id, decision}` per approval.
+     */
+    public suspend fun submitToolApprovals(sessionId: String, decisions: List<Map<String, Any?>>): SubmitToolApprovalsResponse {
+        val raw = native.call("sessions.submit_tool_approvals", args("session_id" to sessionId, "decisions" to decisions))
+        return SubmitToolApprovalsResponse.fromJson(raw)
+    }
+
+    /**
+     * Answers the `ask_user` question set the turn waits for (`pending_questions`): one `{id,
+     * selected?, other_text?}` per question; `status: "declined"` declines.
+     * @param sessionId The session's id (`session_…`).
+     * @param answers One `{id, selected?, other_text?}` per question.
+     * @param toolCallId The `ask_user` call (default: the one pending).
+     * @param status `answered` or `declined`.
+     */
+    public suspend fun answerQuestions(sessionId: String, answers: List<Map<String, Any?>>, toolCallId: String? = null, status: String? = null): QuestionAnswersResponse {
+        val raw = native.call("sessions.answer_questions", args("session_id" to sessionId, "answers" to answers, "tool_call_id" to toolCallId, "status" to status))
+        return QuestionAnswersResponse.fromJson(raw)
+    }
 }
 
 /** The `messages` operations of [Everruns]. */
@@ -370,6 +415,29 @@ public class MessagesClient internal constructor(private val native: Native) {
     public suspend fun list(sessionId: String): List<Message> {
         val raw = native.call("messages.list", args("session_id" to sessionId))
         return (raw as List<*>).map(Message::fromJson)
+    }
+
+    /**
+     * Sends the results of the client-side tool calls a `tool.call_requested` event asked for, as
+     * `tool_result` content parts (`make_tool_result` / `make_tool_error`); the turn resumes once
+     * every pending call has one. A session that is not waiting answers 409 ("not waiting for tool
+     * results").
+     * @param sessionId The session's id (`session_…`).
+     * @param results `tool_result` parts: `{type: "tool_result", tool_call_id, result | error}`.
+     */
+    public suspend fun createToolResults(sessionId: String, results: List<Map<String, Any?>>): SubmitToolResultsResponse {
+        val raw = native.call("messages.create_tool_results", args("session_id" to sessionId, "results" to results))
+        return SubmitToolResultsResponse.fromJson(raw)
+    }
+
+    /**
+     * The tool calls an event asks for: `data.tool_calls` of a `tool.call_requested` event, else
+     * the `tool_call` parts of `data.message.content`.
+     * @param data An event's `data`.
+     */
+    public fun extractToolCalls(data: Any): List<ToolCall> {
+        val raw = native.local("messages.extract_tool_calls", args("data" to data))
+        return (raw as List<*>).map(ToolCall::fromJson)
     }
 }
 
