@@ -309,7 +309,10 @@ pub async fn execute_reason_activity<A: RuntimeHostAdapter + ?Sized>(
 
 /// The act activity: runs the batch of tool calls the last reason step asked for (a resumed
 /// batch skips completed calls and reports interrupted ones as errors instead of re-running
-/// them).
+/// them). A batch that waits for its caller ([`RuntimeTurnPlan::WaitForInput`]: client-side
+/// tool results, approvals, answers) is also this activity: it ends the wait once the limit
+/// passed, honours a cancel, and otherwise does nothing (the host parks the turn until the
+/// caller answers).
 pub async fn execute_act_activity<A: RuntimeHostAdapter + ?Sized>(
     adapter: &A,
     request: &TurnRequest,
@@ -317,7 +320,10 @@ pub async fn execute_act_activity<A: RuntimeHostAdapter + ?Sized>(
     adapter
         .engine()
         .run_phase(request, adapter.backends(), |p| {
-            matches!(p, RuntimeTurnPlan::ScheduleAct(_))
+            matches!(
+                p,
+                RuntimeTurnPlan::ScheduleAct(_) | RuntimeTurnPlan::WaitForInput { .. }
+            )
         })
         .await
 }
