@@ -14,6 +14,7 @@ import sys
 import warnings
 
 import httpx
+
 from everruns_sdk import AgentClient
 
 warnings.simplefilter("ignore", DeprecationWarning)

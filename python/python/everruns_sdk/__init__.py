@@ -38,6 +38,7 @@ from ._errors import (
     RateLimitError,
     ServerError,
     StreamError,
+    TurnFailedError,
     ValidationError,
 )
 from ._models import (
@@ -59,6 +60,7 @@ from ._models import (
     WireObject,
 )
 from ._streams import EventStream, PageIterator
+from .agent import AgentClient
 
 __version__: str = _native.__version__
 
@@ -69,6 +71,8 @@ logging.getLogger("everruns").addHandler(logging.NullHandler())
 __all__ = [
     "__version__",
     "Everruns",
+    "AgentClient",
+    "TurnFailedError",
     "AgentsClient",
     "SessionsClient",
     "MessagesClient",
