@@ -34,6 +34,9 @@ export const {
   ConfigurationError,
   AbortError,
   ClientClosedError,
+  TurnFailedError,
+  AgentClient,
+  AGENT_OPERATIONS,
   VERSION,
 } = cjs;
 
