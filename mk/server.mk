@@ -13,7 +13,7 @@ SERVER_BIN ?= $(SERVER_TARGET_DIR)/debug/everruns-server
 SERVER_DEV_ARGS ?= --dev --addr 127.0.0.1:9300
 COMPAT_PY_BASE ?= $(shell pyenv which python3.11 2>/dev/null || command -v python3.11 || command -v python3)
 COMPAT_VENV ?= $(CURDIR)/.venv-upstream
-COMPAT_SDK ?= everruns-sdk>=0.3,<0.4
+COMPAT_SDK ?= everruns-sdk==0.3.1
 
 TEST_TARGETS += test-compat
 

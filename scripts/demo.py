@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from typing import Any
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -109,6 +110,10 @@ def scripts(hn_api: str) -> dict[str, dict[str, Any]]:
                              "arguments": {"city": "Paris"}}]},
             {"text": "It is 21°C and sunny in Paris."},
         ]},
+        "support-agent": {"steps": [
+            {"text": "Order 42 shipped yesterday and arrives on Friday."},
+            {"text": "Yes: the address can change until the parcel leaves the depot tonight."},
+        ]},
         "data-analyst": {"steps": [
             {"tool_calls": [{"id": "call_read", "name": "read_file",
                              "arguments": {"path": "/workspace/input.csv"}}]},
@@ -131,6 +136,7 @@ EXAMPLES = {
         "cancellation": ["{py}", "examples/python/cancellation.py"],
         "upload": ["{py}", "examples/python/upload.py"],
         "client_tools": ["{py}", "examples/python/client_tools.py"],
+        "agent_app": ["{py}", "examples/python/agent_app.py"],
     },
     "typescript": {
         "quickstart": ["{node}", "examples/typescript/dist/quickstart.js"],
@@ -141,6 +147,7 @@ EXAMPLES = {
         "cancellation": ["{node}", "examples/typescript/dist/cancellation.js"],
         "upload": ["{node}", "examples/typescript/dist/upload.js"],
         "client_tools": ["{node}", "examples/typescript/dist/client_tools.js"],
+        "agent_app": ["{node}", "examples/typescript/dist/agent_app.js"],
     },
     "rust": {
         "quickstart": ["{bin}/quickstart"],
@@ -150,6 +157,7 @@ EXAMPLES = {
         "cancellation": ["{bin}/cancellation"],
         "upload": ["{bin}/upload"],
         "client_tools": ["{bin}/client_tools"],
+        "agent_app": ["{bin}/agent_app"],
     },
 }
 
@@ -171,6 +179,8 @@ EXPECT = {
                      r"sent result: \{\"city\": ?\"Paris\"",
                      r"accepted 1 result\(s\); session active",
                      r"Agent: It is 21°C and sunny in Paris\.", r"turn\.completed"],
+    "agent_app": [r"Talking to Support Agent", r"Agent: Order 42 shipped yesterday and arrives on Friday",
+                  r"Agent: Yes: the address can change"],
 }
 
 # What each example must not print (checked with --check): no follow-up prompt by default.
@@ -199,6 +209,25 @@ def real_hn_by_default() -> list[str]:
                     not u.startswith("https://hacker-news.firebaseio.com/") for u in hn_urls):
                 problems.append(f"{path.relative_to(ROOT)} points at the offline fixture")
     return problems
+
+
+def agent_channel(api: str) -> dict[str, str]:
+    """The operator's side of the agent_app examples: an agent with a published API channel and
+    an agent key, as `EVERRUNS_AGENT_URL` / `EVERRUNS_AGENT_KEY` for the application."""
+
+    def post(path: str, body: dict[str, Any]) -> Any:
+        req = urllib.request.Request(f"{api}/v1{path}", data=json.dumps(body).encode(),
+                                     headers={"content-type": "application/json",
+                                              "authorization": "dev"}, method="POST")
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return json.loads(r.read())
+
+    agent = post("/agents", {"name": "support-agent", "display_name": "Support Agent",
+                             "system_prompt": "You answer questions about orders."})
+    channel = post(f"/agents/{agent['id']}/channels", {"channel_type": "api"})
+    post(f"/agents/{agent['id']}/channels/{channel['id']}/publish", {})
+    key = post(f"/agents/{agent['id']}/channels/{channel['id']}/keys", {"name": "examples"})
+    return {"EVERRUNS_AGENT_URL": channel["agent_url"], "EVERRUNS_AGENT_KEY": key["secret"]}
 
 
 def main() -> int:
@@ -242,6 +271,7 @@ def main() -> int:
         api = url.rstrip("/") + "/api"
         print(f"== reference server at {api} (dev mode, llmsim); HackerNews fixture at {hn_api}\n")
         env = dict(os.environ, EVERRUNS_API_URL=api, EVERRUNS_API_KEY="dev")
+        env.update(agent_channel(api))
         for lang, ex in runs:
             cmd = [part.format(**fill) for part in EXAMPLES[lang][ex]]
             print(f"== {lang}: {ex}  ({' '.join(cmd)})", flush=True)

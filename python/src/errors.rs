@@ -57,6 +57,7 @@ fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
         "Stream" => ("StreamError", false),
         "Config" => ("ConfigurationError", false),
         "Closed" => ("ClientClosedError", false),
+        "TurnFailed" => ("TurnFailedError", false),
         _ => ("EverrunsError", false),
     };
     finish(py, e, class(py, name)?, kwargs, is_api)

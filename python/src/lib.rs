@@ -9,6 +9,7 @@
 
 use pyo3::prelude::*;
 
+pub mod agent;
 pub mod blocking;
 pub mod client;
 pub mod convert;
@@ -29,6 +30,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(logging::refresh_log_level, m)?)?;
     m.add_function(wrap_pyfunction!(client::operations, m)?)?;
     m.add_class::<client::Client>()?;
+    m.add_class::<agent::AgentClient>()?;
+    m.add_function(wrap_pyfunction!(agent::agent_operations, m)?)?;
     m.add_class::<stream::EventStream>()?;
     m.add_class::<stream::ItemStream>()?;
     m.add("CoreError", py.get_type::<errors::CoreError>())?;

@@ -35,6 +35,9 @@ export const {
   ConfigurationError,
   AbortError,
   ClientClosedError,
+  TurnFailedError,
+  AgentClient,
+  AGENT_OPERATIONS,
   VERSION,
 } = cjs;
 

@@ -8,6 +8,7 @@
 //! ([`stream`]) and queues the core's log records for the TypeScript logger ([`logging`]).
 #![warn(missing_docs)]
 
+pub mod agent;
 pub mod client;
 pub mod convert;
 pub mod errors;

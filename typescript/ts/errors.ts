@@ -122,6 +122,11 @@ export class ConfigurationError extends EverrunsError {}
 export class AbortError extends EverrunsError {}
 /** The client was closed before or during the call. */
 export class ClientClosedError extends EverrunsError {}
+/**
+ * The turn a one-call `run` followed ended with `turn.failed` (or was cancelled: `code ===
+ * "turn_cancelled"`); `code` is the event's `error_code`.
+ */
+export class TurnFailedError extends EverrunsError {}
 
 /** The structured error the addon attaches (see `src/errors.rs`). */
 interface NativePayload {
@@ -201,6 +206,8 @@ export function mapNativeError(err: unknown, signal?: AbortSignal): EverrunsErro
     case "Closed":
     case "ClientClosed":
       return new ClientClosedError(msg, { code: p.code });
+    case "TurnFailed":
+      return new TurnFailedError(msg, { code: p.code });
     default:
       return new EverrunsError(msg, base);
   }

@@ -32,6 +32,8 @@ export {
   ModelsClient,
 } from "./client";
 export type { CallOptions, PullOptions, Logger, EverrunsOptions } from "./client";
+export { AgentClient, AGENT_OPERATIONS } from "./agent";
+export type { AgentClientOptions, AgentSession, AgentStreamOptions } from "./agent";
 export { PulledStream } from "./stream";
 export { ContentPart, extractToolCalls } from "./tools";
 export type { ContentPartValue } from "./tools";
@@ -54,6 +56,7 @@ export {
   ConfigurationError,
   AbortError,
   ClientClosedError,
+  TurnFailedError,
 } from "./errors";
 export type * from "./types";
 

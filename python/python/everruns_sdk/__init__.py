@@ -42,6 +42,7 @@ from ._errors import (
     ServerError,
     StreamError,
     TlsError,
+    TurnFailedError,
     ValidationError,
 )
 from ._models import (
@@ -76,6 +77,7 @@ from ._sync_client import (
 )
 from ._sync_streams import SyncEventStream, SyncPageIterator
 from ._tools import ContentPart, extract_tool_calls
+from .agent import AgentClient
 
 __version__: str = _native.__version__
 
@@ -86,6 +88,8 @@ logging.getLogger("everruns").addHandler(logging.NullHandler())
 __all__ = [
     "__version__",
     "Everruns",
+    "AgentClient",
+    "TurnFailedError",
     "AgentsClient",
     "SessionsClient",
     "MessagesClient",

@@ -44,6 +44,7 @@ __all__ = [
     "DecodeError",
     "ConfigurationError",
     "ClientClosedError",
+    "TurnFailedError",
 ]
 
 
@@ -205,3 +206,8 @@ class ConfigurationError(EverrunsError, ValueError):
 
 class ClientClosedError(EverrunsError):
     """The client was closed: calls in flight when it closed, and calls made after, raise this."""
+
+
+class TurnFailedError(EverrunsError):
+    """The turn a one-call ``run`` followed ended with ``turn.failed`` (or was cancelled:
+    ``code == "turn_cancelled"``); ``code`` is the event's ``error_code``."""
