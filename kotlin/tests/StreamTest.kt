@@ -50,17 +50,23 @@ val streamTests: List<Pair<String, Test>> = listOf(
             srv.stop()
         }
     },
-    "cancelling the collecting coroutine ends the stream; the client stays usable" to { s ->
-        Everruns(apiKey = "dev", baseUrl = s.apiUrl).use { c ->
+    "cancelling the collecting coroutine closes the SSE connection; the client stays usable" to { s ->
+        val proxy = TcpProxy(s.url.substringAfterLast(':').toInt())
+        Everruns(apiKey = "dev", baseUrl = proxy.apiUrl).use { c ->
             val agent = c.agents.create("Idle", "Wait.")
             val sid = c.sessions.create(agentId = agent.id).id
             var got = 0
             coroutineScope {
-                val job = launch { c.events.stream(sid).collect { got++ } }
-                kotlinx.coroutines.delay(1500)
+                // The stream is idle (no turn): the collector waits in the native nextBatch.
+                val job = launch { c.events.stream(sid, fromBeginning = true).collect { got++ } }
+                check(eventually { proxy.openSse() == 1 }) { "no SSE connection opened" }
                 job.cancel()
                 job.join()
             }
+            check(eventually { proxy.openSse() == 0 }) { "the stream kept its connection after cancellation" }
+            // An early exit (`first {}`) closes it too.
+            c.events.stream(sid, fromBeginning = true).first()
+            check(eventually { proxy.openSse() == 0 }) { "the stream kept its connection after first {}" }
             // The same session streams again (the previous connection is gone, not leaked).
             c.sessions.setLlmsimScript(sid, listOf(mapOf("text" to "after cancel")))
             c.messages.create(sid, "hi")
@@ -69,5 +75,6 @@ val streamTests: List<Pair<String, Test>> = listOf(
             c.sessions.delete(sid)
             c.agents.delete(agent.id)
         }
+        proxy.close()
     },
 )

@@ -318,7 +318,7 @@ class Checker:
                                    "knows one quick start per language")
         for key, what in (("python", "`python FILE.py`"), ("tsc", "`npx tsc ... FILE.mts`"),
                           ("node", "`node FILE.mjs`"), ("cargo_new", "`cargo new NAME`"),
-                          ("cargo_run", "`cargo run`"), ("kotlinc", "`kotlinc -cp JAR QuickStart.kt -d APP.jar`"),
+                          ("cargo_run", "`cargo run`"), ("kotlinc", "`kotlinc -cp JARS QuickStart.kt -d APP.jar`"),
                           ("java", "`java -cp JARS QuickStartKt`")):
             if key not in self.run_cmds:
                 self.errors.append(f"README.md: no {what} command that runs the quick start")
@@ -415,7 +415,8 @@ class Checker:
             self.run_cmds["cargo_new"] = rest
         elif rest == "cargo run":
             self.run_cmds["cargo_run"] = rest
-        elif re.match(rf"^kotlinc -cp {CLONE}/target/kotlin/lib/[\w.-]+\.jar QuickStart\.kt -d \w+\.jar$", rest):
+        elif re.match(rf"^kotlinc -cp {CLONE}/target/kotlin/lib/[\w.-]+\.jar(?::{CLONE}/target/kotlin/lib/[\w.-]+\.jar)*"
+                      r" QuickStart\.kt -d \w+\.jar$", rest):
             self.run_cmds["kotlinc"] = rest
         elif re.match(rf"^java -cp {CLONE}/target/kotlin/lib/[\w.-]+\.jar:\w+\.jar QuickStartKt$", rest):
             self.run_cmds["java"] = rest
