@@ -51,7 +51,7 @@ use crate::routes::{agents, catalog, fs, interaction, sessions};
         everruns_core::ConnectedData, everruns_core::DisconnectingData,
         everruns_core::ToolCallRequestedData,
     )),
-    modifiers(&Security, &SharedAnswers),
+    modifiers(&Security),
     security(("api_key" = [])),
     tags(
         (name = "agents", description = "Agent configuration (A1–A8)"),
@@ -96,6 +96,9 @@ pub fn spec_json() -> &'static str {
     SPEC.get_or_init(|| {
         let mut doc = ApiDoc::openapi();
         doc.merge(crate::routes::channels::ChannelsDoc::openapi());
+        doc.merge(crate::routes::channel_interaction::ChannelInteractionDoc::openapi());
+        // after the merges, so the channel routes get the shared answers too
+        utoipa::Modify::modify(&SharedAnswers, &mut doc);
         let mut s = doc
             .to_pretty_json()
             .expect("the OpenAPI document serialises");

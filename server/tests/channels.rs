@@ -773,3 +773,66 @@ async fn errors_are_public_unless_detailed() {
         }
     }
 }
+
+/// `ask_user` through the channel: the caller sees the pending question set on its session,
+/// answers it through the channel route and the turn completes; another key of the channel
+/// reaches neither the question nor the answer route.
+#[tokio::test]
+async fn questions_are_answered_through_the_channel() {
+    let s = Server::start(Opts::dev());
+    let a = agent(&s, json!(["ask_user"])).await;
+    let c = channel(&s, &a, json!({})).await;
+    let (_, k) = key(&s, &c, json!(["sessions"])).await;
+    let (_, other) = key(&s, &c, json!(["sessions"])).await;
+    let sid = new_session(&s, &c, &k, None).await;
+    s.script(
+        &sid,
+        json!({"steps": [
+            {"tool_calls": [{"id": "call_q", "name": "ask_user", "arguments": {"questions": [
+                {"id": "env", "question": "Deploy where?",
+                 "options": [{"label": "staging"}, {"label": "production"}]}]}}]},
+            {"text": "Deploying to staging."}]}),
+    )
+    .await;
+    let path = format!("/sessions/{sid}/messages");
+    let (st, _) = send(call(&s, &c, Method::POST, &path, &k).json(&text("deploy"))).await;
+    assert_eq!(st, 201);
+    let mut pending = Value::Null;
+    for _ in 0..400 {
+        let (st, v) = send(call(&s, &c, Method::GET, &format!("/sessions/{sid}"), &k)).await;
+        assert_eq!(st, 200, "{v}");
+        if v["pending_questions"]
+            .as_array()
+            .is_some_and(|q| !q.is_empty())
+        {
+            pending = v["pending_questions"][0].clone();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(pending["tool_call_id"], "call_q", "{pending}");
+    let answers = json!({"answers": [{"id": "env", "selected": ["staging"]}]});
+    let qa = format!("/sessions/{sid}/question-answers");
+    let (st, b) = send(call(&s, &c, Method::POST, &qa, &other).json(&answers)).await;
+    assert_error(st, &b, 404, "not_found");
+    let (st, b) = send(
+        call(
+            &s,
+            &c,
+            Method::POST,
+            &format!("/sessions/{sid}/tool-approvals"),
+            &other,
+        )
+        .json(&json!({"decisions": []})),
+    )
+    .await;
+    assert_eq!(st, 404, "{b}");
+    let (st, r) = send(call(&s, &c, Method::POST, &qa, &k).json(&answers)).await;
+    assert_eq!(st, 200, "{r}");
+    assert_eq!(r["tool_call_id"], "call_q");
+    let ev = wait_done(&s, &c, &k, &sid, 1).await;
+    let term = ev.iter().find(|e| common::is_terminal(e)).unwrap();
+    assert_eq!(term["type"], "turn.completed", "{term}");
+    let (st, b) = send(call(&s, &c, Method::POST, &qa, &k).json(&answers)).await;
+    assert_error(st, &b, 409, "not_waiting");
+}

@@ -104,6 +104,7 @@ pub fn execution_routes() -> Router<App> {
             get(stream_events),
         )
         .route("/channels/{channel_id}/runtime-auth", post(runtime_auth))
+        .merge(super::channel_interaction::routes())
 }
 
 // ------------------------------------------------------------------------------ management
@@ -635,8 +636,9 @@ pub async fn get_session(
     let caller = channels::authorize(&app, &channel_id, &headers).await?;
     let s = channels::callers_session(&app, &caller, &session_id).await?;
     let mut v = view(&app, &s).await?;
-    v.pending_questions = Some(Vec::new());
-    v.pending_approvals = Some(Vec::new());
+    let pending = super::channel_interaction::pending(&app, &s.id).await?;
+    v.pending_questions = Some(pending.questions);
+    v.pending_approvals = Some(pending.approvals);
     Ok(Json(v))
 }
 

@@ -2,6 +2,7 @@
 
 pub mod agents;
 pub mod catalog;
+pub mod channel_interaction;
 pub mod channels;
 pub mod fs;
 pub mod interaction;

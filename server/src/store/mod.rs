@@ -17,10 +17,10 @@
 
 pub mod agents;
 pub mod catalog;
+mod channels;
 pub mod db;
 pub mod events;
 pub mod files;
-mod channels;
 mod interaction;
 pub mod keys;
 pub mod llmsim;
