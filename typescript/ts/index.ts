@@ -32,6 +32,12 @@ export {
   ModelsClient,
 } from "./client";
 export type { CallOptions, PullOptions, Logger, EverrunsOptions } from "./client";
+export type {
+  AgentsApplyByNameOptions,
+  AgentsImportAgentOptions,
+  FilesystemDeleteOptions,
+  FilesystemListOptions,
+} from "./generated/client";
 export { PulledStream } from "./stream";
 export {
   EverrunsError,
