@@ -45,3 +45,13 @@ dist: version-check python-wheel node ## Release artefacts into target/dist/: wh
 	cp $${CARGO_TARGET_DIR:-target}/package/everruns-core-$(WORKSPACE_VERSION).crate \
 		$${CARGO_TARGET_DIR:-target}/package/everruns-sdk-$(WORKSPACE_VERSION).crate $(DIST_DIR)/
 	@ls -l $(DIST_DIR)
+
+# The sdist builds a working wheel from source (a full release build: not part of make test).
+.PHONY: dist-sdist-check
+dist-sdist-check: dist ## Build a wheel from the sdist in target/dist/ and import it in a fresh venv
+	rm -rf $(PY_TARGET_DIR)/sdist-check && mkdir -p $(PY_TARGET_DIR)/sdist-check
+	PATH=$(PY_VENV)/bin:$$PATH CARGO_TARGET_DIR=$(PY_TARGET_DIR)/sdist-build $(PY_BIN) -m pip wheel \
+		--no-deps --no-build-isolation -w $(PY_TARGET_DIR)/sdist-check $(DIST_DIR)/everruns_sdk-$(WORKSPACE_VERSION).tar.gz
+	$(PY_BASE) -m venv $(PY_TARGET_DIR)/sdist-check/venv
+	$(PY_TARGET_DIR)/sdist-check/venv/bin/pip install --quiet --no-index $(PY_TARGET_DIR)/sdist-check/everruns_sdk-*.whl
+	cd $(PY_TARGET_DIR)/sdist-check && venv/bin/python -c "import everruns_sdk as e; c = e.SyncEverruns(api_key='k', base_url='http://127.0.0.1:9/api', read_env=False); print('sdist wheel works:', e.__version__, c.base_url)"
