@@ -16,6 +16,7 @@ docs-rust:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps -p everruns-core -p everruns-sdk
 	mkdir -p $(DOCS_DIR) && rm -rf $(DOCS_DIR)/rust && cp -r $${CARGO_TARGET_DIR:-target}/doc $(DOCS_DIR)/rust
 
+# TypeDoc: NativeClient (the addon's class, an internal constructor parameter) stays out.
 # pdoc imports the installed package (the wheel built by python-wheel); `-W error` turns any
 # warning (e.g. an unresolvable reference) into a failure.
 docs-python: python-wheel
@@ -27,4 +28,5 @@ docs-python: python-wheel
 docs-ts: node-deps node-native
 	rm -rf $(DOCS_DIR)/typescript
 	cd $(NODE_DIR) && npx typedoc --tsconfig tsconfig.json --entryPoints ts/index.ts \
-		--out $(DOCS_DIR)/typescript --treatWarningsAsErrors --excludeInternal --readme none
+		--out $(DOCS_DIR)/typescript --treatWarningsAsErrors --excludeInternal --readme none \
+		--intentionallyNotExported NativeClient

@@ -242,7 +242,8 @@ def test_plain_script_and_ctrl_c_interrupts_a_blocking_stream(server: ServerProc
     elapsed = time.monotonic() - sent
     rest, err = proc.communicate(timeout=60)
     assert line.startswith("interrupted after"), line + rest + err
-    assert elapsed < 1.0, f"Ctrl-C took {elapsed:.2f}s"
+    print(f"Ctrl-C to KeyboardInterrupt: {elapsed:.3f}s ({line.strip()})")
+    assert elapsed < 2.0, f"Ctrl-C took {elapsed:.2f}s"  # 50 ms polling; slack for a loaded machine
     assert rest.strip() == "ok", err
     assert proc.returncode == 0
 

@@ -34,6 +34,12 @@ export {
 export type { CallOptions, PullOptions, Logger, EverrunsOptions } from "./client";
 export { AgentClient, AGENT_OPERATIONS } from "./agent";
 export type { AgentClientOptions, AgentSession, AgentStreamOptions } from "./agent";
+export type {
+  AgentsApplyByNameOptions,
+  AgentsImportAgentOptions,
+  FilesystemDeleteOptions,
+  FilesystemListOptions,
+} from "./generated/client";
 export { PulledStream } from "./stream";
 export { ContentPart, extractToolCalls } from "./tools";
 export type { ContentPartValue } from "./tools";
