@@ -195,6 +195,15 @@ impl Worker {
             self.store.finish_turn(&turn.id, "cancelled").await?;
             return Ok(());
         };
+        if turn.status == "queued" {
+            // Steering: a message the running turn took in has no turn of its own.
+            let events = self.store.all_events(&turn.session_id).await?;
+            if let Some(by) = everruns_runtime::steered_into(&events, &turn.input_message_id) {
+                tracing::debug!(turn_id = %turn.id, steered_into = %by, "message was steered into a running turn");
+                self.store.finish_turn(&turn.id, "steered").await?;
+                return Ok(());
+            }
+        }
         let req = self.request_for(turn, session, cancel).await?;
         match self.engine.run_turn(&req, &self.backends).await {
             Ok(result) if result.outcome == TurnOutcome::Waiting => {

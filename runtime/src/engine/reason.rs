@@ -81,6 +81,23 @@ impl TurnEngine {
             .await;
         log.refresh(backends.events.as_ref(), &request.session.id)
             .await?;
+        // Steering: user messages sent while the turn ran join it here, at a step boundary,
+        // before the model's next call (they are in the history it reads).
+        let steer = log.fold().pending_steer();
+        if !steer.is_empty() {
+            self.emit(
+                request,
+                backends,
+                &ctx,
+                EventPayload::Unknown {
+                    event_type: everruns_core::event_types::TURN_STEERED.into(),
+                    data: json!({"turn_id": request.turn_id, "input_message_ids": steer}),
+                },
+            )
+            .await?;
+            log.refresh(backends.events.as_ref(), &request.session.id)
+                .await?;
+        }
         let controls = log.input().and_then(|m| m.controls.clone());
         let model = self
             .resolve_model(request, controls.as_ref(), &assembled.ctx.merged, backends)
