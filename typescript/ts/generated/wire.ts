@@ -653,6 +653,8 @@ export interface SimStep {
   error?: null | SimErrorKind;
   /** Text streamed as deltas (whitespace and newlines kept). */
   text?: string | null;
+  /** Thinking streamed before the text (`reason.thinking.*` events). */
+  thinking?: string | null;
   /** Tool calls returned after the text. */
   toolCalls?: SimToolCall[];
 }
