@@ -38,7 +38,8 @@ def test_helpers_build_and_read_parts() -> None:
     assert ContentPart.make_tool_error("c2", "nope")["error"] == "nope"
     calls = extract_tool_calls({"tool_calls": [{"id": "a", "name": "x", "arguments": {"k": 1}}, {"name": "no_id"}]})
     assert [(c.id, c.name, c.arguments) for c in calls] == [("a", "x", {"k": 1})]
-    parts = extract_tool_calls({"message": {"content": [{"type": "text", "text": "t"}, {"type": "tool_call", "id": "b", "name": "y"}]}})
+    content = [{"type": "text", "text": "t"}, {"type": "tool_call", "id": "b", "name": "y"}]
+    parts = extract_tool_calls({"message": {"content": content}})
     assert [(c.id, c.arguments) for c in parts] == [("b", {})]
 
 
