@@ -129,9 +129,9 @@ pub use capabilities::{
 };
 pub use config::{merge_layers, resolve_capabilities, MergedConfig};
 pub use engine::interaction::{
-    resolve_question_answers, resolve_tool_approvals, resolve_tool_results, waiting_turn,
-    ApprovalRule, InteractionError, Resolution, WaitingTurn, TOOL_APPROVAL_CAPABILITY,
-    TOOL_RESULTS_TIMEOUT,
+    resolve_question_answers, resolve_tool_approvals, resolve_tool_results, steered_into,
+    waiting_turn, ApprovalRule, InteractionError, Resolution, WaitingTurn,
+    TOOL_APPROVAL_CAPABILITY, TOOL_RESULTS_TIMEOUT,
 };
 pub use engine::{
     append_input_message, find_input_message, plan_next_host_turn, session_messages,

@@ -285,6 +285,25 @@ fn async_stream(
             let _ = tx.send(Err(sim_error(kind))).await;
             return;
         }
+        if let Some(thinking) = step.thinking.as_deref().filter(|t| !t.is_empty()) {
+            for chunk in chunk_text(thinking) {
+                if tx
+                    .send(Ok(LlmStreamEvent::ThinkingDelta(chunk)))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+            }
+            let signature = format!("llmsim-signature-{index}");
+            if tx
+                .send(Ok(LlmStreamEvent::ThinkingSignature(signature)))
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
         let text = step.text.clone().unwrap_or_default();
         for (i, chunk) in chunk_text(&text).into_iter().enumerate() {
             if i > 0 && chunk_delay_ms > 0 {

@@ -238,6 +238,13 @@ impl Worker {
 
     /// Runs one leased task: one activity of `turn`.
     async fn run_task(self: Arc<Self>, turn: TurnRow, _permit: OwnedSemaphorePermit) {
+        if turn.phase.is_none() {
+            match self.steered(&turn).await {
+                Ok(false) => {}
+                Ok(true) => return self.wake(),
+                Err(e) => tracing::warn!(turn_id = %turn.id, error = %e, "steering check failed"),
+            }
+        }
         let cancel = CancellationToken::new();
         if turn.cancel_requested {
             cancel.cancel();
@@ -344,6 +351,20 @@ impl Worker {
             }
         };
         Ok(r.next)
+    }
+
+    /// Steering: a turn whose message the session's running turn already took in
+    /// (`turn.steered`) has nothing to run; it ends as `steered` at its first claim.
+    async fn steered(&self, turn: &TurnRow) -> StoreResult<bool> {
+        let events = self.store.all_events(&turn.session_id).await?;
+        let Some(by) = everruns_runtime::steered_into(&events, &turn.input_message_id) else {
+            return Ok(false);
+        };
+        tracing::debug!(turn_id = %turn.id, steered_into = %by, "message was steered into a running turn");
+        self.store
+            .complete_phase(&turn.id, &self.owner, None, Some("steered"))
+            .await?;
+        Ok(true)
     }
 
     async fn complete(&self, turn: &TurnRow, next: RuntimeTurnPlan) -> StoreResult<()> {

@@ -533,7 +533,7 @@ async fn ask_user_waits_for_valid_answers() {
     assert_eq!(r["answers"][1]["other_text"], "hotfix");
     let ev = s.wait_terminals(&sid, 1).await;
     assert_eq!(
-        ev.iter().filter(|e| is_terminal(e)).next().unwrap()["type"],
+        ev.iter().find(|e| is_terminal(e)).unwrap()["type"],
         "turn.completed"
     );
     let gens = of_type(&ev, "llm.generation");

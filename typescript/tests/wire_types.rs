@@ -45,6 +45,10 @@ fn schemas() -> BTreeMap<String, Value> {
     collect::<t::Model>(&mut m);
     collect::<t::ListModelsParams>(&mut m);
     collect::<t::LlmSimScript>(&mut m);
+    collect::<t::SubmitToolResultsResponse>(&mut m);
+    collect::<t::SubmitToolApprovalsResponse>(&mut m);
+    collect::<t::QuestionAnswersResponse>(&mut m);
+    collect::<t::ToolCall>(&mut m);
     // Hand-written below: free-form JSON on the wire.
     m.remove("ContentPart");
     m

@@ -20,6 +20,8 @@ pub const TURN_FAILED: &str = "turn.failed";
 pub const TURN_CANCELLED: &str = "turn.cancelled";
 /// `turn.sealed` (terminal).
 pub const TURN_SEALED: &str = "turn.sealed";
+/// A running turn took in user messages sent while it ran (steering): `data.input_message_ids`.
+pub const TURN_STEERED: &str = "turn.steered";
 /// `reason.started`.
 pub const REASON_STARTED: &str = "reason.started";
 /// `reason.completed`.
@@ -79,6 +81,7 @@ pub const KNOWN: &[&str] = &[
     "tool.progress",
     "tool.output.delta",
     "tool.call_requested",
+    "turn.steered",
     "tool.call_repaired",
     "transcript.repaired",
     "session.started",

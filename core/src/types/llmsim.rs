@@ -38,6 +38,9 @@ pub struct SimStep {
     /// Text streamed as deltas (whitespace and newlines kept).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    /// Thinking streamed before the text (`reason.thinking.*` events).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thinking: Option<String>,
     /// Tool calls returned after the text.
     #[serde(default, deserialize_with = "null_default")]
     pub tool_calls: Vec<SimToolCall>,

@@ -633,3 +633,23 @@ impl TurnEngine {
         .await
     }
 }
+
+/// The turn that took in the user message `input_message_id` by steering (`turn.steered`),
+/// if any. A host does not run the message's own queued turn then: its text was answered by
+/// the turn that was running when it arrived.
+pub fn steered_into(events: &[Event], input_message_id: &str) -> Option<String> {
+    events.iter().find_map(|e| {
+        if e.event_type != everruns_core::event_types::TURN_STEERED {
+            return None;
+        }
+        let taken = e.data["input_message_ids"]
+            .as_array()?
+            .iter()
+            .any(|id| id.as_str() == Some(input_message_id));
+        if taken {
+            e.turn_id().map(str::to_string)
+        } else {
+            None
+        }
+    })
+}

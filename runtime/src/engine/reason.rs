@@ -62,6 +62,32 @@ impl TurnEngine {
         })
     }
 
+    /// `reason.thinking.completed`: the whole thinking of the step (and its signature).
+    async fn thinking_completed(
+        &self,
+        request: &TurnRequest,
+        backends: &RuntimeBackends,
+        ctx: &everruns_core::EventContext,
+        thinking: &str,
+        signature: &Option<String>,
+    ) -> Result<(), RuntimeError> {
+        let mut data = json!({"turn_id": request.turn_id, "thinking": thinking});
+        if let Some(sig) = signature {
+            data["signature"] = json!(sig);
+        }
+        self.emit(
+            request,
+            backends,
+            ctx,
+            EventPayload::Unknown {
+                event_type: "reason.thinking.completed".into(),
+                data,
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
     pub(crate) async fn reason_step(
         &self,
         request: &TurnRequest,
@@ -81,6 +107,23 @@ impl TurnEngine {
             .await;
         log.refresh(backends.events.as_ref(), &request.session.id)
             .await?;
+        // Steering: user messages sent while the turn ran join it here, at a step boundary,
+        // before the model's next call (they are in the history it reads).
+        let steer = log.fold().pending_steer();
+        if !steer.is_empty() {
+            self.emit(
+                request,
+                backends,
+                &ctx,
+                EventPayload::Unknown {
+                    event_type: everruns_core::event_types::TURN_STEERED.into(),
+                    data: json!({"turn_id": request.turn_id, "input_message_ids": steer}),
+                },
+            )
+            .await?;
+            log.refresh(backends.events.as_ref(), &request.session.id)
+                .await?;
+        }
         let controls = log.input().and_then(|m| m.controls.clone());
         let model = self
             .resolve_model(request, controls.as_ref(), &assembled.ctx.merged, backends)
@@ -200,6 +243,9 @@ impl TurnEngine {
         let mut usage: Option<TokenUsage> = None;
         let mut ttft: Option<u64> = None;
         let mut error: Option<LlmError> = None;
+        let mut thinking = String::new();
+        let mut signature: Option<String> = None;
+        let mut thinking_done = false;
         let interval = self.config.delta_flush_interval;
 
         match driver.stream(llm_request, &call_ctx).await {
@@ -226,6 +272,13 @@ impl TurnEngine {
                             if t.is_empty() {
                                 continue;
                             }
+                            if !thinking.is_empty() && !thinking_done {
+                                thinking_done = true;
+                                self.thinking_completed(
+                                    request, backends, &ctx, &thinking, &signature,
+                                )
+                                .await?;
+                            }
                             ttft.get_or_insert(t0.elapsed().as_millis() as u64);
                             buf.push_str(&t);
                             if !flushed_once {
@@ -235,6 +288,38 @@ impl TurnEngine {
                             } else if deadline.is_none() {
                                 deadline = Some(tokio::time::Instant::now() + interval);
                             }
+                        }
+                        Some(Some(Ok(LlmStreamEvent::ThinkingDelta(t)))) => {
+                            if t.is_empty() {
+                                continue;
+                            }
+                            ttft.get_or_insert(t0.elapsed().as_millis() as u64);
+                            if thinking.is_empty() {
+                                self.emit(
+                                    request,
+                                    backends,
+                                    &ctx,
+                                    EventPayload::Unknown {
+                                        event_type: "reason.thinking.started".into(),
+                                        data: json!({"turn_id": request.turn_id}),
+                                    },
+                                )
+                                .await?;
+                            }
+                            thinking.push_str(&t);
+                            self.emit(
+                                request,
+                                backends,
+                                &ctx,
+                                EventPayload::Unknown {
+                                    event_type: "reason.thinking.delta".into(),
+                                    data: json!({"turn_id": request.turn_id, "delta": t}),
+                                },
+                            )
+                            .await?;
+                        }
+                        Some(Some(Ok(LlmStreamEvent::ThinkingSignature(sig)))) => {
+                            signature.get_or_insert_with(String::new).push_str(&sig)
                         }
                         Some(Some(Ok(LlmStreamEvent::ToolCalls(c)))) => calls.extend(c),
                         Some(Some(Ok(LlmStreamEvent::Usage(u)))) => usage = Some(u),
@@ -250,6 +335,10 @@ impl TurnEngine {
             }
         }
         let duration_ms = t0.elapsed().as_millis() as u64;
+        if !thinking.is_empty() && !thinking_done {
+            self.thinking_completed(request, backends, &ctx, &thinking, &signature)
+                .await?;
+        }
 
         if let Some(e) = error {
             let gen = LlmGenerationData {
@@ -312,6 +401,14 @@ impl TurnEngine {
         .await?;
 
         let mut content = Vec::new();
+        if !thinking.is_empty() {
+            // Kept in the history: providers that sign thinking need it back on the next call.
+            let mut part = json!({"type": "thinking", "thinking": thinking});
+            if let Some(sig) = &signature {
+                part["signature"] = json!(sig);
+            }
+            content.push(ContentPart::Other(part));
+        }
         if !text.is_empty() || calls.is_empty() {
             content.push(ContentPart::text(text.clone()));
         }

@@ -176,6 +176,12 @@ pub(crate) struct TurnStateFold {
     pub streamed_len: usize,
     /// Approval decisions of the turn: gated call id → approved.
     pub approvals: HashMap<String, bool>,
+    /// The turn's own input message.
+    own_input: Option<String>,
+    /// User messages stored while the turn runs (after its `turn.started`), in log order.
+    pub later_inputs: Vec<String>,
+    /// Those the turn took in already (`turn.steered`).
+    pub steered: HashSet<String>,
 }
 
 impl TurnStateFold {
@@ -206,7 +212,19 @@ impl TurnStateFold {
             first_results: HashMap::new(),
             streamed_len: 0,
             approvals: HashMap::new(),
+            own_input: None,
+            later_inputs: Vec::new(),
+            steered: HashSet::new(),
         }
+    }
+
+    /// User messages stored during the turn that it has not taken in yet.
+    pub fn pending_steer(&self) -> Vec<String> {
+        self.later_inputs
+            .iter()
+            .filter(|id| !self.steered.contains(*id))
+            .cloned()
+            .collect()
     }
 
     /// The turn state after the events applied so far.
@@ -222,11 +240,37 @@ impl TurnStateFold {
 
     /// Applies the next event of the session (ignored unless it belongs to the turn).
     pub fn apply(&mut self, e: &Event) {
+        if e.event_type == event_types::INPUT_MESSAGE
+            && self.started_at.is_some()
+            && self.s.terminal.is_none()
+            && self.s.cancel.is_none()
+        {
+            if let EventPayload::InputMessage(d) = e.payload() {
+                if self.own_input.as_deref() != Some(d.message.id.as_str()) {
+                    self.later_inputs.push(d.message.id);
+                }
+            }
+        }
         if e.turn_id() != Some(self.s.turn_id.as_str()) {
             return;
         }
         if e.event_type == event_types::TURN_STARTED {
             self.started_at.get_or_insert(e.ts);
+            if self.own_input.is_none() {
+                self.own_input = e
+                    .data
+                    .get("input_message_id")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string);
+            }
+        }
+        if e.event_type == event_types::TURN_STEERED {
+            for id in e.data["input_message_ids"].as_array().into_iter().flatten() {
+                if let Some(id) = id.as_str() {
+                    self.steered.insert(id.to_string());
+                }
+            }
+            return;
         }
         if e.event_type == event_types::LLM_GENERATION {
             // Only the call count and usage matter here: read `metadata` without copying the

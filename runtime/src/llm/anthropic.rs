@@ -102,6 +102,14 @@ pub fn to_anthropic_messages(messages: &[Message]) -> Vec<Value> {
                         ContentPart::Text { text } if !text.is_empty() => {
                             Some(json!({"type": "text", "text": text}))
                         }
+                        // Thinking goes back with its signature (the API requires it before
+                        // tool use in the same assistant turn).
+                        ContentPart::Other(v)
+                            if v["type"] == "thinking" && v["signature"].is_string() =>
+                        {
+                            Some(json!({"type": "thinking", "thinking": v["thinking"],
+                                        "signature": v["signature"]}))
+                        }
                         ContentPart::ToolCall {
                             id,
                             name,
@@ -298,6 +306,27 @@ impl LlmDriver for AnthropicDriver {
                             Some("text_delta") => {
                                 if let Some(t) = d.get("text").and_then(Value::as_str) {
                                     if !send(&mut tx, Ok(LlmStreamEvent::TextDelta(t.into()))).await
+                                    {
+                                        return;
+                                    }
+                                }
+                            }
+                            Some("thinking_delta") => {
+                                if let Some(t) = d.get("thinking").and_then(Value::as_str) {
+                                    if !send(&mut tx, Ok(LlmStreamEvent::ThinkingDelta(t.into())))
+                                        .await
+                                    {
+                                        return;
+                                    }
+                                }
+                            }
+                            Some("signature_delta") => {
+                                if let Some(t) = d.get("signature").and_then(Value::as_str) {
+                                    if !send(
+                                        &mut tx,
+                                        Ok(LlmStreamEvent::ThinkingSignature(t.into())),
+                                    )
+                                    .await
                                     {
                                         return;
                                     }

@@ -64,6 +64,10 @@ pub struct LlmCallContext {
 pub enum LlmStreamEvent {
     /// A chunk of text (whitespace and newlines kept as produced).
     TextDelta(String),
+    /// A piece of the model's thinking (Anthropic thinking blocks, OpenAI reasoning).
+    ThinkingDelta(String),
+    /// The provider's signature of the thinking (sent back with it on the next call).
+    ThinkingSignature(String),
     /// The complete tool calls of this reply (one batch, after the text).
     ToolCalls(Vec<ToolCall>),
     /// Token usage.

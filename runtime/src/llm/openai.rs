@@ -290,6 +290,17 @@ impl LlmDriver for OpenAiDriver {
                     continue;
                 };
                 let delta = choice.get("delta").cloned().unwrap_or(Value::Null);
+                // Reasoning summaries of OpenAI-compatible servers (`reasoning_content`, or
+                // `reasoning`) stream as thinking.
+                let reasoning = delta
+                    .get("reasoning_content")
+                    .or_else(|| delta.get("reasoning"))
+                    .and_then(Value::as_str);
+                if let Some(t) = reasoning.filter(|t| !t.is_empty()) {
+                    if !send(&mut tx, Ok(LlmStreamEvent::ThinkingDelta(t.into()))).await {
+                        return;
+                    }
+                }
                 if let Some(t) = delta.get("content").and_then(Value::as_str) {
                     if !t.is_empty()
                         && !send(&mut tx, Ok(LlmStreamEvent::TextDelta(t.into()))).await

@@ -551,6 +551,30 @@ export interface Question {
   question: string;
 }
 
+/** One answer of `POST /v1/sessions/{id}/question-answers`. */
+export interface QuestionAnswer {
+  /** The question's id. */
+  id: string;
+  /** Free text. */
+  otherText?: string | null;
+  /** Option labels picked. */
+  selected?: string[];
+}
+
+export type QuestionAnswerStatus = "answered" | "declined" | (string & {});
+
+/** Answer of `POST /v1/sessions/{id}/question-answers`: what the model reads. */
+export interface QuestionAnswersResponse {
+  /** The answers in question order (empty when declined). */
+  answers?: QuestionAnswer[];
+  /** Session status after the answer. */
+  sessionStatus: string;
+  /** `answered` or `declined`. */
+  status: QuestionAnswerStatus;
+  /** The `ask_user` call answered. */
+  toolCallId: string;
+}
+
 /** One option of an `ask_user` question. */
 export interface QuestionOption {
   /** More detail. */
@@ -653,6 +677,8 @@ export interface SimStep {
   error?: null | SimErrorKind;
   /** Text streamed as deltas (whitespace and newlines kept). */
   text?: string | null;
+  /** Thinking streamed before the text (`reason.thinking.*` events). */
+  thinking?: string | null;
   /** Tool calls returned after the text. */
   toolCalls?: SimToolCall[];
 }
@@ -667,6 +693,22 @@ export interface SimToolCall {
   name: string;
 }
 
+/** Answer of `POST /v1/sessions/{id}/tool-approvals`. */
+export interface SubmitToolApprovalsResponse {
+  /** Every pending approval of the batch. */
+  resolved: ToolApprovalResolution[];
+  /** Session status after the decisions. */
+  status: string;
+}
+
+/** Answer of `POST /v1/sessions/{id}/tool-results`. */
+export interface SubmitToolResultsResponse {
+  /** Results stored. */
+  accepted: number;
+  /** Session status after the results (`active`, or still `waitingfortoolresults`). */
+  status: string;
+}
+
 /** Token accounting of an LLM call, a turn or a session. */
 export interface TokenUsage {
   /** Tokens written to the provider's cache. */
@@ -679,6 +721,16 @@ export interface TokenUsage {
   inputTokens: number;
   /** Completion tokens. */
   outputTokens: number;
+}
+
+/** How one approval request was settled. */
+export interface ToolApprovalResolution {
+  /** `allow`, `allow_always`, `reject`, `reject_always` or `not_approved` (left out). */
+  outcome: string;
+  /** The gated tool. */
+  tool: string;
+  /** The approval call. */
+  toolCallId: string;
 }
 
 /** A tool call as reported by `llm.generation`. */
