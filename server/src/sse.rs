@@ -135,6 +135,7 @@ pub async fn stream(
         shutdown: app.shutdown.clone(),
         key: key.map(|Extension(k)| k.0),
         tx,
+        refresh: true,
     };
     tokio::spawn(sub.run());
     let body = Body::from_stream(futures::stream::poll_fn(move |cx| {
@@ -163,6 +164,8 @@ struct Subscriber {
     /// Hash of the API key the stream was opened with (none in dev mode).
     key: Option<String>,
     tx: mpsc::Sender<Bytes>,
+    /// Read the store on the next catch-up even without a newer signalled sequence.
+    refresh: bool,
 }
 
 /// Resolves once the server shuts down (never, if the shutdown sender is gone unsignalled).
@@ -234,18 +237,31 @@ impl Subscriber {
                     // the hub dropped this session's channel; subscribe again
                     wake = self.store.hub().subscribe(&self.session_id);
                 },
-                _ = tokio::time::sleep(FALLBACK_POLL) => {}
+                _ = tokio::time::sleep(FALLBACK_POLL) => self.refresh = true,
             }
         }
     }
 
     async fn catch_up(&mut self) -> Result<(), Stop> {
         loop {
-            let rows = match self
+            // The live tail comes from the session's shared feed (one store read per wake-up
+            // for all subscribers of this process); a replay reads the store itself.
+            let shared = self
                 .store
-                .query_event_rows(&self.session_id, &self.query)
-                .await
-            {
+                .hub()
+                .tail(&self.store, &self.session_id, &self.query, self.refresh)
+                .await;
+            self.refresh = false;
+            let rows = match shared {
+                Ok(Some(rows)) => Ok(rows),
+                Ok(None) => {
+                    self.store
+                        .query_event_rows(&self.session_id, &self.query)
+                        .await
+                }
+                Err(e) => Err(e),
+            };
+            let rows = match rows {
                 Ok(r) => r,
                 Err(e) => {
                     tracing::warn!(error = %e, "sse read failed");
