@@ -243,4 +243,88 @@ mod tests {
         let prose = "word ".repeat(MAX_YAML_BYTES / 4);
         assert_eq!(parse(&prose).unwrap().system_prompt, prose.trim());
     }
+
+    mod properties {
+        use super::super::*;
+        use everruns_core::{Agent, ResourceStatus};
+        use proptest::prelude::*;
+
+        fn agent(
+            name: String,
+            description: Option<String>,
+            tags: Vec<String>,
+            prompt: String,
+            max_iterations: Option<u32>,
+        ) -> Agent {
+            let t = Utc::now();
+            Agent {
+                id: everruns_core::ids::new_id(everruns_core::ids::IdKind::Agent),
+                name,
+                display_name: None,
+                description,
+                system_prompt: prompt,
+                harness_id: String::new(),
+                default_model_id: None,
+                status: ResourceStatus::Active,
+                tags,
+                capabilities: vec![],
+                tools: vec![],
+                initial_files: vec![],
+                max_iterations,
+                parallel_tool_calls: None,
+                network_access: None,
+                created_at: t,
+                updated_at: t,
+                archived_at: None,
+                usage: None,
+                session_count: None,
+                self_url: None,
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+            /// Whatever the text, the importer answers (a request or a message) without panicking.
+            #[test]
+            fn any_text_gets_an_answer(text in "\\PC{0,300}|---\\n[ -~\\n]{0,200}") {
+                if let Err(e) = parse(&text) {
+                    prop_assert!(!e.is_empty());
+                }
+            }
+
+            /// Deep flow nesting is refused by the bound check, never handed to the YAML parser.
+            #[test]
+            fn deep_nesting_is_refused(depth in 65usize..3_000, front in any::<bool>()) {
+                let deep = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+                let text = if front {
+                    format!("---\nname: a\ntags: {deep}\n---\nprompt")
+                } else {
+                    format!("name: a\ntags: {deep}\n")
+                };
+                let e = parse(&text).unwrap_err();
+                prop_assert!(e.contains("levels deep"), "{}", e);
+            }
+
+            /// An exported agent imports back to the same fields.
+            #[test]
+            fn export_then_parse_round_trips(
+                name in "[a-z][a-z0-9-]{0,30}",
+                description in proptest::option::of("\\PC{0,60}"),
+                tags in proptest::collection::vec("\\PC{1,20}", 0..4),
+                prompt in "\\PC{0,80}[!-~]",
+                max_iterations in proptest::option::of(1u32..1000),
+            ) {
+                let a = agent(name, description, tags, prompt, max_iterations);
+                let text = export(&a);
+                let r = parse(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+                prop_assert_eq!(&r.name, &a.name);
+                prop_assert_eq!(&r.description, &a.description);
+                prop_assert_eq!(&r.tags, &a.tags);
+                prop_assert_eq!(r.system_prompt.as_str(), a.system_prompt.trim());
+                prop_assert_eq!(r.max_iterations, a.max_iterations);
+                prop_assert_eq!(r.id.as_deref(), Some(a.id.as_str()));
+            }
+        }
+    }
 }

@@ -114,6 +114,21 @@ pub struct ServeArgs {
     #[arg(long, env = "SSE_REALTIME_CYCLE_SECS", default_value_t = 300.0)]
     pub sse_realtime_cycle_secs: f64,
 
+    /// Seconds a connection may go without the peer taking any byte of a pending write
+    /// (e.g. an SSE client that stopped reading) before it is closed; the client resumes
+    /// from its cursor when it reconnects.
+    #[arg(long, env = "EVERRUNS_WRITE_STALL_SECS", default_value_t = 30.0)]
+    pub write_stall_secs: f64,
+
+    /// Bytes of SSE frames queued for one subscriber beyond what its connection holds; a
+    /// subscriber whose client reads slowly waits (one frame larger than this still passes).
+    #[arg(long, env = "EVERRUNS_SSE_SUBSCRIBER_BUFFER_BYTES", default_value_t = 1024 * 1024)]
+    pub sse_subscriber_buffer_bytes: usize,
+
+    /// Bytes of SSE frames queued over all subscribers of this process.
+    #[arg(long, env = "EVERRUNS_SSE_BUFFER_BYTES", default_value_t = 256 * 1024 * 1024)]
+    pub sse_buffer_bytes: usize,
+
     /// Largest accepted request body in bytes (larger bodies get 413).
     #[arg(long, env = "EVERRUNS_MAX_BODY_BYTES", default_value_t = 10 * 1024 * 1024)]
     pub max_body_bytes: usize,
@@ -253,6 +268,9 @@ impl Default for ServeArgs {
             trust_forwarded_headers: false,
             sse_heartbeat_interval_secs: 30.0,
             sse_realtime_cycle_secs: 300.0,
+            write_stall_secs: 30.0,
+            sse_subscriber_buffer_bytes: 1024 * 1024,
+            sse_buffer_bytes: 256 * 1024 * 1024,
             max_body_bytes: 10 * 1024 * 1024,
             worker_concurrency: 16,
             no_worker: false,
@@ -295,13 +313,22 @@ impl ServeArgs {
         Duration::from_secs_f64(secs)
     }
 
+    /// The write-stall limit of every connection (0.1 s to 10⁶ s).
+    pub fn write_stall(&self) -> Duration {
+        Duration::from_secs_f64(clamp_secs(self.write_stall_secs))
+    }
+
     /// Deadline of a graceful shutdown (0.1 s to 10⁶ s).
     pub fn shutdown_grace(&self) -> Duration {
-        let secs = if self.shutdown_grace_secs.is_nan() {
-            0.1
-        } else {
-            self.shutdown_grace_secs.clamp(0.1, 1e6)
-        };
-        Duration::from_secs_f64(secs)
+        Duration::from_secs_f64(clamp_secs(self.shutdown_grace_secs))
+    }
+}
+
+/// A duration in seconds bounded to 0.1 s … 10⁶ s (NaN counts as the minimum).
+fn clamp_secs(secs: f64) -> f64 {
+    if secs.is_nan() {
+        0.1
+    } else {
+        secs.clamp(0.1, 1e6)
     }
 }

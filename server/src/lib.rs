@@ -8,6 +8,7 @@
 pub mod agent_md;
 pub mod auth;
 pub mod config;
+pub mod conn;
 pub mod console;
 pub mod error;
 pub mod hub;
@@ -59,6 +60,8 @@ pub struct App {
     pub shutdown: watch::Receiver<bool>,
     /// Dev mode: default llmsim scripts by agent name (from `--llmsim-scripts`).
     pub llmsim_defaults: Arc<HashMap<String, LlmSimScript>>,
+    /// Bytes SSE subscribers may queue (per subscriber and over the process).
+    pub sse_budget: sse::Budget,
 }
 
 impl App {
@@ -144,7 +147,10 @@ impl App {
                 shutdown.clone(),
             );
         }
+        let sse_budget =
+            sse::Budget::new(config.sse_subscriber_buffer_bytes, config.sse_buffer_bytes);
         Ok(Self {
+            sse_budget,
             store,
             config: Arc::new(config),
             engine,
@@ -260,13 +266,7 @@ pub async fn serve(
     let app = App::build(database_url, config, shutdown_rx.clone()).await?;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
-    // Small SSE frames must not wait for the peer's delayed ACK of the previous write
-    // (Nagle's algorithm adds ~40 ms): every accepted socket gets TCP_NODELAY.
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-        }
-    });
+    let listener = conn::GuardedListener::new(listener, app.config.write_stall());
     {
         use std::io::Write;
         let mut out = std::io::stdout().lock();

@@ -4,6 +4,9 @@ use std::sync::OnceLock;
 
 use utoipa::OpenApi;
 
+mod rules;
+use rules::SharedAnswers;
+
 use crate::routes::{agents, catalog, fs, sessions};
 
 /// The API description.
@@ -45,7 +48,7 @@ use crate::routes::{agents, catalog, fs, sessions};
         everruns_core::TurnCancelledData, everruns_core::SessionIdledData,
         everruns_core::ConnectedData, everruns_core::DisconnectingData,
     )),
-    modifiers(&Security),
+    modifiers(&Security, &SharedAnswers),
     security(("api_key" = [])),
     tags(
         (name = "agents", description = "Agent configuration (A1–A8)"),

@@ -5,7 +5,10 @@
 //! Each subscriber is one task that reads the store itself: it subscribes to the session's
 //! wake-up channel *before* each catch-up read, so an event committed during the read wakes it
 //! again (no gap), and it only sends sequences above its cursor (no duplicate). The writer
-//! never waits for subscribers; a slow client only fills its own bounded channel.
+//! never waits for subscribers; a slow client only fills its own bounded queue: at most
+//! [`CHANNEL`] frames and `--sse-subscriber-buffer-bytes` bytes, within a process-wide
+//! `--sse-buffer-bytes` ([`Budget`]). A client that takes no byte at all for
+//! `--write-stall-secs` loses its connection (`crate::conn`), which ends its subscriber.
 //!
 //! Shutdown is observed everywhere a subscriber waits, including a send into a full channel:
 //! the subscriber then offers its `disconnecting` frame for a short while and ends the
@@ -21,7 +24,9 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use everruns_core::ErrorResponse;
-use tokio::sync::mpsc;
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::auth::AuthKey;
@@ -44,6 +49,38 @@ const KEY_RECHECK: Duration = Duration::from_secs(2);
 /// How long a shutting-down subscriber waits for room for its `disconnecting` frame.
 const FAREWELL_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// Byte limits on what SSE subscribers queue ahead of their connections.
+#[derive(Clone)]
+pub struct Budget {
+    global: Arc<Semaphore>,
+    global_bytes: usize,
+    per_subscriber: usize,
+}
+
+impl Budget {
+    /// `per_subscriber` bytes for each subscriber, `global` bytes over all of them.
+    pub fn new(per_subscriber: usize, global: usize) -> Self {
+        let global = global.clamp(1, Semaphore::MAX_PERMITS);
+        Self {
+            global: Arc::new(Semaphore::new(global)),
+            global_bytes: global,
+            per_subscriber: per_subscriber.clamp(1, global),
+        }
+    }
+
+    /// Bytes queued over all subscribers now.
+    pub fn in_use(&self) -> usize {
+        self.global_bytes - self.global.available_permits()
+    }
+}
+
+/// A frame with the budget it holds until the response body takes it.
+struct Queued {
+    bytes: Bytes,
+    _own: OwnedSemaphorePermit,
+    _global: OwnedSemaphorePermit,
+}
+
 fn frame_event(r: &crate::store::EventRow) -> Bytes {
     let mut s = String::with_capacity(r.envelope.len() + r.event_type.len() + 64);
     s.push_str("event: ");
@@ -59,19 +96,21 @@ fn frame_event(r: &crate::store::EventRow) -> Bytes {
 /// Joins the frames already queued behind `first` (up to [`COALESCE_BYTES`]) into one body
 /// chunk: a replay then costs one HTTP chunk (and one wake-up on each side) per batch of
 /// frames rather than per event. Nothing waits for more frames, so latency is unchanged.
-fn coalesce(first: Bytes, rx: &mut mpsc::Receiver<Bytes>) -> Bytes {
-    if first.len() >= COALESCE_BYTES {
-        return first;
+/// The budget each frame held is released here, as its bytes pass to the connection.
+fn coalesce(first: Queued, rx: &mut mpsc::Receiver<Queued>) -> Bytes {
+    if first.bytes.len() >= COALESCE_BYTES {
+        return first.bytes;
     }
     let Ok(second) = rx.try_recv() else {
-        return first;
+        return first.bytes;
     };
-    let mut buf = Vec::with_capacity(COALESCE_BYTES.min(4 * (first.len() + second.len())));
-    buf.extend_from_slice(&first);
-    buf.extend_from_slice(&second);
+    let mut buf =
+        Vec::with_capacity(COALESCE_BYTES.min(4 * (first.bytes.len() + second.bytes.len())));
+    buf.extend_from_slice(&first.bytes);
+    buf.extend_from_slice(&second.bytes);
     while buf.len() < COALESCE_BYTES {
         match rx.try_recv() {
-            Ok(next) => buf.extend_from_slice(&next),
+            Ok(next) => buf.extend_from_slice(&next.bytes),
             Err(_) => break,
         }
     }
@@ -119,7 +158,7 @@ pub async fn stream(
         Some(s) => cursor(&app, &id, &s).await?,
         None => 0,
     };
-    let (tx, mut rx) = mpsc::channel::<Bytes>(CHANNEL);
+    let (tx, mut rx) = mpsc::channel::<Queued>(CHANNEL);
     let sub = Subscriber {
         store: app.store.clone(),
         session_id: id,
@@ -134,6 +173,8 @@ pub async fn stream(
         cycle: app.config.cycle(),
         shutdown: app.shutdown.clone(),
         key: key.map(|Extension(k)| k.0),
+        own: Arc::new(Semaphore::new(app.sse_budget.per_subscriber)),
+        budget: app.sse_budget.clone(),
         tx,
         refresh: true,
     };
@@ -163,7 +204,10 @@ struct Subscriber {
     shutdown: tokio::sync::watch::Receiver<bool>,
     /// Hash of the API key the stream was opened with (none in dev mode).
     key: Option<String>,
-    tx: mpsc::Sender<Bytes>,
+    /// This subscriber's share of queued bytes.
+    own: Arc<Semaphore>,
+    budget: Budget,
+    tx: mpsc::Sender<Queued>,
     /// Read the store on the next catch-up even without a newer signalled sequence.
     refresh: bool,
 }
@@ -286,7 +330,7 @@ impl Subscriber {
             "disconnecting",
             serde_json::json!({"reason": "server_shutdown", "retry_ms": 100}),
         );
-        if tokio::time::timeout(FAREWELL_TIMEOUT, self.tx.send(frame))
+        if tokio::time::timeout(FAREWELL_TIMEOUT, self.enqueue(frame))
             .await
             .is_err()
         {
@@ -297,10 +341,38 @@ impl Subscriber {
     /// Queues a frame; waits for room in the channel (the client reads slowly) but gives up
     /// at once when the server shuts down, so no subscriber can hold up a shutdown.
     async fn send(&mut self, b: Bytes) -> Result<(), Stop> {
+        let mut shutdown = self.shutdown.clone();
         tokio::select! {
             biased;
-            _ = shutting_down(&mut self.shutdown) => Err(Stop::Shutdown),
-            r = self.tx.send(b) => r.map_err(|_| Stop::Gone),
+            _ = shutting_down(&mut shutdown) => Err(Stop::Shutdown),
+            r = self.enqueue(b) => r,
         }
+    }
+
+    /// Takes the frame's bytes from this subscriber's and the process's budgets (a frame
+    /// larger than a budget takes all of it), then queues it.
+    async fn enqueue(&self, bytes: Bytes) -> Result<(), Stop> {
+        let want = |cap: usize| u32::try_from(bytes.len().clamp(1, cap)).unwrap_or(u32::MAX);
+        let own = self
+            .own
+            .clone()
+            .acquire_many_owned(want(self.budget.per_subscriber))
+            .await
+            .map_err(|_| Stop::Gone)?;
+        let global = self
+            .budget
+            .global
+            .clone()
+            .acquire_many_owned(want(self.budget.global_bytes))
+            .await
+            .map_err(|_| Stop::Gone)?;
+        self.tx
+            .send(Queued {
+                bytes,
+                _own: own,
+                _global: global,
+            })
+            .await
+            .map_err(|_| Stop::Gone)
     }
 }

@@ -296,3 +296,108 @@ async fn forwarded_headers_are_trusted_only_when_configured() {
         "{url}"
     );
 }
+
+/// Found by `make test-fuzz`: a PUT by name whose body carries another agent's id used to
+/// rename the path's agent onto that agent's name (a UNIQUE violation, 500).
+#[tokio::test]
+async fn put_by_name_with_another_agents_id_or_name_answers_4xx() {
+    let s = Server::start(Opts::dev());
+    let sfx = common::rand_suffix();
+    let (a, b) = (format!("fa-{sfx}"), format!("fb-{sfx}"));
+    let (_, ra) = s
+        .post("/agents", json!({"name": a, "system_prompt": "p"}))
+        .await;
+    let (_, rb) = s
+        .post("/agents", json!({"name": b, "system_prompt": "p"}))
+        .await;
+    let b_id = rb["id"].as_str().unwrap();
+    let (st, body) = s
+        .put(
+            &format!("/agents/{a}"),
+            json!({"id": b_id, "name": b, "system_prompt": "p"}),
+        )
+        .await;
+    assert_error(st, &body, 400, "invalid_input");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains(b_id),
+        "{body}"
+    );
+    let (st, body) = s
+        .put(
+            &format!("/agents/{a}"),
+            json!({"name": b, "system_prompt": "p"}),
+        )
+        .await;
+    assert_error(st, &body, 409, "name_conflict");
+    // nothing changed
+    let (_, got) = s.get(&format!("/agents/{a}")).await;
+    assert_eq!(got["id"], ra["id"]);
+    let (_, got) = s.get(&format!("/agents/{b}")).await;
+    assert_eq!(got["id"], rb["id"]);
+}
+
+#[tokio::test]
+async fn unknown_llmsim_values_answer_400_naming_the_known_ones() {
+    let s = Server::start(Opts::dev());
+    let sid = s.session().await;
+    let (st, body) = s
+        .put(
+            &format!("/sessions/{sid}/llmsim"),
+            json!({"steps": [{"error": "AAA"}]}),
+        )
+        .await;
+    assert_error(st, &body, 400, "invalid_input");
+    let msg = body["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("\"AAA\"") && msg.contains("rate_limit"),
+        "{msg}"
+    );
+}
+
+/// A client that opens a stream of large events and then reads nothing loses its connection
+/// after the write-stall limit (before: held open, with its buffers, for the whole cycle).
+#[tokio::test]
+async fn an_sse_client_that_stops_reading_is_disconnected() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = Server::start(Opts {
+        args: vec!["--write-stall-secs".into(), "1".into()],
+        ..Opts::dev()
+    });
+    let sid = s.session().await;
+    let big = "x".repeat(6 * 1024 * 1024);
+    let (st, b) = s
+        .post(
+            &format!("/sessions/{sid}/messages"),
+            json!({"message": {"role": "user", "content": [{"type": "text", "text": big}]}}),
+        )
+        .await;
+    assert_eq!(st, 201, "{b}");
+    let addr = s.origin.trim_start_matches("http://").parse().unwrap();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut tcp = socket.connect(addr).await.unwrap();
+    let req = format!(
+        "GET /api/v1/sessions/{sid}/sse HTTP/1.1\r\nHost: {addr}\r\nAuthorization: dev\r\nAccept: text/event-stream\r\n\r\n"
+    );
+    tcp.write_all(req.as_bytes()).await.unwrap();
+    // read nothing while the server fills its buffers and stalls
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    // now drain: the server must have closed the connection (EOF or reset)
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut total = 0usize;
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        loop {
+            match tcp.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => total += n,
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "connection still open after {total} bytes");
+    // it gave up on this peer before the 6 MB event was through
+    assert!(total < 6 * 1024 * 1024, "{total}");
+    // and it still serves others
+    let (st, _) = s.get(&format!("/sessions/{sid}")).await;
+    assert_eq!(st, 200);
+}

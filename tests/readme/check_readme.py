@@ -63,6 +63,7 @@ MAKE_EXCEPTIONS = {
     "bench": "long measurement run (release builds of everything); `make -n bench` checked",
     "chaos": "long chaos schedule; its short form `make test-chaos` is part of `make test`",
     "openapi": "regenerates openapi/openapi.json; the server tests check the committed file",
+    "fuzz": "long schemathesis run; its short form `make test-fuzz` is part of `make test`",
     "generate": "regenerates the committed generated files; `make check-generated` (in make test) checks them",
 }
 

@@ -180,6 +180,7 @@ pub struct UpdateAgentRequest {
 /// Query of `GET /v1/agents`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams, utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct ListAgentsParams {
     /// Case-insensitive substring of name, display name or description.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -59,6 +59,7 @@ fn active() -> String {
 /// Query of `GET /v1/capabilities`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams, utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct ListCapabilitiesParams {
     /// Substring of id, name or description.
     #[serde(default, skip_serializing_if = "Option::is_none")]

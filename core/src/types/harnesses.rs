@@ -58,6 +58,7 @@ pub struct Harness {
 /// Query of `GET /v1/harnesses`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams, utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct ListHarnessesParams {
     /// Substring of name or description.
     #[serde(default, skip_serializing_if = "Option::is_none")]

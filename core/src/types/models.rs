@@ -73,6 +73,7 @@ pub struct Model {
 /// Query of `GET /v1/models`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams, utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct ListModelsParams {
     /// Only models from this source.
     #[serde(default, skip_serializing_if = "Option::is_none")]

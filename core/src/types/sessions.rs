@@ -164,6 +164,7 @@ pub struct UpdateSessionRequest {
 /// Query of `GET /v1/sessions`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams, utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct ListSessionsParams {
     /// Only sessions of this agent.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -27,6 +27,14 @@ macro_rules! string_enum {
             /// Every value this version knows, in declaration order.
             pub const KNOWN: &'static [&'static str] = &[$($value),+];
 
+            /// The value as sent when this version does not know it (`Other`), else `None`.
+            pub fn unknown(&self) -> Option<&str> {
+                match self {
+                    $name::Other(s) => Some(s.as_str()),
+                    _ => None,
+                }
+            }
+
             /// The wire spelling.
             pub fn as_str(&self) -> &str {
                 match self {

@@ -108,6 +108,14 @@ pub(crate) async fn upsert(
                 ));
             }
             existing = app.store.get_agent(key).await?;
+            if let (Some(e), Some(id)) = (&existing, &req.id) {
+                if *id != e.id {
+                    return Err(ApiError::invalid(format!(
+                        "The body id {id} does not match agent {key} ({}).",
+                        e.id
+                    )));
+                }
+            }
         }
     }
     if existing.is_none() {
@@ -118,11 +126,15 @@ pub(crate) async fn upsert(
     if existing.is_none() && forced_id.is_none() {
         existing = app.store.get_agent(&req.name).await?;
     }
+    // The id written: the existing agent's, else the path's or the body's.
+    let id = existing
+        .as_ref()
+        .map(|e| e.id.clone())
+        .or(forced_id)
+        .unwrap_or_else(|| ids::new_id(IdKind::Agent));
     // The name must not belong to another agent.
     if let Some(other) = app.store.get_agent(&req.name).await? {
-        let same = existing.as_ref().is_some_and(|e| e.id == other.id)
-            || forced_id.as_deref() == Some(other.id.as_str());
-        if !same {
+        if other.id != id {
             return Err(ApiError::conflict(
                 "name_conflict",
                 format!(
@@ -135,11 +147,7 @@ pub(crate) async fn upsert(
     let t = now();
     let created = existing.is_none();
     let agent = Agent {
-        id: existing
-            .as_ref()
-            .map(|e| e.id.clone())
-            .or(forced_id)
-            .unwrap_or_else(|| ids::new_id(IdKind::Agent)),
+        id,
         name: req.name,
         display_name: req.display_name,
         description: req.description,

@@ -517,6 +517,7 @@ pub async fn put_llmsim(
             "Input exceeds allowed limits: at most 10000 script steps.",
         ));
     }
+    validate::llmsim_script(&script)?;
     app.store.set_llmsim_script(&id, Some(&script)).await?;
     Ok(Json(script))
 }

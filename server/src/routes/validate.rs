@@ -167,3 +167,26 @@ pub async fn model_exists(app: &App, id: &str) -> ApiResult<()> {
     }
     Ok(())
 }
+
+/// A scripted llmsim reply set: only error kinds and exhaustion behaviours the simulator
+/// knows (the wire enums keep unknown values, which would echo back as invalid answers).
+pub fn llmsim_script(script: &everruns_core::LlmSimScript) -> ApiResult<()> {
+    use everruns_core::{OnExhausted, SimErrorKind};
+    let unknown = |what: &str, value: &str, known: &[&str]| {
+        ApiError::invalid(format!(
+            "Unknown llmsim {what} {value:?}: expected one of {}.",
+            known.join(", ")
+        ))
+    };
+    if let Some(v) = script.on_exhausted.as_ref().and_then(OnExhausted::unknown) {
+        return Err(unknown("on_exhausted", v, OnExhausted::KNOWN));
+    }
+    match script
+        .steps
+        .iter()
+        .find_map(|s| s.error.as_ref().and_then(SimErrorKind::unknown))
+    {
+        Some(v) => Err(unknown("error kind", v, SimErrorKind::KNOWN)),
+        None => Ok(()),
+    }
+}
