@@ -303,11 +303,6 @@ impl ServeArgs {
         Duration::from_secs_f64(self.sse_realtime_cycle_secs.max(0.1))
     }
 
-    /// The write-stall limit of every connection (0.1 s to 10⁶ s).
-    pub fn write_stall(&self) -> Duration {
-        Duration::from_secs_f64(clamp_secs(self.write_stall_secs))
-    }
-
     /// The turn lease (1 s to 1 h).
     pub fn turn_lease(&self) -> Duration {
         let secs = if self.turn_lease_secs.is_nan() {
@@ -316,6 +311,11 @@ impl ServeArgs {
             self.turn_lease_secs.clamp(1.0, 3600.0)
         };
         Duration::from_secs_f64(secs)
+    }
+
+    /// The write-stall limit of every connection (0.1 s to 10⁶ s).
+    pub fn write_stall(&self) -> Duration {
+        Duration::from_secs_f64(clamp_secs(self.write_stall_secs))
     }
 
     /// Deadline of a graceful shutdown (0.1 s to 10⁶ s).

@@ -1,8 +1,10 @@
 //! Wake-ups for SSE subscribers and workers.
 //!
 //! In process: one `watch` channel per session carrying the last committed event sequence.
-//! The writer only calls `send_replace` (never blocks); each subscriber reads the store from
-//! its own cursor after a wake-up, so a slow subscriber stalls nobody.
+//! The writer only signals (never blocks). After a wake-up, the subscribers of a session share
+//! one store read ([`Hub::tail`]: a bounded feed of the session's recent rows, refreshed once
+//! per signalled sequence), each filtering it from its own cursor, so a slow subscriber stalls
+//! nobody and a wake-up costs one read per session and process.
 //!
 //! Across processes (PostgreSQL): every commit that appends events sends
 //! `NOTIFY everruns_events, 'SESSION:SEQ'` in its transaction; a queued turn or a released
@@ -13,9 +15,11 @@
 //! is lost: the log is the source, notifications are only hints). The SSE fallback poll
 //! (5 s) and the worker's poll (0.5 s) stay as a safety net.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use crate::store::{EventQuery, EventRow, Store, StoreResult};
 
 use sqlx::postgres::PgListener;
 use tokio::sync::watch;
@@ -27,10 +31,23 @@ pub const TURNS_CHANNEL: &str = "everruns_turns";
 /// Channel of cancel requests (`TURN_ID`).
 pub const CANCEL_CHANNEL: &str = "everruns_cancel";
 
-/// Per-session "new events were committed" signals.
+/// Rows a session's shared feed keeps for its live subscribers.
+pub const FEED_ROWS: usize = 2048;
+
+/// The recent events of one session, read once per wake-up for all its subscribers in this
+/// process.
+#[derive(Debug, Default)]
+struct Feed {
+    /// Consecutive rows (by sequence), oldest first.
+    rows: VecDeque<EventRow>,
+}
+
+/// Per-session "new events were committed" signals and shared reads.
 #[derive(Debug, Default)]
 pub struct Hub {
     sessions: Mutex<HashMap<String, watch::Sender<i64>>>,
+    feeds: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Feed>>>>,
+    feed_reads: std::sync::atomic::AtomicU64,
 }
 
 impl Hub {
@@ -47,20 +64,29 @@ impl Hub {
             .subscribe()
     }
 
-    /// Signals that events up to `sequence` of `session_id` are committed.
+    /// Signals that events up to `sequence` of `session_id` are committed (the signalled
+    /// sequence never goes back).
     pub fn notify(&self, session_id: &str, sequence: i64) {
         let mut g = self.sessions.lock().expect("hub lock");
         if let Some(tx) = g.get(session_id) {
             if tx.receiver_count() == 0 {
                 g.remove(session_id);
             } else {
-                tx.send_replace(sequence);
+                tx.send_if_modified(|v| {
+                    let newer = sequence > *v;
+                    if newer {
+                        *v = sequence;
+                    }
+                    newer
+                });
             }
         }
     }
 
-    /// Wakes every subscriber (after notifications may have been missed).
+    /// Wakes every subscriber (after notifications may have been missed); the shared feeds
+    /// are dropped, so the next read goes to the store.
     pub fn notify_all(&self) {
+        self.feeds.lock().expect("hub lock").clear();
         let mut g = self.sessions.lock().expect("hub lock");
         g.retain(|_, tx| tx.receiver_count() > 0);
         for tx in g.values() {
@@ -71,6 +97,94 @@ impl Hub {
     /// Number of sessions with live subscribers.
     pub fn session_count(&self) -> usize {
         self.sessions.lock().expect("hub lock").len()
+    }
+
+    /// Store reads the shared feeds made so far (for tests and metrics).
+    pub fn feed_reads(&self) -> u64 {
+        self.feed_reads.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The last sequence signalled for a session (0 when none).
+    pub fn latest(&self, session_id: &str) -> i64 {
+        self.sessions
+            .lock()
+            .expect("hub lock")
+            .get(session_id)
+            .map(|tx| *tx.borrow())
+            .unwrap_or(0)
+    }
+
+    /// The live tail for a subscriber: rows after `q.after_sequence` matching its type
+    /// filters (at most `q.first`), served from the session's shared feed. The feed is
+    /// refreshed from the store at most once per signalled sequence, by whichever subscriber
+    /// asks first, so a wake-up costs one read per session, not one per subscriber. `None`
+    /// when the subscriber's cursor is older than the feed (a replay: it reads the store
+    /// itself) or `refresh` asks for a read regardless (fallback poll, reconnect).
+    pub async fn tail(
+        &self,
+        store: &Store,
+        session_id: &str,
+        q: &EventQuery,
+        refresh: bool,
+    ) -> StoreResult<Option<Vec<EventRow>>> {
+        let after = q.after_sequence.unwrap_or(0);
+        let target = self.latest(session_id);
+        let feed = {
+            let live: Vec<String> = {
+                let g = self.sessions.lock().expect("hub lock");
+                g.iter()
+                    .filter(|(_, tx)| tx.receiver_count() > 0)
+                    .map(|(k, _)| k.clone())
+                    .collect()
+            };
+            let mut g = self.feeds.lock().expect("hub lock");
+            // Feeds live as long as their session has subscribers here.
+            g.retain(|sid, f| sid == session_id || Arc::strong_count(f) > 1 || live.contains(sid));
+            g.entry(session_id.to_string()).or_default().clone()
+        };
+        let mut f = feed.lock().await;
+        if f.rows
+            .front()
+            .is_some_and(|front| front.sequence > after + 1)
+        {
+            return Ok(None); // a replay from before the feed: the subscriber reads the store
+        }
+        let have = f.rows.back().map(|r| r.sequence).unwrap_or(after);
+        if refresh || have < target || f.rows.is_empty() {
+            self.feed_reads
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let new = store
+                .query_event_rows(
+                    session_id,
+                    &EventQuery {
+                        after_sequence: Some(have),
+                        first: Some(FEED_ROWS as u32),
+                        ..Default::default()
+                    },
+                )
+                .await?;
+            f.rows.extend(new);
+            while f.rows.len() > FEED_ROWS {
+                f.rows.pop_front();
+            }
+            if f.rows
+                .front()
+                .is_some_and(|front| front.sequence > after + 1)
+            {
+                return Ok(None);
+            }
+        }
+        let limit = q.first.map(|n| n as usize).unwrap_or(usize::MAX);
+        Ok(Some(
+            f.rows
+                .iter()
+                .filter(|r| r.sequence > after)
+                .filter(|r| q.types.is_empty() || q.types.contains(&r.event_type))
+                .filter(|r| !q.exclude.contains(&r.event_type))
+                .take(limit)
+                .cloned()
+                .collect(),
+        ))
     }
 }
 
@@ -151,4 +265,74 @@ pub fn spawn_pg_listener(
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{seeded, NewEvent};
+
+    #[tokio::test]
+    async fn one_store_read_per_wake_up_for_all_subscribers() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&format!("sqlite://{}/db.sqlite", dir.path().display()))
+            .await
+            .unwrap();
+        store.seed().await.unwrap();
+        let session = everruns_runtime::SessionBuilder::new(seeded::GENERIC_HARNESS_ID).build();
+        store.create_session(&session).await.unwrap();
+        let sid = session.id.clone();
+        let hub = store.hub().clone();
+        let subs: Vec<_> = (0..5).map(|_| hub.subscribe(&sid)).collect();
+        let q = |after: i64| EventQuery {
+            after_sequence: Some(after),
+            first: Some(500),
+            ..Default::default()
+        };
+        // First catch-up of each subscriber (cursor 1: after session.started).
+        for _ in &subs {
+            let rows = hub.tail(&store, &sid, &q(1), false).await.unwrap().unwrap();
+            assert!(rows.is_empty());
+        }
+        let before = hub.feed_reads();
+        let ev = |t: &str| NewEvent::new(t, serde_json::json!({}), Default::default());
+        store
+            .append_events(&sid, vec![ev("a.one"), ev("a.two"), ev("a.three")])
+            .await
+            .unwrap();
+        assert_eq!(hub.latest(&sid), 4);
+        for _ in &subs {
+            let rows = hub.tail(&store, &sid, &q(1), false).await.unwrap().unwrap();
+            let seqs: Vec<i64> = rows.iter().map(|r| r.sequence).collect();
+            assert_eq!(seqs, vec![2, 3, 4]);
+        }
+        assert_eq!(
+            hub.feed_reads() - before,
+            1,
+            "one read for five subscribers"
+        );
+        // Filters apply per subscriber; a cursor before the feed reads the store itself.
+        let only_two = EventQuery {
+            types: vec!["a.two".into()],
+            ..q(1)
+        };
+        let rows = hub
+            .tail(&store, &sid, &only_two, false)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].event_type, "a.two");
+        assert!(hub
+            .tail(&store, &sid, &q(0), false)
+            .await
+            .unwrap()
+            .is_none());
+        // After a reconnect (`notify_all`) the next read goes to the store again.
+        hub.notify_all();
+        let n = hub.feed_reads();
+        hub.tail(&store, &sid, &q(4), false).await.unwrap().unwrap();
+        assert_eq!(hub.feed_reads(), n + 1);
+        drop(subs);
+    }
 }

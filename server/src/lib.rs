@@ -142,8 +142,6 @@ impl App {
             config.worker_concurrency,
             config.turn_lease(),
         );
-        let sse_budget =
-            sse::Budget::new(config.sse_subscriber_buffer_bytes, config.sse_buffer_bytes);
         if store.backend() == store::Backend::Postgres {
             // Cross-process wake-ups (docs in `hub`): events for SSE, turns and cancels for
             // the worker.
@@ -154,6 +152,8 @@ impl App {
                 shutdown.clone(),
             );
         }
+        let sse_budget =
+            sse::Budget::new(config.sse_subscriber_buffer_bytes, config.sse_buffer_bytes);
         Ok(Self {
             sse_budget,
             store,

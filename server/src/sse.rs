@@ -205,6 +205,7 @@ pub(crate) fn respond(
         own: Arc::new(Semaphore::new(app.sse_budget.per_subscriber)),
         budget: app.sse_budget.clone(),
         tx,
+        refresh: true,
     };
     tokio::spawn(sub.run());
     let body = Body::from_stream(futures::stream::poll_fn(move |cx| {
@@ -238,6 +239,8 @@ struct Subscriber {
     own: Arc<Semaphore>,
     budget: Budget,
     tx: mpsc::Sender<Queued>,
+    /// Read the store on the next catch-up even without a newer signalled sequence.
+    refresh: bool,
 }
 
 /// Resolves once the server shuts down (never, if the shutdown sender is gone unsignalled).
@@ -313,18 +316,31 @@ impl Subscriber {
                     // the hub dropped this session's channel; subscribe again
                     wake = self.store.hub().subscribe(&self.session_id);
                 },
-                _ = tokio::time::sleep(FALLBACK_POLL) => {}
+                _ = tokio::time::sleep(FALLBACK_POLL) => self.refresh = true,
             }
         }
     }
 
     async fn catch_up(&mut self) -> Result<(), Stop> {
         loop {
-            let rows = match self
+            // The live tail comes from the session's shared feed (one store read per wake-up
+            // for all subscribers of this process); a replay reads the store itself.
+            let shared = self
                 .store
-                .query_event_rows(&self.session_id, &self.query)
-                .await
-            {
+                .hub()
+                .tail(&self.store, &self.session_id, &self.query, self.refresh)
+                .await;
+            self.refresh = false;
+            let rows = match shared {
+                Ok(Some(rows)) => Ok(rows),
+                Ok(None) => {
+                    self.store
+                        .query_event_rows(&self.session_id, &self.query)
+                        .await
+                }
+                Err(e) => Err(e),
+            };
+            let rows = match rows {
                 Ok(r) => r,
                 Err(e) => {
                     tracing::warn!(error = %e, "sse read failed");
