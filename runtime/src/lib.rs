@@ -128,6 +128,7 @@ pub use capabilities::{
     ToolApprovalCapability, ToolContext, ToolError,
 };
 pub use config::{merge_layers, resolve_capabilities, MergedConfig};
+pub use engine::generation::generation_messages;
 pub use engine::interaction::{
     resolve_question_answers, resolve_tool_approvals, resolve_tool_results, steered_into,
     waiting_turn, ApprovalRule, InteractionError, Resolution, WaitingTurn,

@@ -129,6 +129,11 @@ pub struct ServeArgs {
     #[arg(long, env = "EVERRUNS_SSE_BUFFER_BYTES", default_value_t = 256 * 1024 * 1024)]
     pub sse_buffer_bytes: usize,
 
+    /// Events in one `GET …/events` answer without `limit` (1 to 100000).
+    #[arg(long, env = "EVERRUNS_EVENTS_PAGE_SIZE", default_value_t = 1000,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub events_page_size: u32,
+
     /// Largest accepted request body in bytes (larger bodies get 413).
     #[arg(long, env = "EVERRUNS_MAX_BODY_BYTES", default_value_t = 10 * 1024 * 1024)]
     pub max_body_bytes: usize,
@@ -271,6 +276,7 @@ impl Default for ServeArgs {
             write_stall_secs: 30.0,
             sse_subscriber_buffer_bytes: 1024 * 1024,
             sse_buffer_bytes: 256 * 1024 * 1024,
+            events_page_size: 1000,
             max_body_bytes: 10 * 1024 * 1024,
             worker_concurrency: 16,
             no_worker: false,

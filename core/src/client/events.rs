@@ -41,15 +41,27 @@ impl EventsClient {
             ids::validate(IdKind::Event, s)?;
         }
         check_filters(&params.types, &params.exclude)?;
-        let q = params.to_pairs();
-        let list: ListResponse<Event> = self
-            .client
-            .get_json(
-                self.client
-                    .url_with_query(&["sessions", session_id, "events"], &q),
-            )
-            .await?;
-        Ok(list.data)
+        // Without `limit` the server answers one bounded page from the cursor (`has_more`
+        // when more follow): follow the pages, so the caller gets every matching event.
+        let mut params = params;
+        let mut all = Vec::new();
+        loop {
+            let q = params.to_pairs();
+            let list: ListResponse<Event> = self
+                .client
+                .get_json(
+                    self.client
+                        .url_with_query(&["sessions", session_id, "events"], &q),
+                )
+                .await?;
+            let more = list.has_more == Some(true);
+            let last = list.data.last().and_then(|e| e.sequence);
+            all.extend(list.data);
+            match last {
+                Some(seq) if more => params.after_sequence = Some(seq),
+                _ => return Ok(all),
+            }
+        }
     }
 
     /// The session's live event stream: resumes from its cursor after every disconnect,

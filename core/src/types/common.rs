@@ -44,6 +44,20 @@ pub struct ListResponse<T> {
     /// The items.
     #[serde(default = "Vec::new", deserialize_with = "null_default")]
     pub data: Vec<T>,
+    /// More items follow (a bounded page, e.g. an events list without `limit`): ask again
+    /// after the last one. Absent when the list is complete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has_more: Option<bool>,
+}
+
+impl<T> ListResponse<T> {
+    /// A complete list.
+    pub fn new(data: Vec<T>) -> Self {
+        Self {
+            data,
+            has_more: None,
+        }
+    }
 }
 
 /// Token accounting of an LLM call, a turn or a session.

@@ -278,12 +278,28 @@ pub struct LlmGenerationMetadata {
 }
 
 /// `llm.generation`: one provider call.
+///
+/// `messages` holds what this call added to the conversation: when the session's previous
+/// `llm.generation` sent a list this call's list extends (checked by `messages_digest`), its
+/// first `messages_omitted` messages are not repeated, so the log grows with the conversation
+/// rather than with its square (docs/wire.md, "llm.generation").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LlmGenerationData {
-    /// Messages sent (provider-neutral form).
+    /// Messages sent (provider-neutral form), after the `messages_omitted` leading ones.
     #[serde(default, deserialize_with = "null_default")]
     pub messages: Vec<serde_json::Value>,
+    /// Leading messages of this call not repeated here: the previous `llm.generation` of the
+    /// session sent them (0: `messages` is the whole list).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub messages_omitted: u64,
+    /// Messages this call sent, omitted ones included.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub messages_total: Option<u64>,
+    /// SHA-256 (hex) over the whole list this call sent, each message's JSON followed by a
+    /// newline: the next call omits this list only when its own list starts with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub messages_digest: Option<String>,
     /// What came back.
     #[serde(default)]
     pub output: LlmGenerationOutput,
@@ -592,4 +608,8 @@ mod tests {
             other => panic!("{other:?}"),
         }
     }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

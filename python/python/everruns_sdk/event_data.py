@@ -72,9 +72,16 @@ class OutputMessageDeltaData(TypedDict, total=False):
 
 
 class LlmGenerationData(TypedDict, total=False):
-    """``llm.generation``: one provider call."""
+    """``llm.generation``: one provider call. ``messages`` holds what this call added to the
+    conversation: when the session's previous ``llm.generation`` sent a list this call's
+    list extends (checked by ``messages_digest``), its first ``messages_omitted`` messages
+    are not repeated, so the log grows with the conversation rather than with its square
+    (docs/wire.md, "llm.generation")."""
 
     messages: list[Any]
+    messages_digest: str
+    messages_omitted: int
+    messages_total: int
     metadata: dict[str, Any]
     output: dict[str, Any]
     tools: list[Any]

@@ -10,6 +10,7 @@
 //! repeated, and exactly one terminal event is emitted.
 
 mod act;
+pub mod generation;
 pub mod interaction;
 mod reason;
 mod state;
@@ -209,6 +210,8 @@ pub(crate) struct TurnLog {
     fold: state::TurnStateFold,
     messages: crate::messages::MessageFold,
     input: Option<Message>,
+    /// The list the session's last `llm.generation` sent (its marks).
+    last_generation: Option<generation::SentList>,
 }
 
 impl TurnLog {
@@ -219,6 +222,7 @@ impl TurnLog {
             fold: state::TurnStateFold::new(&request.turn_id),
             messages: crate::messages::MessageFold::default(),
             input: None,
+            last_generation: None,
         }
     }
 
@@ -245,6 +249,7 @@ impl TurnLog {
             self.fold = state::TurnStateFold::new(&turn_id);
             self.messages = crate::messages::MessageFold::default();
             self.input = None;
+            self.last_generation = None;
             for e in &all {
                 self.apply(e);
             }
@@ -266,8 +271,15 @@ impl TurnLog {
         if self.input.is_none() && e.event_type == everruns_core::event_types::INPUT_MESSAGE {
             self.input = find_input_message(std::slice::from_ref(e), &self.input_message_id);
         }
+        if e.event_type == everruns_core::event_types::LLM_GENERATION {
+            self.last_generation = generation::SentList::of(e);
+        }
         self.fold.apply(e);
         self.messages.push(e);
+    }
+
+    pub(crate) fn last_generation(&self) -> Option<&generation::SentList> {
+        self.last_generation.as_ref()
     }
 
     pub(crate) fn state(&self) -> RuntimeTurnState {

@@ -213,6 +213,8 @@ impl TurnEngine {
                 .iter()
                 .map(|m| serde_json::to_value(m).unwrap_or_default()),
         );
+        // Stored: only what this call adds to the list the session's last call sent.
+        let stored = super::generation::store(gen_messages, log.last_generation());
         let gen_tools: Vec<serde_json::Value> = llm_request
             .tools
             .iter()
@@ -342,7 +344,10 @@ impl TurnEngine {
 
         if let Some(e) = error {
             let gen = LlmGenerationData {
-                messages: gen_messages,
+                messages: stored.messages,
+                messages_omitted: stored.omitted,
+                messages_total: Some(stored.total),
+                messages_digest: Some(stored.digest),
                 output: LlmGenerationOutput {
                     text: (!text.is_empty()).then(|| text.clone()),
                     tool_calls: Vec::new(),
@@ -381,7 +386,10 @@ impl TurnEngine {
             backends,
             &ctx,
             LlmGenerationData {
-                messages: gen_messages,
+                messages: stored.messages,
+                messages_omitted: stored.omitted,
+                messages_total: Some(stored.total),
+                messages_digest: Some(stored.digest),
                 output: LlmGenerationOutput {
                     text: (!text.is_empty()).then(|| text.clone()),
                     tool_calls: calls.clone(),

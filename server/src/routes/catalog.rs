@@ -41,7 +41,7 @@ pub async fn list_harnesses(
             })
         })
         .collect();
-    Ok(Json(ListResponse { data }))
+    Ok(Json(ListResponse::new(data)))
 }
 
 /// H2: one harness by id or name (`default` = the default harness).
@@ -99,7 +99,7 @@ pub async fn list_models(
         .filter(|m| source.as_ref().is_none_or(|s| &m.source == s))
         .filter(|m| !favorites_only || m.is_favorite)
         .collect();
-    Ok(Json(ListResponse { data }))
+    Ok(Json(ListResponse::new(data)))
 }
 
 /// M2: one model.

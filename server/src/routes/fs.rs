@@ -113,7 +113,7 @@ async fn op_list(app: &App, sid: &str, path: &str, q: &Qs) -> ApiResult<Response
         .list(sid, path, recursive)
         .await
         .map_err(fs_error)?;
-    Ok(Json(ListResponse::<FileInfo> { data }).into_response())
+    Ok(Json(ListResponse::<FileInfo>::new(data)).into_response())
 }
 
 async fn op_get(app: &App, sid: &str, raw: &str, q: &Qs) -> ApiResult<Response> {
@@ -283,7 +283,7 @@ async fn op_grep(
         .grep(sid, &req.pattern, req.path_pattern.as_deref())
         .await
         .map_err(fs_error)?;
-    Ok(Json(ListResponse { data }))
+    Ok(Json(ListResponse::new(data)))
 }
 
 async fn op_stat(app: &App, sid: &str, req: StatRequest) -> ApiResult<Json<FileStat>> {

@@ -388,9 +388,9 @@ pub async fn list_messages(
 ) -> ApiResult<Json<ListResponse<Message>>> {
     load(&app, &id).await?;
     let events = app.store.all_events(&id).await?;
-    Ok(Json(ListResponse {
-        data: everruns_runtime::messages_from_events(&events),
-    }))
+    Ok(Json(ListResponse::new(
+        everruns_runtime::messages_from_events(&events),
+    )))
 }
 
 /// Validates `types`/`exclude` filters: known types only, at most 25 each.
@@ -439,13 +439,15 @@ pub(crate) async fn cursor(app: &App, session_id: &str, since_id: &str) -> ApiRe
         })
 }
 
-/// E1: the session's events (polling).
+/// E1: the session's events (polling). Without `limit` an answer holds at most
+/// `--events-page-size` events, oldest first, and says `has_more` when more follow; a client
+/// asks again after the last one.
 #[utoipa::path(get, path = "/api/v1/sessions/{session_id}/events", tag = "events",
     params(("session_id" = String, Path, description = "`session_…` id"),
            ("since_id" = Option<String>, Query, description = "Only events after this one (exclusive)"),
            ("types" = Option<Vec<String>>, Query, description = "Only these types (repeated key, ≤25)", explode = true),
            ("exclude" = Option<Vec<String>>, Query, description = "Not these types (repeated key, ≤25)", explode = true),
-           ("limit" = Option<u32>, Query, description = "The last N matching events (1..=1000), oldest first; adds X-Total-Count"),
+           ("limit" = Option<u32>, Query, description = "The last N matching events (1..=1000), oldest first; adds X-Total-Count. Without it: the first `--events-page-size` (default 1000) after the cursor, with `has_more: true` when more follow (ask again with `after_sequence` = the last one's sequence)"),
            ("before_sequence" = Option<i64>, Query, description = "Only sequence < value"),
            ("after_sequence" = Option<i64>, Query, description = "Only sequence > value"),
            ("turn_id" = Option<String>, Query, description = "Only events of this turn")),
@@ -483,9 +485,19 @@ pub async fn list_events(
             ));
         }
         eq.last = Some(l as u32);
+    } else {
+        // Without `limit`, one bounded page from the cursor (one more read to know whether
+        // more follow); the client asks again after its last event.
+        eq.first = Some(app.config.events_page_size.saturating_add(1));
     }
-    let events = app.store.query_events(&id, &eq).await?;
-    let mut resp = Json(ListResponse { data: events }).into_response();
+    let mut events = app.store.query_events(&id, &eq).await?;
+    let has_more = limit.is_none() && events.len() > app.config.events_page_size as usize;
+    events.truncate(app.config.events_page_size as usize);
+    let mut resp = Json(ListResponse {
+        data: events,
+        has_more: Some(has_more).filter(|m| *m),
+    })
+    .into_response();
     if limit.is_some() {
         let total = app.store.count_non_delta_events(&id).await?;
         if let Ok(v) = HeaderValue::from_str(&total.to_string()) {

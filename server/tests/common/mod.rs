@@ -300,9 +300,20 @@ impl Server {
 
     /// Every stored event of a session.
     pub async fn events(&self, sid: &str) -> Vec<Value> {
-        let (s, b) = self.get(&format!("/sessions/{sid}/events")).await;
-        assert_eq!(s, 200, "{b}");
-        b["data"].as_array().unwrap().clone()
+        let mut all = Vec::new();
+        let mut path = format!("/sessions/{sid}/events");
+        loop {
+            let (s, b) = self.get(&path).await;
+            assert_eq!(s, 200, "{b}");
+            let page = b["data"].as_array().unwrap();
+            all.extend(page.iter().cloned());
+            match page.last() {
+                Some(e) if b["has_more"] == true => {
+                    path = format!("/sessions/{sid}/events?after_sequence={}", e["sequence"]);
+                }
+                _ => return all,
+            }
+        }
     }
 
     /// Polls until the session has `n` terminal events (generous timeout).

@@ -874,10 +874,29 @@ export interface InputMessageData {
   message: WireMessage;
 }
 
-/** `llm.generation`: one provider call. */
+/**
+ * `llm.generation`: one provider call.
+ * 
+ * `messages` holds what this call added to the conversation: when the session's previous
+ * `llm.generation` sent a list this call's list extends (checked by `messages_digest`), its
+ * first `messages_omitted` messages are not repeated, so the log grows with the conversation
+ * rather than with its square (docs/wire.md, "llm.generation").
+ */
 export interface LlmGenerationData {
-  /** Messages sent (provider-neutral form). */
+  /** Messages sent (provider-neutral form), after the `messages_omitted` leading ones. */
   messages?: JsonValue[];
+  /**
+   * SHA-256 (hex) over the whole list this call sent, each message's JSON followed by a
+   * newline: the next call omits this list only when its own list starts with it.
+   */
+  messages_digest?: string | null;
+  /**
+   * Leading messages of this call not repeated here: the previous `llm.generation` of the
+   * session sent them (0: `messages` is the whole list).
+   */
+  messages_omitted?: number;
+  /** Messages this call sent, omitted ones included. */
+  messages_total?: number | null;
   /** Call metadata. */
   metadata?: LlmGenerationMetadata;
   /** What came back. */
