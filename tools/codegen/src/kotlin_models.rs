@@ -27,6 +27,10 @@ pub const CLASSES: &[&str] = &[
     "CapabilityInfo",
     "Harness",
     "Model",
+    "ToolCall",
+    "SubmitToolResultsResponse",
+    "SubmitToolApprovalsResponse",
+    "QuestionAnswersResponse",
 ];
 
 fn schemas() -> BTreeMap<String, Value> {
@@ -44,6 +48,10 @@ fn schemas() -> BTreeMap<String, Value> {
     collect::<t::CapabilityInfo>(&mut m);
     collect::<t::Harness>(&mut m);
     collect::<t::Model>(&mut m);
+    collect::<t::ToolCall>(&mut m);
+    collect::<t::SubmitToolResultsResponse>(&mut m);
+    collect::<t::SubmitToolApprovalsResponse>(&mut m);
+    collect::<t::QuestionAnswersResponse>(&mut m);
     m
 }
 

@@ -111,7 +111,7 @@ public data class Session(
     /** `ask_user` question sets the waiting turn needs answered (`GET` only). */
     val pendingQuestions: List<Map<String, Any?>>,
     /** Client-side tool calls the waiting turn needs results for (`GET` only). */
-    val pendingToolCalls: List<Map<String, Any?>>,
+    val pendingToolCalls: List<ToolCall>,
     /** First user text, truncated. */
     val preview: String?,
     /** Absolute API URL of this session. */
@@ -154,7 +154,7 @@ public data class Session(
                 parallelToolCalls = f.optBool("parallel_tool_calls"),
                 pendingApprovals = f.list("pending_approvals", { x -> Fields.asObject(x) }),
                 pendingQuestions = f.list("pending_questions", { x -> Fields.asObject(x) }),
-                pendingToolCalls = f.list("pending_tool_calls", { x -> Fields.asObject(x) }),
+                pendingToolCalls = f.list("pending_tool_calls", ToolCall::fromJson),
                 preview = f.optStr("preview"),
                 selfUrl = f.optStr("self_url"),
                 startedAt = f.optStr("started_at"),
@@ -588,6 +588,91 @@ public data class Model(
                 providerType = f.str("provider_type"),
                 source = f.str("source"),
                 updatedAt = f.str("updated_at"),
+            )
+        }
+    }
+}
+
+/** A tool call as reported by `llm.generation`. */
+public data class ToolCall(
+    /** Arguments object. */
+    val arguments: Any?,
+    /** Call id. */
+    val id: String,
+    /** Tool name. */
+    val name: String,
+) {
+    public companion object {
+        /** Decodes parsed wire JSON (snake_case keys). */
+        public fun fromJson(v: Any?): ToolCall {
+            val f = Fields.of("ToolCall", v)
+            return ToolCall(
+                arguments = f.any("arguments"),
+                id = f.str("id"),
+                name = f.str("name"),
+            )
+        }
+    }
+}
+
+/** Answer of `POST /v1/sessions/{id}/tool-results`. */
+public data class SubmitToolResultsResponse(
+    /** Results stored. */
+    val accepted: Long,
+    /** Session status after the results (`active`, or still `waitingfortoolresults`). */
+    val status: String,
+) {
+    public companion object {
+        /** Decodes parsed wire JSON (snake_case keys). */
+        public fun fromJson(v: Any?): SubmitToolResultsResponse {
+            val f = Fields.of("SubmitToolResultsResponse", v)
+            return SubmitToolResultsResponse(
+                accepted = f.long("accepted"),
+                status = f.str("status"),
+            )
+        }
+    }
+}
+
+/** Answer of `POST /v1/sessions/{id}/tool-approvals`. */
+public data class SubmitToolApprovalsResponse(
+    /** Every pending approval of the batch. */
+    val resolved: List<Map<String, Any?>>,
+    /** Session status after the decisions. */
+    val status: String,
+) {
+    public companion object {
+        /** Decodes parsed wire JSON (snake_case keys). */
+        public fun fromJson(v: Any?): SubmitToolApprovalsResponse {
+            val f = Fields.of("SubmitToolApprovalsResponse", v)
+            return SubmitToolApprovalsResponse(
+                resolved = f.list("resolved", { x -> Fields.asObject(x) }),
+                status = f.str("status"),
+            )
+        }
+    }
+}
+
+/** Answer of `POST /v1/sessions/{id}/question-answers`: what the model reads. */
+public data class QuestionAnswersResponse(
+    /** The answers in question order (empty when declined). */
+    val answers: List<Map<String, Any?>>,
+    /** Session status after the answer. */
+    val sessionStatus: String,
+    /** `answered` or `declined`. */
+    val status: String,
+    /** The `ask_user` call answered. */
+    val toolCallId: String,
+) {
+    public companion object {
+        /** Decodes parsed wire JSON (snake_case keys). */
+        public fun fromJson(v: Any?): QuestionAnswersResponse {
+            val f = Fields.of("QuestionAnswersResponse", v)
+            return QuestionAnswersResponse(
+                answers = f.list("answers", { x -> Fields.asObject(x) }),
+                sessionStatus = f.str("session_status"),
+                status = f.str("status"),
+                toolCallId = f.str("tool_call_id"),
             )
         }
     }
