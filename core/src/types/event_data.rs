@@ -282,7 +282,7 @@ pub struct LlmGenerationMetadata {
 /// `messages` holds what this call added to the conversation: when the session's previous
 /// `llm.generation` sent a list this call's list extends (checked by `messages_digest`), its
 /// first `messages_omitted` messages are not repeated, so the log grows with the conversation
-/// rather than with its square (docs/wire.md, "llm.generation").
+/// rather than with its square (docs/wire.md#13.1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LlmGenerationData {

@@ -76,7 +76,7 @@ class LlmGenerationData(TypedDict, total=False):
     conversation: when the session's previous ``llm.generation`` sent a list this call's
     list extends (checked by ``messages_digest``), its first ``messages_omitted`` messages
     are not repeated, so the log grows with the conversation rather than with its square
-    (docs/wire.md, "llm.generation")."""
+    (docs/wire.md#13.1)."""
 
     messages: list[Any]
     messages_digest: str

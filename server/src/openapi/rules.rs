@@ -1,5 +1,5 @@
 //! Answers and constraints every operation shares, added to the generated document in one
-//! place instead of on each handler's annotation (docs/wire.md, "Errors"):
+//! place instead of on each handler's annotation (docs/wire.md#3.4):
 //!
 //! - `401` on every operation: outside dev mode each route needs an API key.
 //! - `413` and `415` on every operation with a JSON body: the body must say
