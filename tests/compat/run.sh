@@ -16,3 +16,4 @@ if [ -z "$ORIGIN" ]; then echo "server did not start"; cat "$DIR/err"; exit 1; f
 EVERRUNS_API_URL="$ORIGIN/api" EVERRUNS_API_KEY=dev "$PY" "$(dirname "$0")/upstream_sdk.py"
 # the upstream AgentClient against the Agent Execution API
 EVERRUNS_API_URL="$ORIGIN/api" "$PY" "$(dirname "$0")/upstream_agent.py"
+EVERRUNS_API_URL="$ORIGIN/api" "$PY" "$(dirname "$0")/upstream_tools.py"
