@@ -1472,16 +1472,23 @@ pub async fn run(plan: &Plan, langs: &[Lang], tools: &Tools) -> Result<Report, S
         }
     }
 
-    // Ground truth.
-    let all = api
-        .call_patiently(
-            reqwest::Method::GET,
-            &format!("/sessions/{sid}/events"),
-            None,
-            patience,
-        )
-        .await?;
-    let all = all["data"].as_array().cloned().unwrap_or_default();
+    // Ground truth: every stored event, page by page (`has_more`).
+    let mut all: Vec<Value> = Vec::new();
+    loop {
+        let after = all.last().map_or(0, |e| e["sequence"].as_i64().unwrap_or(0));
+        let page = api
+            .call_patiently(
+                reqwest::Method::GET,
+                &format!("/sessions/{sid}/events?after_sequence={after}"),
+                None,
+                patience,
+            )
+            .await?;
+        all.extend(page["data"].as_array().cloned().unwrap_or_default());
+        if page["has_more"] != true {
+            break;
+        }
+    }
     let terminals = all
         .iter()
         .filter(|e| e["type"].as_str().is_some_and(is_terminal))
