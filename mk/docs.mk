@@ -29,4 +29,5 @@ docs-ts: node-deps node-native
 	rm -rf $(DOCS_DIR)/typescript
 	cd $(NODE_DIR) && npx typedoc --tsconfig tsconfig.json --entryPoints ts/index.ts \
 		--out $(DOCS_DIR)/typescript --treatWarningsAsErrors --excludeInternal --readme none \
-		--intentionallyNotExported NativeClient
+		--intentionallyNotExported NativeClient --intentionallyNotExported NativeAgentClient \
+		--intentionallyNotExported "ts/generated/wire.ts:ContentPart"

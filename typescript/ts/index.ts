@@ -39,6 +39,10 @@ export type {
   AgentsImportAgentOptions,
   FilesystemDeleteOptions,
   FilesystemListOptions,
+  MessagesCreateToolResultsOptions,
+  SessionsAnswerQuestionsOptions,
+  SessionsRunOptions,
+  SessionsSubmitToolApprovalsOptions,
 } from "./generated/client";
 export { PulledStream } from "./stream";
 export { ContentPart, extractToolCalls } from "./tools";

@@ -3,7 +3,10 @@
  * `makeToolError` build the parts `messages.createToolResults` sends, and `extractToolCalls`
  * reads the calls a `tool.call_requested` event asks for.
  */
-import type { ToolCall } from "./generated/wire";
+import type { ContentPart as WireContentPart, ToolCall } from "./generated/wire";
+
+/** A message content part as the wire carries it (the same name also holds the builders). */
+export type ContentPart = WireContentPart;
 
 /** A message content part, with wire keys. */
 export type ContentPartValue = { type: string; [key: string]: unknown };

@@ -23,8 +23,12 @@ from ._models import (
     Message,
     Model,
     Page,
+    QuestionAnswersResponse,
     Session,
     SessionFile,
+    SubmitToolApprovalsResponse,
+    SubmitToolResultsResponse,
+    ToolCall,
 )
 from ._operations import _args, _Owner, _Sub
 from ._sync_streams import SyncEventStream, SyncPageIterator

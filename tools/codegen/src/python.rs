@@ -238,26 +238,11 @@ import builtins
 from typing import Any, Mapping, Optional, Protocol, Sequence, Union
 
 from . import _native
-from ._models import (
-    Agent,
-    CancelTurnResponse,
-    CapabilityInfo,
-    Event,
-    FileListing,
-    FileStat,
-    GrepResult,
-    Harness,
-    Message,
-    Model,
-    Page,
-    QuestionAnswersResponse,
-    Session,
-    SessionFile,
-    SubmitToolApprovalsResponse,
-    SubmitToolResultsResponse,
-    ToolCall,
-)
-from ._streams import EventStream, PageIterator
+"#,
+    );
+    s.push_str(&models_import());
+    s.push_str(
+        r#"from ._streams import EventStream, PageIterator
 
 "#,
     );
@@ -312,5 +297,38 @@ class _Sub:
     for g in &t.groups {
         let _ = writeln!(s, "        self.{g} = {}Client(self)", pascal(g));
     }
+    s
+}
+
+/// The result classes the generated sub-clients name (async and sync modules alike).
+const RESULT_CLASSES: &[&str] = &[
+    "Agent",
+    "CancelTurnResponse",
+    "CapabilityInfo",
+    "Event",
+    "FileListing",
+    "FileStat",
+    "GrepResult",
+    "Harness",
+    "Message",
+    "Model",
+    "Page",
+    "QuestionAnswersResponse",
+    "Session",
+    "SessionFile",
+    "SubmitToolApprovalsResponse",
+    "SubmitToolResultsResponse",
+    "ToolCall",
+];
+
+/// `from ._models import (…)` of [`RESULT_CLASSES`].
+pub(crate) fn models_import() -> String {
+    let mut s = String::from("from ._models import (\n");
+    for n in RESULT_CLASSES {
+        s.push_str("    ");
+        s.push_str(n);
+        s.push_str(",\n");
+    }
+    s.push_str(")\n");
     s
 }

@@ -24,22 +24,11 @@ from __future__ import annotations
 import builtins
 from typing import Any, Mapping, Optional, Sequence, Union
 
-from ._models import (
-    Agent,
-    CancelTurnResponse,
-    CapabilityInfo,
-    Event,
-    FileListing,
-    FileStat,
-    GrepResult,
-    Harness,
-    Message,
-    Model,
-    Page,
-    Session,
-    SessionFile,
-)
-from ._operations import _args, _Owner, _Sub
+"#,
+    );
+    s.push_str(&crate::python::models_import());
+    s.push_str(
+        r#"from ._operations import _args, _Owner, _Sub
 from ._sync_streams import SyncEventStream, SyncPageIterator
 
 "#,
