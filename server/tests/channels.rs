@@ -195,11 +195,8 @@ async fn keys_are_created_listed_rotated_and_revoked() {
     assert_eq!(list[0]["permissions"], json!(["sessions"]));
 
     // stored hashed: the raw secret is nowhere in the database files
-    let hay = [
-        std::fs::read(s.dir.join("everruns.db")).unwrap(),
-        std::fs::read(s.dir.join("everruns.db-wal")).unwrap_or_default(),
-    ]
-    .concat();
+    let hay = common::stored_bytes(&s.dir);
+    assert!(!hay.is_empty());
     assert!(!hay.windows(secret.len()).any(|w| w == secret.as_bytes()));
 
     // the card

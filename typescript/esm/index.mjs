@@ -38,6 +38,8 @@ export const {
   TurnFailedError,
   AgentClient,
   AGENT_OPERATIONS,
+  ContentPart,
+  extractToolCalls,
   VERSION,
 } = cjs;
 

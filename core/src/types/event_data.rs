@@ -578,6 +578,10 @@ pub struct DisconnectingData {
     pub retry_ms: Option<u64>,
 }
 
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -608,8 +612,4 @@ mod tests {
             other => panic!("{other:?}"),
         }
     }
-}
-
-fn is_zero(n: &u64) -> bool {
-    *n == 0
 }

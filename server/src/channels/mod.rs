@@ -299,10 +299,15 @@ pub async fn idempotency(
                 "The Idempotency-Key header must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters."
             ))
         })?;
-    let scope = format!(
+    // Stored as a digest of the NUL-separated parts: unambiguous, and text PostgreSQL accepts
+    // (it refuses NUL in text).
+    let scope: String = Sha256::digest(format!(
         "{}\u{0}{}\u{0}{}\u{0}{route}\u{0}{key}",
         caller.owner.channel_id, caller.owner.key_id, caller.owner.end_user
-    );
+    ))
+    .iter()
+    .map(|b| format!("{b:02x}"))
+    .collect();
     let fingerprint: String = Sha256::digest(body)
         .iter()
         .map(|b| format!("{b:02x}"))

@@ -1475,7 +1475,9 @@ pub async fn run(plan: &Plan, langs: &[Lang], tools: &Tools) -> Result<Report, S
     // Ground truth: every stored event, page by page (`has_more`).
     let mut all: Vec<Value> = Vec::new();
     loop {
-        let after = all.last().map_or(0, |e| e["sequence"].as_i64().unwrap_or(0));
+        let after = all
+            .last()
+            .map_or(0, |e| e["sequence"].as_i64().unwrap_or(0));
         let page = api
             .call_patiently(
                 reqwest::Method::GET,
