@@ -415,7 +415,8 @@ class Checker:
             self.run_cmds["cargo_new"] = rest
         elif rest == "cargo run":
             self.run_cmds["cargo_run"] = rest
-        elif re.match(rf"^kotlinc -cp {CLONE}/target/kotlin/lib/[\w.-]+\.jar(?::{CLONE}/target/kotlin/lib/[\w.-]+\.jar)*"
+        elif re.match(rf"^kotlinc -cp {CLONE}/target/kotlin/lib/[\w.-]+\.jar"
+                      rf"(?::{CLONE}/target/kotlin/lib/[\w.-]+\.jar)*"
                       r" QuickStart\.kt -d \w+\.jar$", rest):
             self.run_cmds["kotlinc"] = rest
         elif re.match(rf"^java -cp {CLONE}/target/kotlin/lib/[\w.-]+\.jar:\w+\.jar QuickStartKt$", rest):
