@@ -129,9 +129,13 @@ async def test_counters_across_a_killed_server(make_server: Callable[..., Server
         await c.messages.create(sid, "go")
         stream = c.events.stream(sid, initial_backoff=0.05, max_backoff=0.2)
         last: Any = None
+        ended = False
+        # Read through `session.idled`, the last event the turn writes after its terminal one:
+        # an event still in flight at the kill would otherwise satisfy the pending pull below.
         async for e in stream:
             last = e
-            if e.type in TERMINAL:
+            ended = ended or e.type in TERMINAL
+            if ended and e.type == "session.idled":
                 break
         # Hand out what the last pull buffered, so the next `__anext__` really pulls.
         while stream._buf:

@@ -17,10 +17,12 @@ done
 ORIGIN="$(sed -n 's/^listening on //p' "$DIR/out" | head -1)"
 if [ -z "$ORIGIN" ]; then echo "server did not start"; cat "$DIR/err"; exit 1; fi
 cd "$DIR"
+# One worker: with several threads, CPython 3.11's AST constructor (used by hypothesis to describe
+# strategies) can raise a spurious "recursion depth mismatch" SystemError (cpython gh-106905).
 status=0
 "$ST" run "$ORIGIN/api/openapi.json" \
   --checks not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance \
-  --seed "$SEED" --max-examples "$EXAMPLES" --workers 2 --no-color \
+  --seed "$SEED" --max-examples "$EXAMPLES" --workers 1 --no-color \
   --header "Authorization: dev" || status=$?
 if grep -q 'ERROR' "$DIR/err"; then
   echo "server logged errors:"; grep 'ERROR' "$DIR/err" | head -20; status=1
