@@ -4,26 +4,18 @@
 //! against the waiting turn read from the event log (`everruns_runtime::waiting_turn`),
 //! appends the answer events in one transaction and wakes the turn.
 //!
-//! Submissions for one session are serialised in this process, so two concurrent answers
-//! cannot both pass validation.
-
-use std::sync::OnceLock;
+//! Submissions for one session are serialised by the store's answer lock (across processes on
+//! PostgreSQL), so two concurrent answers cannot both pass validation.
 
 use everruns_core::{
     QuestionAnswersRequest, QuestionAnswersResponse, Session, SubmitToolApprovalsRequest,
     SubmitToolApprovalsResponse, SubmitToolResultsRequest, SubmitToolResultsResponse,
 };
 use everruns_runtime::{InteractionError, Resolution, WaitingTurn};
-use tokio::sync::Mutex;
 
 use crate::error::{ApiError, ApiResult};
 use crate::store::NewEvent;
 use crate::App;
-
-fn lock() -> &'static Mutex<()> {
-    static LOCK: OnceLock<Mutex<()>> = OnceLock::new();
-    LOCK.get_or_init(|| Mutex::new(()))
-}
 
 /// The session's turn that waits for its caller, if any.
 pub async fn waiting_turn(app: &App, session_id: &str) -> ApiResult<Option<WaitingTurn>> {
@@ -88,7 +80,7 @@ pub async fn submit_tool_results(
     session_id: &str,
     req: &SubmitToolResultsRequest,
 ) -> ApiResult<SubmitToolResultsResponse> {
-    let _g = lock().lock().await;
+    let _g = app.store.answer_lock(session_id).await?;
     let w = waiting_turn(app, session_id).await?;
     let r = everruns_runtime::resolve_tool_results(w.as_ref(), req).map_err(api_error)?;
     let w = w.expect("a resolution needs a waiting turn");
@@ -104,7 +96,7 @@ pub async fn submit_tool_approvals(
     session_id: &str,
     req: &SubmitToolApprovalsRequest,
 ) -> ApiResult<SubmitToolApprovalsResponse> {
-    let _g = lock().lock().await;
+    let _g = app.store.answer_lock(session_id).await?;
     let w = waiting_turn(app, session_id).await?;
     let (r, resolved) =
         everruns_runtime::resolve_tool_approvals(w.as_ref(), req).map_err(api_error)?;
@@ -120,7 +112,7 @@ pub async fn answer_questions(
     session_id: &str,
     req: &QuestionAnswersRequest,
 ) -> ApiResult<QuestionAnswersResponse> {
-    let _g = lock().lock().await;
+    let _g = app.store.answer_lock(session_id).await?;
     let w = waiting_turn(app, session_id).await?;
     let (r, tool_call_id, answers) =
         everruns_runtime::resolve_question_answers(w.as_ref(), req).map_err(api_error)?;

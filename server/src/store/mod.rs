@@ -45,6 +45,7 @@ pub use catalog::{
 pub use db::Backend;
 pub use events::{EventQuery, EventRow, NewEvent};
 pub use files::ENTRY_OVERHEAD_BYTES;
+pub use interaction::AnswerLock;
 pub use rows::*;
 
 /// A transaction on either backend.
