@@ -45,3 +45,27 @@ fn unknown_database_url_is_a_clear_error() {
         );
     }
 }
+
+#[test]
+fn unreachable_postgres_fails_at_once_with_the_cause() {
+    // Port 1 on loopback: nothing listens, the connection is refused at once. The message is
+    // the probe's (the driver's cause), not the pool's "timed out" a minute later.
+    let (ok, err) = run(&[
+        "--addr",
+        "127.0.0.1:0",
+        "--database-url",
+        "postgres://everruns:s3cret@127.0.0.1:1/everruns",
+    ]);
+    assert!(!ok, "a server without its database must not start");
+    assert!(
+        err.contains(
+            "cannot connect to PostgreSQL at postgres://everruns:****@127.0.0.1:1/everruns"
+        ),
+        "{err}"
+    );
+    assert!(
+        !err.contains("s3cret"),
+        "the password is never printed: {err}"
+    );
+    assert!(!err.contains("timed out"), "{err}");
+}

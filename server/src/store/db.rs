@@ -106,6 +106,27 @@ pub(crate) async fn connect(url: &str) -> StoreResult<(Backend, AnyPool, AnyPool
             Ok((backend, write, read))
         }
         Backend::Postgres => {
+            // One direct connection first: an unreachable server, a wrong password or a
+            // missing database fails now with the driver's own message, instead of the pool's
+            // "timed out" a minute later.
+            let probe = tokio::time::timeout(
+                Duration::from_secs(15),
+                <sqlx::AnyConnection as sqlx::Connection>::connect(url),
+            )
+            .await
+            .map_err(|_| {
+                StoreError::Other(format!(
+                    "cannot connect to PostgreSQL at {}: no answer within 15 s",
+                    redact_url(url)
+                ))
+            })?
+            .map_err(|e| {
+                StoreError::Other(format!(
+                    "cannot connect to PostgreSQL at {}: {e}",
+                    redact_url(url)
+                ))
+            })?;
+            sqlx::Connection::close(probe).await?;
             let pool = AnyPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(60))
@@ -114,6 +135,17 @@ pub(crate) async fn connect(url: &str) -> StoreResult<(Backend, AnyPool, AnyPool
             sqlx::migrate!("./migrations_pg").run(&pool).await?;
             Ok((backend, pool.clone(), pool))
         }
+    }
+}
+
+/// `url` without its password (for messages).
+fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("****"));
+            u.to_string()
+        }
+        _ => url.to_string(),
     }
 }
 
