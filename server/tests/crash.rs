@@ -86,9 +86,13 @@ async fn data_survives_restart() {
     .await;
     s.say(&sid, "hi").await;
     let ev = s.wait_terminals(&sid, 1).await;
-    let status = tokio::task::spawn_blocking(move || s.terminate())
-        .await
-        .unwrap();
+    // The stopped server still owns the directory: keep it until the end of the test.
+    let (_stopped, status) = tokio::task::spawn_blocking(move || {
+        let status = s.terminate();
+        (s, status)
+    })
+    .await
+    .unwrap();
     assert!(status.success());
     let s = Server::start_in(&dir, Opts::dev());
     assert_eq!(s.events(&sid).await, ev);

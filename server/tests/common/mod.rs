@@ -23,6 +23,9 @@ pub struct Server {
     pub http: reqwest::Client,
     /// Token sent by the helpers.
     pub token: Option<String>,
+    /// `dir` was made by [`Server::start`]: removed when this server is dropped (kept when
+    /// the test panics, for a look at the database).
+    owns_dir: bool,
 }
 
 /// Options of a server start.
@@ -135,7 +138,9 @@ impl Server {
             .tempdir()
             .expect("tempdir")
             .keep();
-        Self::start_in(&dir, opts)
+        let mut s = Self::start_in(&dir, opts);
+        s.owns_dir = true;
+        s
     }
 
     /// Starts a server on the database in `dir`.
@@ -193,6 +198,7 @@ impl Server {
                 .build()
                 .expect("client"),
             token: Some("dev".into()),
+            owns_dir: false,
         }
     }
 
@@ -358,6 +364,9 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         self.kill9();
+        if self.owns_dir && !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }
 
