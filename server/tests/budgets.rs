@@ -341,3 +341,24 @@ async fn bad_budget_input_is_refused() {
         .await;
     assert_error(st, &e, 404, "session_not_found");
 }
+
+#[tokio::test]
+async fn a_paused_step_is_cancelled_like_any_other() {
+    let s = Server::start(Opts::dev());
+    let (sid, _) = two_step_session(&s).await;
+    let (st, b) = s
+        .post(
+            "/budgets",
+            json!({"subject_type": "session", "subject_id": sid, "currency": "tokens", "limit": 1}),
+        )
+        .await;
+    assert_eq!(st, 201, "{b}");
+    s.say(&sid, "write the file").await;
+    s.wait_event(&sid, "budget.paused").await;
+    let (st, c) = s.post(&format!("/sessions/{sid}/cancel"), json!({})).await;
+    assert!(st == 200 || st == 202, "{st} {c}");
+    let ev = s.wait_terminals(&sid, 1).await;
+    let t = types(&ev);
+    assert!(t.contains(&"turn.cancelled".to_string()), "{t:?}");
+    assert!(!t.contains(&"budget.resumed".to_string()), "{t:?}");
+}
