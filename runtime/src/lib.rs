@@ -118,6 +118,7 @@ mod in_process;
 pub mod llm;
 pub mod llmsim_driver;
 pub mod messages;
+pub mod pricing;
 pub mod runtime_config;
 mod single_session;
 pub mod store;

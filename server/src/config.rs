@@ -172,6 +172,17 @@ pub struct ServeArgs {
     )]
     pub web_fetch_allow: Vec<String>,
 
+    /// Key sealing provider connections and session secrets: 64 hex characters (prefer the
+    /// environment variable). Without it, `--dev` uses a public, insecure key and other modes
+    /// refuse to store secrets.
+    #[arg(
+        long,
+        env = "EVERRUNS_SECRET_KEY",
+        value_name = "HEX",
+        hide_env_values = true
+    )]
+    pub secret_key: Option<ApiKey>,
+
     /// LLM provider keys, endpoints and the default model.
     #[command(flatten)]
     pub providers: ProviderArgs,
@@ -284,6 +295,7 @@ impl Default for ServeArgs {
             shutdown_grace_secs: 10.0,
             llmsim_scripts: None,
             web_fetch_allow: Vec::new(),
+            secret_key: None,
             providers: ProviderArgs::default(),
         }
     }

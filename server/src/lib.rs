@@ -11,9 +11,11 @@ pub mod channels;
 pub mod config;
 pub mod conn;
 pub mod console;
+pub mod crypto;
 pub mod error;
 pub mod hub;
 pub mod interaction;
+pub mod metering;
 pub mod openapi;
 pub mod providers;
 pub mod routes;
@@ -64,6 +66,8 @@ pub struct App {
     pub llmsim_defaults: Arc<HashMap<String, LlmSimScript>>,
     /// Bytes SSE subscribers may queue (per subscriber and over the process).
     pub sse_budget: sse::Budget,
+    /// The server's secret key: seals connections and session secrets.
+    pub sealer: Arc<crypto::Sealer>,
 }
 
 impl App {
@@ -116,14 +120,18 @@ impl App {
         if let Some(secs) = tool_results_timeout_from_env()? {
             rt_config.tool_results_timeout = std::time::Duration::from_secs(secs);
         }
-        if let Ok(hex) = std::env::var("EVERRUNS_SECRET_KEY") {
-            rt_config = rt_config
-                .with_secret_key_hex(&hex)
-                .map_err(store::StoreError::Other)?;
+        let sealer = Arc::new(
+            crypto::Sealer::from_config(config.secret_key.as_ref(), config.dev)
+                .map_err(store::StoreError::Other)?,
+        );
+        if sealer.is_insecure_default() {
+            tracing::warn!("no --secret-key / EVERRUNS_SECRET_KEY: dev mode seals secrets with a public, insecure key");
         }
+        rt_config.secret_key = sealer.raw_key();
+        let budget_wait = rt_config.tool_results_timeout;
         let platform = PlatformDefinition::new(
             everruns_runtime::CapabilityRegistry::with_builtins(),
-            providers::drivers(),
+            metering::metered(providers::drivers(), store.clone(), budget_wait),
         );
         let engine = TurnEngine::new(platform, rt_config);
         let shared = Arc::new(store.clone());
@@ -133,7 +141,11 @@ impl App {
             files: files.clone(),
             storage: shared.clone(),
             llmsim: shared,
-            models: Arc::new(providers::ProviderCatalog::new(store.clone(), providers)),
+            models: Arc::new(providers::ProviderCatalog::new(
+                store.clone(),
+                providers,
+                sealer.clone(),
+            )),
         };
         let worker = Worker::new(
             store.clone(),
@@ -155,6 +167,7 @@ impl App {
         let sse_budget =
             sse::Budget::new(config.sse_subscriber_buffer_bytes, config.sse_buffer_bytes);
         Ok(Self {
+            sealer,
             sse_budget,
             store,
             config: Arc::new(config),

@@ -1,9 +1,10 @@
 //! LLM providers: resolving catalogue models to what a driver needs (key and endpoint from the
 //! server's configuration), the system default model, and clear errors for missing keys.
 //!
-//! Keys are never stored in the database: a provider's `settings` may carry `api_key` /
-//! `base_url` (written by an operator), and otherwise the predefined OpenAI and Anthropic
-//! providers take them from [`ProviderArgs`] (`DEFAULT_OPENAI_API_KEY`, `--openai-base-url`, …).
+//! A model's key, in order: the provider's connection (`POST /v1/user/connections/{provider}`,
+//! stored sealed, opened here per resolution), the provider's `settings.api_key` (written by an
+//! operator), then [`ProviderArgs`] (`DEFAULT_OPENAI_API_KEY`, `--openai-api-key`, …).
+//! Endpoints come from `settings.base_url`, else the flags.
 
 use std::sync::Arc;
 
@@ -120,15 +121,53 @@ impl ProviderConfig {
 pub struct ProviderCatalog {
     store: Store,
     config: Arc<ProviderConfig>,
+    sealer: Arc<crate::crypto::Sealer>,
+}
+
+/// The connection name of a provider type (`openai`, `anthropic`).
+pub fn connection_name(provider: &LlmProviderType) -> Option<&'static str> {
+    match provider {
+        LlmProviderType::OpenAi => Some("openai"),
+        LlmProviderType::Anthropic => Some("anthropic"),
+        _ => None,
+    }
 }
 
 impl ProviderCatalog {
     /// A catalogue over `store`.
-    pub fn new(store: Store, config: ProviderConfig) -> Self {
+    pub fn new(store: Store, config: ProviderConfig, sealer: Arc<crate::crypto::Sealer>) -> Self {
         Self {
             store,
             config: Arc::new(config),
+            sealer,
         }
+    }
+
+    /// The key of the provider's connection, opened; `None` without a connection. A key
+    /// that does not open (the server key changed) is an error naming the provider only.
+    async fn connection_key(
+        &self,
+        provider: &LlmProviderType,
+    ) -> Result<Option<String>, StoreError> {
+        let Some(name) = connection_name(provider) else {
+            return Ok(None);
+        };
+        let Some(row) = self
+            .store
+            .get_connection(name)
+            .await
+            .map_err(|e| StoreError::new(e.to_string()))?
+        else {
+            return Ok(None);
+        };
+        self.sealer
+            .open(crate::crypto::CONNECTION_SCOPE, name, &row.sealed_key)
+            .map(Some)
+            .map_err(|_| {
+                StoreError::new(format!(
+                    "the {name} connection cannot be decrypted with this server's secret key; set it again"
+                ))
+            })
     }
 
     async fn resolve_model(&self, m: Model) -> Result<ResolvedModel, StoreError> {
@@ -158,7 +197,11 @@ impl ProviderCatalog {
             model: ModelWithProvider {
                 model: m.model_id.clone(),
                 provider_type: m.provider_type.clone(),
-                api_key: s("api_key").or_else(|| self.config.key(&m.provider_type)),
+                api_key: self
+                    .connection_key(&m.provider_type)
+                    .await?
+                    .or_else(|| s("api_key"))
+                    .or_else(|| self.config.key(&m.provider_type)),
                 base_url,
             },
         })

@@ -49,6 +49,14 @@ fn schemas() -> BTreeMap<String, Value> {
     collect::<t::SubmitToolApprovalsResponse>(&mut m);
     collect::<t::QuestionAnswersResponse>(&mut m);
     collect::<t::ToolCall>(&mut m);
+    collect::<t::Budget>(&mut m);
+    collect::<t::BudgetCheckResult>(&mut m);
+    collect::<t::LedgerEntry>(&mut m);
+    collect::<t::Connection>(&mut m);
+    collect::<t::ResumeSessionResponse>(&mut m);
+    collect::<t::BatchSetSecretsResponse>(&mut m);
+    collect::<t::CreateBudgetRequest>(&mut m);
+    collect::<t::UpdateBudgetRequest>(&mut m);
     // Hand-written below: free-form JSON on the wire.
     m.remove("ContentPart");
     m

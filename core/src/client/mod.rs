@@ -25,6 +25,7 @@
 //! every sub-client, every call and every event-stream reconnect.
 
 mod agents;
+mod budgets;
 mod catalog;
 pub(crate) mod cursor;
 mod error;
@@ -48,6 +49,7 @@ use url::Url;
 
 pub use crate::sse::stream::{AckHandle, EventStream, StopHandle, StreamOptions};
 pub use agents::AgentsClient;
+pub use budgets::{BudgetsClient, ConnectionsClient};
 pub use catalog::{CapabilitiesClient, HarnessesClient, ModelsClient};
 pub use error::{Error, Result};
 pub use events::EventsClient;
@@ -582,6 +584,16 @@ impl Everruns {
     /// LLM models.
     pub fn models(&self) -> ModelsClient {
         ModelsClient::new(self.clone())
+    }
+
+    /// Spending budgets.
+    pub fn budgets(&self) -> BudgetsClient {
+        BudgetsClient::new(self.clone())
+    }
+
+    /// Provider connections (per-provider API keys).
+    pub fn connections(&self) -> ConnectionsClient {
+        ConnectionsClient::new(self.clone())
     }
 
     /// Closes the client, shared by every clone: calls in flight fail with [`Error::Closed`]

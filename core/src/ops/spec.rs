@@ -69,6 +69,8 @@ pub enum Ty {
     Str,
     /// An integer.
     Int,
+    /// A number (amounts, limits).
+    Float,
     /// A boolean.
     Bool,
     /// A duration: seconds (float) in Python and Rust, milliseconds (`…Ms`) in JavaScript.
@@ -271,6 +273,7 @@ fn ty_json(t: Ty) -> Value {
     match t {
         Ty::Str => json!("str"),
         Ty::Int => json!("int"),
+        Ty::Float => json!("float"),
         Ty::Bool => json!("bool"),
         Ty::Seconds => json!("seconds"),
         Ty::StrList => json!("str_list"),

@@ -99,6 +99,10 @@ pub const KNOWN: &[&str] = &[
     "voice.session.started",
     "voice.session.ended",
     "voice.session.failed",
+    "budget.warning",
+    "budget.paused",
+    "budget.exhausted",
+    "budget.resumed",
 ];
 
 /// Types that end a turn; exactly one per turn (docs/decisions.md#21).

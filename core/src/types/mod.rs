@@ -8,6 +8,7 @@
 mod string_enum;
 
 pub mod agents;
+pub mod budgets;
 pub mod capabilities;
 pub mod channels;
 pub mod common;
@@ -26,6 +27,7 @@ pub mod schemas;
 pub mod sessions;
 
 pub use agents::*;
+pub use budgets::*;
 pub use capabilities::*;
 pub use channels::*;
 pub use common::*;

@@ -13,17 +13,23 @@ from typing import Any, Mapping, Optional, Protocol, Sequence, Union
 from . import _native
 from ._models import (
     Agent,
+    BatchSetSecretsResponse,
+    Budget,
+    BudgetCheckResult,
     CancelTurnResponse,
     CapabilityInfo,
+    Connection,
     Event,
     FileListing,
     FileStat,
     GrepResult,
     Harness,
+    LedgerEntry,
     Message,
     Model,
     Page,
     QuestionAnswersResponse,
+    ResumeSessionResponse,
     Session,
     SessionFile,
     SubmitToolApprovalsResponse,
@@ -41,6 +47,8 @@ __all__ = [
     "CapabilitiesClient",
     "HarnessesClient",
     "ModelsClient",
+    "BudgetsClient",
+    "ConnectionsClient",
 ]
 
 
@@ -605,6 +613,45 @@ class SessionsClient(_Sub):
         )
         return QuestionAnswersResponse(await self._n.call("sessions.answer_questions", args))
 
+    async def budgets(self, session_id: str) -> builtins.list[Budget]:
+        """The budgets that apply to a session (its own and its agent's).
+
+        Args:
+            session_id: The session's id (``session_…``).
+        """
+        args = _args(session_id=session_id)
+        return [Budget(x) for x in await self._n.call("sessions.budgets", args)]
+
+    async def budget_check(self, session_id: str) -> BudgetCheckResult:
+        """The most restrictive answer over the session's budgets: ``continue``, ``warn`` or ``pause``.
+
+        Args:
+            session_id: The session's id (``session_…``).
+        """
+        args = _args(session_id=session_id)
+        return BudgetCheckResult(await self._n.call("sessions.budget_check", args))
+
+    async def resume(self, session_id: str) -> ResumeSessionResponse:
+        """Sets the session's paused budgets back to active; a step paused on them continues (an
+        exhausted budget needs a top-up).
+
+        Args:
+            session_id: The session's id (``session_…``).
+        """
+        args = _args(session_id=session_id)
+        return ResumeSessionResponse(await self._n.call("sessions.resume", args))
+
+    async def set_secrets(self, session_id: str, secrets: Any) -> BatchSetSecretsResponse:
+        """Stores secrets of a session, encrypted: the session's tools read them (the bash tool as
+        environment variables); no answer or event carries them.
+
+        Args:
+            session_id: The session's id (``session_…``).
+            secrets: Secret names to values.
+        """
+        args = _args(session_id=session_id, secrets=secrets)
+        return BatchSetSecretsResponse(await self._n.call("sessions.set_secrets", args))
+
 class MessagesClient(_Sub):
     """``client.messages``."""
 
@@ -1071,6 +1118,181 @@ class ModelsClient(_Sub):
         args = _args(model_id=model_id)
         return Model(await self._n.call("models.get", args))
 
+class BudgetsClient(_Sub):
+    """``client.budgets``."""
+
+    __slots__ = ()
+
+    async def create(
+        self,
+        subject_type: str,
+        subject_id: str,
+        currency: str,
+        limit: float,
+        *,
+        metadata: Any = None,
+        period: Any = None,
+        soft_limit: Optional[float] = None,
+    ) -> Budget:
+        """Creates a budget on a subject (``session``, ``agent``, …) in ``usd`` or ``tokens``.
+
+        Args:
+            subject_type: ``session``, ``agent``, ``user``, ``organization``, …
+            subject_id: The subject's id.
+            currency: ``usd`` or ``tokens``.
+            limit: Hard limit (> 0).
+            metadata: Free-form metadata.
+            period: Recurring period (stored as given).
+            soft_limit: Warning threshold (0 ≤ soft_limit ≤ limit).
+        """
+        args = _args(
+            subject_type=subject_type,
+            subject_id=subject_id,
+            currency=currency,
+            limit=limit,
+            metadata=metadata,
+            period=period,
+            soft_limit=soft_limit,
+        )
+        return Budget(await self._n.call("budgets.create", args))
+
+    async def list(
+        self,
+        *,
+        subject_type: Optional[str] = None,
+        subject_id: Optional[str] = None,
+    ) -> builtins.list[Budget]:
+        """Budgets, optionally of one subject type and/or id.
+
+        Args:
+            subject_type: Only this subject type.
+            subject_id: Only this subject id.
+        """
+        args = _args(subject_type=subject_type, subject_id=subject_id)
+        return [Budget(x) for x in await self._n.call("budgets.list", args)]
+
+    async def get(self, budget_id: str) -> Budget:
+        """A budget by id.
+
+        Args:
+            budget_id: The budget's id (``bdgt_…``).
+        """
+        args = _args(budget_id=budget_id)
+        return Budget(await self._n.call("budgets.get", args))
+
+    async def update(
+        self,
+        budget_id: str,
+        *,
+        limit: Optional[float] = None,
+        metadata: Any = None,
+        soft_limit: Optional[float] = None,
+        status: Optional[str] = None,
+    ) -> Budget:
+        """Changes a budget's limit, soft limit, status (``active``, ``paused``, ``disabled``) or
+        metadata.
+
+        Args:
+            budget_id: The budget's id (``bdgt_…``).
+            limit: New hard limit.
+            metadata: New metadata.
+            soft_limit: New soft limit.
+            status: New status (``active``, ``paused``, ``disabled``).
+        """
+        args = _args(
+            budget_id=budget_id,
+            limit=limit,
+            metadata=metadata,
+            soft_limit=soft_limit,
+            status=status,
+        )
+        return Budget(await self._n.call("budgets.update", args))
+
+    async def delete(self, budget_id: str) -> None:
+        """Deletes a budget (soft delete: it stops applying; its ledger stays).
+
+        Args:
+            budget_id: The budget's id (``bdgt_…``).
+        """
+        args = _args(budget_id=budget_id)
+        await self._n.call("budgets.delete", args)
+        return None
+
+    async def top_up(
+        self,
+        budget_id: str,
+        amount: float,
+        *,
+        description: Optional[str] = None,
+    ) -> Budget:
+        """Credits an amount back to the balance; a step paused on the budget continues once it is
+        positive.
+
+        Args:
+            budget_id: The budget's id (``bdgt_…``).
+            amount: Amount to add (> 0).
+            description: Shown in the ledger.
+        """
+        args = _args(budget_id=budget_id, amount=amount, description=description)
+        return Budget(await self._n.call("budgets.top_up", args))
+
+    async def ledger(
+        self,
+        budget_id: str,
+        *,
+        limit: Optional[int] = None,
+        offset: Optional[int] = None,
+    ) -> builtins.list[LedgerEntry]:
+        """Ledger entries of a budget, oldest first (consumption positive, credits negative).
+
+        Args:
+            budget_id: The budget's id (``bdgt_…``).
+            limit: At most this many (1–1000, default 100).
+            offset: Skip this many.
+        """
+        args = _args(budget_id=budget_id, limit=limit, offset=offset)
+        return [LedgerEntry(x) for x in await self._n.call("budgets.ledger", args)]
+
+    async def check(self, budget_id: str) -> BudgetCheckResult:
+        """What a budget says about the next step: ``continue``, ``warn`` or ``pause``.
+
+        Args:
+            budget_id: The budget's id (``bdgt_…``).
+        """
+        args = _args(budget_id=budget_id)
+        return BudgetCheckResult(await self._n.call("budgets.check", args))
+
+class ConnectionsClient(_Sub):
+    """``client.connections``."""
+
+    __slots__ = ()
+
+    async def set(self, provider: str, api_key: str) -> Connection:
+        """Sets (or replaces) a provider's API key, stored encrypted and never returned; turns on
+        that provider's models use it before the server's own key.
+
+        Args:
+            provider: The provider: ``openai`` or ``anthropic``.
+            api_key: The provider's API key.
+        """
+        args = _args(provider=provider, api_key=api_key)
+        return Connection(await self._n.call("connections.set", args))
+
+    async def list(self) -> builtins.list[Connection]:
+        """Every connection: provider, times and a masked hint, never the key.
+        """
+        return [Connection(x) for x in await self._n.call("connections.list", None)]
+
+    async def remove(self, provider: str) -> None:
+        """Removes a provider's connection: its turns fall back to the server's key.
+
+        Args:
+            provider: The provider: ``openai`` or ``anthropic``.
+        """
+        args = _args(provider=provider)
+        await self._n.call("connections.remove", args)
+        return None
+
 
 class _SubClients(_Owner):
     """The sub-clients, one attribute each."""
@@ -1084,3 +1306,5 @@ class _SubClients(_Owner):
         self.capabilities = CapabilitiesClient(self)
         self.harnesses = HarnessesClient(self)
         self.models = ModelsClient(self)
+        self.budgets = BudgetsClient(self)
+        self.connections = ConnectionsClient(self)

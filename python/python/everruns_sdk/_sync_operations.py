@@ -13,17 +13,23 @@ from typing import Any, Mapping, Optional, Sequence, Union
 
 from ._models import (
     Agent,
+    BatchSetSecretsResponse,
+    Budget,
+    BudgetCheckResult,
     CancelTurnResponse,
     CapabilityInfo,
+    Connection,
     Event,
     FileListing,
     FileStat,
     GrepResult,
     Harness,
+    LedgerEntry,
     Message,
     Model,
     Page,
     QuestionAnswersResponse,
+    ResumeSessionResponse,
     Session,
     SessionFile,
     SubmitToolApprovalsResponse,
@@ -42,6 +48,8 @@ __all__ = [
     "SyncCapabilitiesClient",
     "SyncHarnessesClient",
     "SyncModelsClient",
+    "SyncBudgetsClient",
+    "SyncConnectionsClient",
 ]
 
 
@@ -578,6 +586,45 @@ class SyncSessionsClient(_Sub):
         )
         return QuestionAnswersResponse(self._n.call_sync("sessions.answer_questions", args))
 
+    def budgets(self, session_id: str) -> builtins.list[Budget]:
+        """The budgets that apply to a session (its own and its agent's).
+
+        Args:
+            session_id: The session's id (``session_…``).
+        """
+        args = _args(session_id=session_id)
+        return [Budget(x) for x in self._n.call_sync("sessions.budgets", args)]
+
+    def budget_check(self, session_id: str) -> BudgetCheckResult:
+        """The most restrictive answer over the session's budgets: ``continue``, ``warn`` or ``pause``.
+
+        Args:
+            session_id: The session's id (``session_…``).
+        """
+        args = _args(session_id=session_id)
+        return BudgetCheckResult(self._n.call_sync("sessions.budget_check", args))
+
+    def resume(self, session_id: str) -> ResumeSessionResponse:
+        """Sets the session's paused budgets back to active; a step paused on them continues (an
+        exhausted budget needs a top-up).
+
+        Args:
+            session_id: The session's id (``session_…``).
+        """
+        args = _args(session_id=session_id)
+        return ResumeSessionResponse(self._n.call_sync("sessions.resume", args))
+
+    def set_secrets(self, session_id: str, secrets: Any) -> BatchSetSecretsResponse:
+        """Stores secrets of a session, encrypted: the session's tools read them (the bash tool as
+        environment variables); no answer or event carries them.
+
+        Args:
+            session_id: The session's id (``session_…``).
+            secrets: Secret names to values.
+        """
+        args = _args(session_id=session_id, secrets=secrets)
+        return BatchSetSecretsResponse(self._n.call_sync("sessions.set_secrets", args))
+
 class SyncMessagesClient(_Sub):
     """``client.messages`` of :class:`everruns_sdk.SyncEverruns`."""
 
@@ -1038,6 +1085,181 @@ class SyncModelsClient(_Sub):
         args = _args(model_id=model_id)
         return Model(self._n.call_sync("models.get", args))
 
+class SyncBudgetsClient(_Sub):
+    """``client.budgets`` of :class:`everruns_sdk.SyncEverruns`."""
+
+    __slots__ = ()
+
+    def create(
+        self,
+        subject_type: str,
+        subject_id: str,
+        currency: str,
+        limit: float,
+        *,
+        metadata: Any = None,
+        period: Any = None,
+        soft_limit: Optional[float] = None,
+    ) -> Budget:
+        """Creates a budget on a subject (``session``, ``agent``, …) in ``usd`` or ``tokens``.
+
+        Args:
+            subject_type: ``session``, ``agent``, ``user``, ``organization``, …
+            subject_id: The subject's id.
+            currency: ``usd`` or ``tokens``.
+            limit: Hard limit (> 0).
+            metadata: Free-form metadata.
+            period: Recurring period (stored as given).
+            soft_limit: Warning threshold (0 ≤ soft_limit ≤ limit).
+        """
+        args = _args(
+            subject_type=subject_type,
+            subject_id=subject_id,
+            currency=currency,
+            limit=limit,
+            metadata=metadata,
+            period=period,
+            soft_limit=soft_limit,
+        )
+        return Budget(self._n.call_sync("budgets.create", args))
+
+    def list(
+        self,
+        *,
+        subject_type: Optional[str] = None,
+        subject_id: Optional[str] = None,
+    ) -> builtins.list[Budget]:
+        """Budgets, optionally of one subject type and/or id.
+
+        Args:
+            subject_type: Only this subject type.
+            subject_id: Only this subject id.
+        """
+        args = _args(subject_type=subject_type, subject_id=subject_id)
+        return [Budget(x) for x in self._n.call_sync("budgets.list", args)]
+
+    def get(self, budget_id: str) -> Budget:
+        """A budget by id.
+
+        Args:
+            budget_id: The budget's id (``bdgt_…``).
+        """
+        args = _args(budget_id=budget_id)
+        return Budget(self._n.call_sync("budgets.get", args))
+
+    def update(
+        self,
+        budget_id: str,
+        *,
+        limit: Optional[float] = None,
+        metadata: Any = None,
+        soft_limit: Optional[float] = None,
+        status: Optional[str] = None,
+    ) -> Budget:
+        """Changes a budget's limit, soft limit, status (``active``, ``paused``, ``disabled``) or
+        metadata.
+
+        Args:
+            budget_id: The budget's id (``bdgt_…``).
+            limit: New hard limit.
+            metadata: New metadata.
+            soft_limit: New soft limit.
+            status: New status (``active``, ``paused``, ``disabled``).
+        """
+        args = _args(
+            budget_id=budget_id,
+            limit=limit,
+            metadata=metadata,
+            soft_limit=soft_limit,
+            status=status,
+        )
+        return Budget(self._n.call_sync("budgets.update", args))
+
+    def delete(self, budget_id: str) -> None:
+        """Deletes a budget (soft delete: it stops applying; its ledger stays).
+
+        Args:
+            budget_id: The budget's id (``bdgt_…``).
+        """
+        args = _args(budget_id=budget_id)
+        self._n.call_sync("budgets.delete", args)
+        return None
+
+    def top_up(
+        self,
+        budget_id: str,
+        amount: float,
+        *,
+        description: Optional[str] = None,
+    ) -> Budget:
+        """Credits an amount back to the balance; a step paused on the budget continues once it is
+        positive.
+
+        Args:
+            budget_id: The budget's id (``bdgt_…``).
+            amount: Amount to add (> 0).
+            description: Shown in the ledger.
+        """
+        args = _args(budget_id=budget_id, amount=amount, description=description)
+        return Budget(self._n.call_sync("budgets.top_up", args))
+
+    def ledger(
+        self,
+        budget_id: str,
+        *,
+        limit: Optional[int] = None,
+        offset: Optional[int] = None,
+    ) -> builtins.list[LedgerEntry]:
+        """Ledger entries of a budget, oldest first (consumption positive, credits negative).
+
+        Args:
+            budget_id: The budget's id (``bdgt_…``).
+            limit: At most this many (1–1000, default 100).
+            offset: Skip this many.
+        """
+        args = _args(budget_id=budget_id, limit=limit, offset=offset)
+        return [LedgerEntry(x) for x in self._n.call_sync("budgets.ledger", args)]
+
+    def check(self, budget_id: str) -> BudgetCheckResult:
+        """What a budget says about the next step: ``continue``, ``warn`` or ``pause``.
+
+        Args:
+            budget_id: The budget's id (``bdgt_…``).
+        """
+        args = _args(budget_id=budget_id)
+        return BudgetCheckResult(self._n.call_sync("budgets.check", args))
+
+class SyncConnectionsClient(_Sub):
+    """``client.connections`` of :class:`everruns_sdk.SyncEverruns`."""
+
+    __slots__ = ()
+
+    def set(self, provider: str, api_key: str) -> Connection:
+        """Sets (or replaces) a provider's API key, stored encrypted and never returned; turns on
+        that provider's models use it before the server's own key.
+
+        Args:
+            provider: The provider: ``openai`` or ``anthropic``.
+            api_key: The provider's API key.
+        """
+        args = _args(provider=provider, api_key=api_key)
+        return Connection(self._n.call_sync("connections.set", args))
+
+    def list(self) -> builtins.list[Connection]:
+        """Every connection: provider, times and a masked hint, never the key.
+        """
+        return [Connection(x) for x in self._n.call_sync("connections.list", None)]
+
+    def remove(self, provider: str) -> None:
+        """Removes a provider's connection: its turns fall back to the server's key.
+
+        Args:
+            provider: The provider: ``openai`` or ``anthropic``.
+        """
+        args = _args(provider=provider)
+        self._n.call_sync("connections.remove", args)
+        return None
+
 
 class _SyncSubClients(_Owner):
     """The sub-clients, one attribute each."""
@@ -1051,3 +1273,5 @@ class _SyncSubClients(_Owner):
         self.capabilities = SyncCapabilitiesClient(self)
         self.harnesses = SyncHarnessesClient(self)
         self.models = SyncModelsClient(self)
+        self.budgets = SyncBudgetsClient(self)
+        self.connections = SyncConnectionsClient(self)

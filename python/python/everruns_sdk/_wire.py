@@ -29,6 +29,12 @@ __all__ = [
     "SubmitToolApprovalsResponse",
     "QuestionAnswersResponse",
     "ToolCall",
+    "Budget",
+    "BudgetCheckResult",
+    "LedgerEntry",
+    "Connection",
+    "ResumeSessionResponse",
+    "BatchSetSecretsResponse",
 ]
 
 
@@ -438,6 +444,118 @@ class ToolCall(WireObject):
     id: str
     #: Tool name.
     name: str
+
+
+class Budget(WireObject):
+    """A spending cap for a subject (`session`, `agent`, …) in a currency (`usd`, `tokens`)."""
+
+    __slots__ = ()
+    #: Remaining: limit minus consumption plus top-ups.
+    balance: float
+    #: Created.
+    created_at: str
+    #: ``usd`` or ``tokens``.
+    currency: str
+    #: ``bdgt_…``.
+    id: str
+    #: Hard limit.
+    limit: float
+    #: Free-form metadata.
+    metadata: Optional[dict[str, Any]]
+    #: The organization.
+    organization_id: Optional[str]
+    #: Recurring period (stored, not enforced by this server).
+    period: Optional[dict[str, Any]]
+    #: When the current period started.
+    period_started_at: Optional[str]
+    #: Threshold under which the balance warns (``budget.warning``).
+    soft_limit: Optional[float]
+    #: ``active``, ``paused``, ``exhausted`` or ``disabled``.
+    status: str
+    #: The subject's id.
+    subject_id: str
+    #: ``session``, ``agent``, ``user``, ``organization``, ``app`` or ``app_channel``.
+    subject_type: str
+    #: Last changed.
+    updated_at: str
+
+
+class BudgetCheckResult(WireObject):
+    """The most restrictive answer over the budgets that apply."""
+
+    __slots__ = ()
+    #: ``continue``, ``warn``, ``pause`` or ``stop``.
+    action: str
+    #: Its balance.
+    balance: Optional[float]
+    #: The budget that decided.
+    budget_id: Optional[str]
+    #: Its currency.
+    currency: Optional[str]
+    #: Stable code (``budget_exhausted``, ``budget_paused``, ``budget_low``).
+    error_code: Optional[str]
+    #: Human-readable, when ``action`` is not ``continue``.
+    message: Optional[str]
+
+
+class LedgerEntry(WireObject):
+    """An immutable ledger entry: consumption (positive) or credit (negative)."""
+
+    __slots__ = ()
+    #: Positive = debit, negative = credit.
+    amount: float
+    #: The budget.
+    budget_id: str
+    #: When.
+    created_at: str
+    #: What was consumed or why.
+    description: Optional[str]
+    #: ``ledg_…``.
+    id: str
+    #: ``llm_tokens`` or ``manual``.
+    meter_source: str
+    #: Reference id (e.g. the turn).
+    ref_id: Optional[str]
+    #: ``llm_generation`` or ``manual``.
+    ref_type: Optional[str]
+    #: The session that consumed.
+    session_id: Optional[str]
+
+
+class Connection(WireObject):
+    """A provider connection: a per-user API key, stored encrypted and never returned."""
+
+    __slots__ = ()
+    #: Same as ``updated_at`` (upstream's name).
+    connected_at: Optional[str]
+    #: Always ``api_key`` here.
+    connection_type: Optional[str]
+    #: When the key was first set.
+    created_at: str
+    #: The last four characters of the key, masked (``…abcd``).
+    key_hint: Optional[str]
+    #: Provider name (``openai``, ``anthropic``).
+    provider: str
+    #: When the key was last replaced.
+    updated_at: str
+
+
+class ResumeSessionResponse(WireObject):
+    """Answer of `POST /v1/sessions/{id}/resume`."""
+
+    __slots__ = ()
+    #: Paused budgets set back to active.
+    resumed_budgets: int
+    #: The session.
+    session_id: str
+
+
+class BatchSetSecretsResponse(WireObject):
+    """Answer of `PUT /v1/sessions/{id}/storage/secrets`."""
+
+    __slots__ = ()
+    #: Number of secrets stored.
+    count: int
 
 
 Session._nested = {"pending_tool_calls": (ToolCall, True)}

@@ -340,7 +340,12 @@ impl Tool for BashTool {
             .max_commands(1000)
             .max_loop_iterations(10_000)
             .timeout(timeout);
-        let mut bash = bashkit::Bash::builder().limits(limits).cwd(&wd).build();
+        let secrets = super::secret_env::session_secret_env(ctx).await;
+        let mut builder = bashkit::Bash::builder().limits(limits).cwd(&wd);
+        for (k, v) in &secrets {
+            builder = builder.env(k, v);
+        }
+        let mut bash = builder.build();
         bash.mount(
             "/workspace",
             Arc::new(SessionVfs { ctx: ctx.clone() }) as Arc<dyn FileSystem>,
@@ -357,7 +362,7 @@ impl Tool for BashTool {
             Ok(Err(e)) => {
                 return Ok(json!({
                     "stdout": "",
-                    "stderr": e.to_string(),
+                    "stderr": super::secret_env::redact(&e.to_string(), &secrets),
                     "exit_code": 2,
                     "success": false,
                 }))
@@ -365,8 +370,8 @@ impl Tool for BashTool {
             Ok(Ok(r)) => r,
         };
         Ok(json!({
-            "stdout": out.stdout.to_string(),
-            "stderr": out.stderr.to_string(),
+            "stdout": super::secret_env::redact(&out.stdout, &secrets),
+            "stderr": super::secret_env::redact(&out.stderr, &secrets),
             "exit_code": out.exit_code,
             "success": out.exit_code == 0,
         }))

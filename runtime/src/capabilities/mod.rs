@@ -22,6 +22,7 @@ mod instructions;
 mod interaction;
 mod math;
 mod samples;
+pub mod secret_env;
 pub mod skills;
 pub mod storage;
 mod time;

@@ -1,9 +1,11 @@
 //! The route table.
 
 pub mod agents;
+pub mod budgets;
 pub mod catalog;
 pub mod channel_interaction;
 pub mod channels;
+pub mod connections;
 pub mod fs;
 pub mod interaction;
 pub mod sessions;
@@ -37,6 +39,8 @@ pub fn v1_routes() -> Router<App> {
         )
         .route("/agents/{agent}/export", get(agents::export_agent))
         .merge(channels::management_routes())
+        .merge(connections::routes())
+        .merge(budgets::routes())
         .route("/harnesses", get(catalog::list_harnesses))
         .route("/harnesses/{harness}", get(catalog::get_harness))
         .route("/models", get(catalog::list_models))

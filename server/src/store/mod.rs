@@ -16,8 +16,10 @@
 //! host-seam traits).
 
 pub mod agents;
+pub mod budgets;
 pub mod catalog;
 mod channels;
+pub mod connections;
 pub mod db;
 pub mod events;
 pub mod files;

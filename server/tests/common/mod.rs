@@ -143,8 +143,29 @@ impl Server {
         s
     }
 
+    /// Starts a server with a fresh database whose stderr (its log) is collected in the
+    /// returned buffer instead of inherited.
+    #[allow(dead_code)]
+    pub fn start_logged(opts: Opts) -> (Self, std::sync::Arc<std::sync::Mutex<Vec<u8>>>) {
+        let dir = tempfile::Builder::new()
+            .prefix("everruns-test-")
+            .tempdir()
+            .expect("tempdir")
+            .keep();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        (Self::start_with(&dir, opts, Some(log.clone())), log)
+    }
+
     /// Starts a server on the database in `dir`.
     pub fn start_in(dir: &Path, opts: Opts) -> Self {
+        Self::start_with(dir, opts, None)
+    }
+
+    fn start_with(
+        dir: &Path,
+        opts: Opts,
+        log: Option<std::sync::Arc<std::sync::Mutex<Vec<u8>>>>,
+    ) -> Self {
         let mut cmd = Command::new(bin());
         cmd.arg("--addr")
             .arg("127.0.0.1:0")
@@ -166,7 +187,21 @@ impl Server {
         for (k, v) in &opts.env {
             cmd.env(k, v);
         }
+        if log.is_some() {
+            cmd.stderr(Stdio::piped());
+        }
         let mut child = cmd.spawn().expect("spawn everruns-server");
+        if let (Some(log), Some(mut err)) = (log, child.stderr.take()) {
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 8192];
+                while let Ok(n) = std::io::Read::read(&mut err, &mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    log.lock().unwrap().extend_from_slice(&buf[..n]);
+                }
+            });
+        }
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {

@@ -31,6 +31,12 @@ pub const CLASSES: &[&str] = &[
     "SubmitToolResultsResponse",
     "SubmitToolApprovalsResponse",
     "QuestionAnswersResponse",
+    "Budget",
+    "BudgetCheckResult",
+    "LedgerEntry",
+    "Connection",
+    "ResumeSessionResponse",
+    "BatchSetSecretsResponse",
 ];
 
 fn schemas() -> BTreeMap<String, Value> {
@@ -52,6 +58,12 @@ fn schemas() -> BTreeMap<String, Value> {
     collect::<t::SubmitToolResultsResponse>(&mut m);
     collect::<t::SubmitToolApprovalsResponse>(&mut m);
     collect::<t::QuestionAnswersResponse>(&mut m);
+    collect::<t::Budget>(&mut m);
+    collect::<t::BudgetCheckResult>(&mut m);
+    collect::<t::LedgerEntry>(&mut m);
+    collect::<t::Connection>(&mut m);
+    collect::<t::ResumeSessionResponse>(&mut m);
+    collect::<t::BatchSetSecretsResponse>(&mut m);
     m
 }
 

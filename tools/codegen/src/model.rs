@@ -82,6 +82,7 @@ fn ty_of(v: &Value) -> Ty {
         Value::String(s) => match s.as_str() {
             "str" => Ty::Str,
             "int" => Ty::Int,
+            "float" => Ty::Float,
             "bool" => Ty::Bool,
             "seconds" => Ty::Seconds,
             "str_list" => Ty::StrList,

@@ -30,6 +30,12 @@ const CLASSES: &[&str] = &[
     "SubmitToolApprovalsResponse",
     "QuestionAnswersResponse",
     "ToolCall",
+    "Budget",
+    "BudgetCheckResult",
+    "LedgerEntry",
+    "Connection",
+    "ResumeSessionResponse",
+    "BatchSetSecretsResponse",
 ];
 
 /// Hand-written members a few classes carry beyond their fields.
@@ -64,6 +70,12 @@ fn schemas() -> BTreeMap<String, Value> {
     collect::<t::SubmitToolApprovalsResponse>(&mut m);
     collect::<t::QuestionAnswersResponse>(&mut m);
     collect::<t::ToolCall>(&mut m);
+    collect::<t::Budget>(&mut m);
+    collect::<t::BudgetCheckResult>(&mut m);
+    collect::<t::LedgerEntry>(&mut m);
+    collect::<t::Connection>(&mut m);
+    collect::<t::ResumeSessionResponse>(&mut m);
+    collect::<t::BatchSetSecretsResponse>(&mut m);
     m
 }
 

@@ -31,5 +31,7 @@ pub fn all() -> BTreeMap<String, Value> {
     collect::<t::ListHarnessesParams>(&mut m);
     collect::<t::ListModelsParams>(&mut m);
     collect::<t::LlmSimScript>(&mut m);
+    collect::<t::CreateBudgetRequest>(&mut m);
+    collect::<t::UpdateBudgetRequest>(&mut m);
     m
 }

@@ -124,6 +124,12 @@ export type SessionsAnswerQuestionsOptions = {
   status?: string;
 };
 
+/** Options of `sessions.setSecrets`. */
+export type SessionsSetSecretsOptions = {
+  /** Secret names to values. */
+  secrets: unknown;
+};
+
 /** Options of `messages.create`. */
 export type MessagesCreateOptions = {
   /** The message text (or give `content`). */
@@ -205,6 +211,42 @@ export type HarnessesListOptions = W.ListHarnessesParams;
 
 /** Options of `models.list`. */
 export type ModelsListOptions = W.ListModelsParams;
+
+/** Options of `budgets.create`. */
+export type BudgetsCreateOptions = W.CreateBudgetRequest;
+
+/** Options of `budgets.list`. */
+export type BudgetsListOptions = {
+  /** Only this subject type. */
+  subjectType?: string;
+  /** Only this subject id. */
+  subjectId?: string;
+};
+
+/** Options of `budgets.update`. */
+export type BudgetsUpdateOptions = W.UpdateBudgetRequest;
+
+/** Options of `budgets.topUp`. */
+export type BudgetsTopUpOptions = {
+  /** Amount to add (> 0). */
+  amount: number;
+  /** Shown in the ledger. */
+  description?: string;
+};
+
+/** Options of `budgets.ledger`. */
+export type BudgetsLedgerOptions = {
+  /** At most this many (1–1000, default 100). */
+  limit?: number;
+  /** Skip this many. */
+  offset?: number;
+};
+
+/** Options of `connections.set`. */
+export type ConnectionsSetOptions = {
+  /** The provider's API key. */
+  apiKey: string;
+};
 
 /** `client.agents`. */
 export class AgentsClient extends SubClient {
@@ -372,6 +414,36 @@ export class SessionsClient extends SubClient {
    */
   answerQuestions(sessionId: string, options: SessionsAnswerQuestionsOptions & CallOptions): Promise<W.QuestionAnswersResponse> {
     return call<W.QuestionAnswersResponse>(this, "sessions.answer_questions", { sessionId }, options);
+  }
+
+  /**
+   * The budgets that apply to a session (its own and its agent's).
+   */
+  budgets(sessionId: string, options?: CallOptions): Promise<W.Budget[]> {
+    return call<W.Budget[]>(this, "sessions.budgets", { sessionId }, options);
+  }
+
+  /**
+   * The most restrictive answer over the session's budgets: `continue`, `warn` or `pause`.
+   */
+  budgetCheck(sessionId: string, options?: CallOptions): Promise<W.BudgetCheckResult> {
+    return call<W.BudgetCheckResult>(this, "sessions.budget_check", { sessionId }, options);
+  }
+
+  /**
+   * Sets the session's paused budgets back to active; a step paused on them continues (an
+   * exhausted budget needs a top-up).
+   */
+  resume(sessionId: string, options?: CallOptions): Promise<W.ResumeSessionResponse> {
+    return call<W.ResumeSessionResponse>(this, "sessions.resume", { sessionId }, options);
+  }
+
+  /**
+   * Stores secrets of a session, encrypted: the session's tools read them (the bash tool as
+   * environment variables); no answer or event carries them.
+   */
+  setSecrets(sessionId: string, options: SessionsSetSecretsOptions & CallOptions): Promise<W.BatchSetSecretsResponse> {
+    return call<W.BatchSetSecretsResponse>(this, "sessions.set_secrets", { sessionId }, options);
   }
 }
 
@@ -586,6 +658,91 @@ export class ModelsClient extends SubClient {
   }
 }
 
+/** `client.budgets`. */
+export class BudgetsClient extends SubClient {
+  /**
+   * Creates a budget on a subject (`session`, `agent`, …) in `usd` or `tokens`.
+   */
+  create(options: BudgetsCreateOptions & CallOptions): Promise<W.Budget> {
+    return call<W.Budget>(this, "budgets.create", {}, options);
+  }
+
+  /**
+   * Budgets, optionally of one subject type and/or id.
+   */
+  list(options?: BudgetsListOptions & CallOptions): Promise<W.Budget[]> {
+    return call<W.Budget[]>(this, "budgets.list", {}, options);
+  }
+
+  /**
+   * A budget by id.
+   */
+  get(budgetId: string, options?: CallOptions): Promise<W.Budget> {
+    return call<W.Budget>(this, "budgets.get", { budgetId }, options);
+  }
+
+  /**
+   * Changes a budget's limit, soft limit, status (`active`, `paused`, `disabled`) or metadata.
+   */
+  update(budgetId: string, options?: BudgetsUpdateOptions & CallOptions): Promise<W.Budget> {
+    return call<W.Budget>(this, "budgets.update", { budgetId }, options);
+  }
+
+  /**
+   * Deletes a budget (soft delete: it stops applying; its ledger stays).
+   */
+  delete(budgetId: string, options?: CallOptions): Promise<void> {
+    return call<void>(this, "budgets.delete", { budgetId }, options);
+  }
+
+  /**
+   * Credits an amount back to the balance; a step paused on the budget continues once it is
+   * positive.
+   */
+  topUp(budgetId: string, options: BudgetsTopUpOptions & CallOptions): Promise<W.Budget> {
+    return call<W.Budget>(this, "budgets.top_up", { budgetId }, options);
+  }
+
+  /**
+   * Ledger entries of a budget, oldest first (consumption positive, credits negative).
+   */
+  ledger(budgetId: string, options?: BudgetsLedgerOptions & CallOptions): Promise<W.LedgerEntry[]> {
+    return call<W.LedgerEntry[]>(this, "budgets.ledger", { budgetId }, options);
+  }
+
+  /**
+   * What a budget says about the next step: `continue`, `warn` or `pause`.
+   */
+  check(budgetId: string, options?: CallOptions): Promise<W.BudgetCheckResult> {
+    return call<W.BudgetCheckResult>(this, "budgets.check", { budgetId }, options);
+  }
+}
+
+/** `client.connections`. */
+export class ConnectionsClient extends SubClient {
+  /**
+   * Sets (or replaces) a provider's API key, stored encrypted and never returned; turns on that
+   * provider's models use it before the server's own key.
+   */
+  set(provider: string, options: string | (ConnectionsSetOptions & CallOptions)): Promise<W.Connection> {
+    return call<W.Connection>(this, "connections.set", { provider }, options, { shorthand: "apiKey" });
+  }
+
+  /**
+   * Every connection: provider, times and a masked hint, never the key.
+   */
+  list(options?: CallOptions): Promise<W.Connection[]> {
+    return call<W.Connection[]>(this, "connections.list", {}, options);
+  }
+
+  /**
+   * Removes a provider's connection: its turns fall back to the server's key.
+   */
+  remove(provider: string, options?: CallOptions): Promise<void> {
+    return call<void>(this, "connections.remove", { provider }, options);
+  }
+}
+
 /** The sub-clients, one property each. */
 export abstract class SubClients {
   /** `client.agents`. */
@@ -604,6 +761,10 @@ export abstract class SubClients {
   readonly harnesses: HarnessesClient;
   /** `client.models`. */
   readonly models: ModelsClient;
+  /** `client.budgets`. */
+  readonly budgets: BudgetsClient;
+  /** `client.connections`. */
+  readonly connections: ConnectionsClient;
 
   /** @internal */
   constructor(n: NativeClient) {
@@ -615,5 +776,7 @@ export abstract class SubClients {
     this.capabilities = new CapabilitiesClient(n);
     this.harnesses = new HarnessesClient(n);
     this.models = new ModelsClient(n);
+    this.budgets = new BudgetsClient(n);
+    this.connections = new ConnectionsClient(n);
   }
 }

@@ -64,6 +64,60 @@ export interface Agent {
   usage?: null | TokenUsage;
 }
 
+/** Answer of `PUT /v1/sessions/{id}/storage/secrets`. */
+export interface BatchSetSecretsResponse {
+  /** Number of secrets stored. */
+  count: number;
+}
+
+/** A spending cap for a subject (`session`, `agent`, …) in a currency (`usd`, `tokens`). */
+export interface Budget {
+  /** Remaining: limit minus consumption plus top-ups. */
+  balance: number;
+  /** Created. */
+  createdAt: string;
+  /** `usd` or `tokens`. */
+  currency: string;
+  /** `bdgt_…`. */
+  id: string;
+  /** Hard limit. */
+  limit: number;
+  /** Free-form metadata. */
+  metadata?: { [key: string]: JsonValue } | null;
+  /** The organization. */
+  organizationId?: string;
+  /** Recurring period (stored, not enforced by this server). */
+  period?: { [key: string]: JsonValue } | null;
+  /** When the current period started. */
+  periodStartedAt?: string | null;
+  /** Threshold under which the balance warns (`budget.warning`). */
+  softLimit?: number | null;
+  /** `active`, `paused`, `exhausted` or `disabled`. */
+  status: string;
+  /** The subject's id. */
+  subjectId: string;
+  /** `session`, `agent`, `user`, `organization`, `app` or `app_channel`. */
+  subjectType: string;
+  /** Last changed. */
+  updatedAt: string;
+}
+
+/** The most restrictive answer over the budgets that apply. */
+export interface BudgetCheckResult {
+  /** `continue`, `warn`, `pause` or `stop`. */
+  action: string;
+  /** Its balance. */
+  balance?: number | null;
+  /** The budget that decided. */
+  budgetId?: string | null;
+  /** Its currency. */
+  currency?: string | null;
+  /** Stable code (`budget_exhausted`, `budget_paused`, `budget_low`). */
+  errorCode?: string | null;
+  /** Human-readable, when `action` is not `continue`. */
+  message?: string | null;
+}
+
 export type CancelStatus = "cancelled" | "no_op" | (string & {});
 
 /** Response of `POST /v1/sessions/{id}/cancel`. */
@@ -123,6 +177,22 @@ export interface CapabilityToolInfo {
   parameters: JsonValue;
 }
 
+/** A provider connection: a per-user API key, stored encrypted and never returned. */
+export interface Connection {
+  /** Same as `updated_at` (upstream's name). */
+  connectedAt?: string | null;
+  /** Always `api_key` here. */
+  connectionType?: string;
+  /** When the key was first set. */
+  createdAt: string;
+  /** The last four characters of the key, masked (`…abcd`). */
+  keyHint?: string | null;
+  /** Provider name (`openai`, `anthropic`). */
+  provider: string;
+  /** When the key was last replaced. */
+  updatedAt: string;
+}
+
 /** Per-turn overrides sent with a message. */
 export interface Controls {
   /** Locale for this turn. */
@@ -164,6 +234,24 @@ export interface CreateAgentRequest {
   tags?: string[];
   /** Client-side tools. */
   tools?: ToolDefinition[];
+}
+
+/** Body of `POST /v1/budgets`. */
+export interface CreateBudgetRequest {
+  /** `usd` or `tokens`. */
+  currency: string;
+  /** Hard limit (> 0). */
+  limit: number;
+  /** Free-form metadata. */
+  metadata?: { [key: string]: JsonValue } | null;
+  /** Recurring period (stored as given). */
+  period?: { [key: string]: JsonValue } | null;
+  /** Warning threshold (0 ≤ soft_limit ≤ limit). */
+  softLimit?: number | null;
+  /** The subject's id. */
+  subjectId: string;
+  /** `session` or `agent` (enforced); others are stored. */
+  subjectType: string;
 }
 
 /** Body of `POST …/fs/{path}`: a file (default) or, with `is_directory`, a directory. */
@@ -367,6 +455,28 @@ export interface InputMessage {
   content: ContentPart[];
   /** Always `user` for API-created messages. */
   role?: MessageRole;
+}
+
+/** An immutable ledger entry: consumption (positive) or credit (negative). */
+export interface LedgerEntry {
+  /** Positive = debit, negative = credit. */
+  amount: number;
+  /** The budget. */
+  budgetId: string;
+  /** When. */
+  createdAt: string;
+  /** What was consumed or why. */
+  description?: string | null;
+  /** `ledg_…`. */
+  id: string;
+  /** `llm_tokens` or `manual`. */
+  meterSource: string;
+  /** Reference id (e.g. the turn). */
+  refId?: string | null;
+  /** `llm_generation` or `manual`. */
+  refType?: string | null;
+  /** The session that consumed. */
+  sessionId?: string | null;
 }
 
 /** Query of `GET /v1/agents`. */
@@ -585,6 +695,14 @@ export interface QuestionOption {
 
 export type ResourceStatus = "active" | "archived" | "deleted" | (string & {});
 
+/** Answer of `POST /v1/sessions/{id}/resume`. */
+export interface ResumeSessionResponse {
+  /** Paused budgets set back to active. */
+  resumedBudgets: number;
+  /** The session. */
+  sessionId: string;
+}
+
 /** A session. */
 export interface Session {
   /** The session's agent, if any. */
@@ -781,6 +899,18 @@ export interface UpdateAgentRequest {
   tags?: string[] | null;
   /** Replaces the client-side tools. */
   tools?: ToolDefinition[] | null;
+}
+
+/** Body of `PATCH /v1/budgets/{id}`. */
+export interface UpdateBudgetRequest {
+  /** New hard limit. */
+  limit?: number | null;
+  /** New metadata. */
+  metadata?: { [key: string]: JsonValue } | null;
+  /** New soft limit. */
+  softLimit?: number | null;
+  /** New status (`active`, `paused`, `disabled`). */
+  status?: string | null;
 }
 
 /** Body of `PUT …/fs/{path}`. */

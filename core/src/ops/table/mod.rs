@@ -1,6 +1,7 @@
 //! The declarations, one per public operation, grouped by sub-client.
 
 mod agents;
+mod budgets;
 mod catalog;
 mod events;
 mod files;
@@ -13,9 +14,12 @@ pub(crate) const GROUPS: &[&[Op]] = &[
     agents::AGENTS,
     agents::SESSIONS,
     interaction::SESSIONS,
+    budgets::SESSIONS,
     events::MESSAGES,
     interaction::MESSAGES,
     events::EVENTS,
     files::FILESYSTEM,
     catalog::CATALOG,
+    budgets::BUDGETS,
+    budgets::CONNECTIONS,
 ];

@@ -677,3 +677,195 @@ public data class QuestionAnswersResponse(
         }
     }
 }
+
+/** A spending cap for a subject (`session`, `agent`, …) in a currency (`usd`, `tokens`). */
+public data class Budget(
+    /** Remaining: limit minus consumption plus top-ups. */
+    val balance: Double,
+    /** Created. */
+    val createdAt: String,
+    /** `usd` or `tokens`. */
+    val currency: String,
+    /** `bdgt_…`. */
+    val id: String,
+    /** Hard limit. */
+    val limit: Double,
+    /** Free-form metadata. */
+    val metadata: Map<String, Any?>?,
+    /** The organization. */
+    val organizationId: String?,
+    /** Recurring period (stored, not enforced by this server). */
+    val period: Map<String, Any?>?,
+    /** When the current period started. */
+    val periodStartedAt: String?,
+    /** Threshold under which the balance warns (`budget.warning`). */
+    val softLimit: Double?,
+    /** `active`, `paused`, `exhausted` or `disabled`. */
+    val status: String,
+    /** The subject's id. */
+    val subjectId: String,
+    /** `session`, `agent`, `user`, `organization`, `app` or `app_channel`. */
+    val subjectType: String,
+    /** Last changed. */
+    val updatedAt: String,
+) {
+    public companion object {
+        /** Decodes parsed wire JSON (snake_case keys). */
+        public fun fromJson(v: Any?): Budget {
+            val f = Fields.of("Budget", v)
+            return Budget(
+                balance = f.double("balance"),
+                createdAt = f.str("created_at"),
+                currency = f.str("currency"),
+                id = f.str("id"),
+                limit = f.double("limit"),
+                metadata = f.optObj("metadata"),
+                organizationId = f.optStr("organization_id"),
+                period = f.optObj("period"),
+                periodStartedAt = f.optStr("period_started_at"),
+                softLimit = f.optDouble("soft_limit"),
+                status = f.str("status"),
+                subjectId = f.str("subject_id"),
+                subjectType = f.str("subject_type"),
+                updatedAt = f.str("updated_at"),
+            )
+        }
+    }
+}
+
+/** The most restrictive answer over the budgets that apply. */
+public data class BudgetCheckResult(
+    /** `continue`, `warn`, `pause` or `stop`. */
+    val action: String,
+    /** Its balance. */
+    val balance: Double?,
+    /** The budget that decided. */
+    val budgetId: String?,
+    /** Its currency. */
+    val currency: String?,
+    /** Stable code (`budget_exhausted`, `budget_paused`, `budget_low`). */
+    val errorCode: String?,
+    /** Human-readable, when `action` is not `continue`. */
+    val message: String?,
+) {
+    public companion object {
+        /** Decodes parsed wire JSON (snake_case keys). */
+        public fun fromJson(v: Any?): BudgetCheckResult {
+            val f = Fields.of("BudgetCheckResult", v)
+            return BudgetCheckResult(
+                action = f.str("action"),
+                balance = f.optDouble("balance"),
+                budgetId = f.optStr("budget_id"),
+                currency = f.optStr("currency"),
+                errorCode = f.optStr("error_code"),
+                message = f.optStr("message"),
+            )
+        }
+    }
+}
+
+/** An immutable ledger entry: consumption (positive) or credit (negative). */
+public data class LedgerEntry(
+    /** Positive = debit, negative = credit. */
+    val amount: Double,
+    /** The budget. */
+    val budgetId: String,
+    /** When. */
+    val createdAt: String,
+    /** What was consumed or why. */
+    val description: String?,
+    /** `ledg_…`. */
+    val id: String,
+    /** `llm_tokens` or `manual`. */
+    val meterSource: String,
+    /** Reference id (e.g. the turn). */
+    val refId: String?,
+    /** `llm_generation` or `manual`. */
+    val refType: String?,
+    /** The session that consumed. */
+    val sessionId: String?,
+) {
+    public companion object {
+        /** Decodes parsed wire JSON (snake_case keys). */
+        public fun fromJson(v: Any?): LedgerEntry {
+            val f = Fields.of("LedgerEntry", v)
+            return LedgerEntry(
+                amount = f.double("amount"),
+                budgetId = f.str("budget_id"),
+                createdAt = f.str("created_at"),
+                description = f.optStr("description"),
+                id = f.str("id"),
+                meterSource = f.str("meter_source"),
+                refId = f.optStr("ref_id"),
+                refType = f.optStr("ref_type"),
+                sessionId = f.optStr("session_id"),
+            )
+        }
+    }
+}
+
+/** A provider connection: a per-user API key, stored encrypted and never returned. */
+public data class Connection(
+    /** Same as `updated_at` (upstream's name). */
+    val connectedAt: String?,
+    /** Always `api_key` here. */
+    val connectionType: String?,
+    /** When the key was first set. */
+    val createdAt: String,
+    /** The last four characters of the key, masked (`…abcd`). */
+    val keyHint: String?,
+    /** Provider name (`openai`, `anthropic`). */
+    val provider: String,
+    /** When the key was last replaced. */
+    val updatedAt: String,
+) {
+    public companion object {
+        /** Decodes parsed wire JSON (snake_case keys). */
+        public fun fromJson(v: Any?): Connection {
+            val f = Fields.of("Connection", v)
+            return Connection(
+                connectedAt = f.optStr("connected_at"),
+                connectionType = f.optStr("connection_type"),
+                createdAt = f.str("created_at"),
+                keyHint = f.optStr("key_hint"),
+                provider = f.str("provider"),
+                updatedAt = f.str("updated_at"),
+            )
+        }
+    }
+}
+
+/** Answer of `POST /v1/sessions/{id}/resume`. */
+public data class ResumeSessionResponse(
+    /** Paused budgets set back to active. */
+    val resumedBudgets: Long,
+    /** The session. */
+    val sessionId: String,
+) {
+    public companion object {
+        /** Decodes parsed wire JSON (snake_case keys). */
+        public fun fromJson(v: Any?): ResumeSessionResponse {
+            val f = Fields.of("ResumeSessionResponse", v)
+            return ResumeSessionResponse(
+                resumedBudgets = f.long("resumed_budgets"),
+                sessionId = f.str("session_id"),
+            )
+        }
+    }
+}
+
+/** Answer of `PUT /v1/sessions/{id}/storage/secrets`. */
+public data class BatchSetSecretsResponse(
+    /** Number of secrets stored. */
+    val count: Long,
+) {
+    public companion object {
+        /** Decodes parsed wire JSON (snake_case keys). */
+        public fun fromJson(v: Any?): BatchSetSecretsResponse {
+            val f = Fields.of("BatchSetSecretsResponse", v)
+            return BatchSetSecretsResponse(
+                count = f.long("count"),
+            )
+        }
+    }
+}

@@ -72,6 +72,12 @@ public class Everruns private constructor(private val native: Native) : AutoClos
     /** The `models` operations. */
     public val models: ModelsClient = ModelsClient(native)
 
+    /** The `budgets` operations. */
+    public val budgets: BudgetsClient = BudgetsClient(native)
+
+    /** The `connections` operations. */
+    public val connections: ConnectionsClient = ConnectionsClient(native)
+
     /** A client sharing this one's connections and closed state whose calls use these settings. */
     public fun withOptions(
         timeout: Duration? = null,
@@ -388,6 +394,45 @@ public class SessionsClient internal constructor(private val native: Native) {
         val raw = native.call("sessions.answer_questions", args("session_id" to sessionId, "answers" to answers, "tool_call_id" to toolCallId, "status" to status))
         return QuestionAnswersResponse.fromJson(raw)
     }
+
+    /**
+     * The budgets that apply to a session (its own and its agent's).
+     * @param sessionId The session's id (`session_…`).
+     */
+    public suspend fun budgets(sessionId: String): List<Budget> {
+        val raw = native.call("sessions.budgets", args("session_id" to sessionId))
+        return (raw as List<*>).map(Budget::fromJson)
+    }
+
+    /**
+     * The most restrictive answer over the session's budgets: `continue`, `warn` or `pause`.
+     * @param sessionId The session's id (`session_…`).
+     */
+    public suspend fun budgetCheck(sessionId: String): BudgetCheckResult {
+        val raw = native.call("sessions.budget_check", args("session_id" to sessionId))
+        return BudgetCheckResult.fromJson(raw)
+    }
+
+    /**
+     * Sets the session's paused budgets back to active; a step paused on them continues (an
+     * exhausted budget needs a top-up).
+     * @param sessionId The session's id (`session_…`).
+     */
+    public suspend fun resume(sessionId: String): ResumeSessionResponse {
+        val raw = native.call("sessions.resume", args("session_id" to sessionId))
+        return ResumeSessionResponse.fromJson(raw)
+    }
+
+    /**
+     * Stores secrets of a session, encrypted: the session's tools read them (the bash tool as
+     * environment variables); no answer or event carries them.
+     * @param sessionId The session's id (`session_…`).
+     * @param secrets Secret names to values.
+     */
+    public suspend fun setSecrets(sessionId: String, secrets: Any): BatchSetSecretsResponse {
+        val raw = native.call("sessions.set_secrets", args("session_id" to sessionId, "secrets" to secrets))
+        return BatchSetSecretsResponse.fromJson(raw)
+    }
 }
 
 /** The `messages` operations of [Everruns]. */
@@ -694,5 +739,125 @@ public class ModelsClient internal constructor(private val native: Native) {
     public suspend fun get(modelId: String): Model {
         val raw = native.call("models.get", args("model_id" to modelId))
         return Model.fromJson(raw)
+    }
+}
+
+/** The `budgets` operations of [Everruns]. */
+public class BudgetsClient internal constructor(private val native: Native) {
+    /**
+     * Creates a budget on a subject (`session`, `agent`, …) in `usd` or `tokens`.
+     * @param subjectType `session`, `agent`, `user`, `organization`, …
+     * @param subjectId The subject's id.
+     * @param currency `usd` or `tokens`.
+     * @param limit Hard limit (> 0).
+     * @param metadata Free-form metadata.
+     * @param period Recurring period (stored as given).
+     * @param softLimit Warning threshold (0 ≤ soft_limit ≤ limit).
+     */
+    public suspend fun create(subjectType: String, subjectId: String, currency: String, limit: Double, metadata: Any? = null, period: Any? = null, softLimit: Double? = null): Budget {
+        val raw = native.call("budgets.create", args("subject_type" to subjectType, "subject_id" to subjectId, "currency" to currency, "limit" to limit, "metadata" to metadata, "period" to period, "soft_limit" to softLimit))
+        return Budget.fromJson(raw)
+    }
+
+    /**
+     * Budgets, optionally of one subject type and/or id.
+     * @param subjectType Only this subject type.
+     * @param subjectId Only this subject id.
+     */
+    public suspend fun list(subjectType: String? = null, subjectId: String? = null): List<Budget> {
+        val raw = native.call("budgets.list", args("subject_type" to subjectType, "subject_id" to subjectId))
+        return (raw as List<*>).map(Budget::fromJson)
+    }
+
+    /**
+     * A budget by id.
+     * @param budgetId The budget's id (`bdgt_…`).
+     */
+    public suspend fun get(budgetId: String): Budget {
+        val raw = native.call("budgets.get", args("budget_id" to budgetId))
+        return Budget.fromJson(raw)
+    }
+
+    /**
+     * Changes a budget's limit, soft limit, status (`active`, `paused`, `disabled`) or metadata.
+     * @param budgetId The budget's id (`bdgt_…`).
+     * @param limit New hard limit.
+     * @param metadata New metadata.
+     * @param softLimit New soft limit.
+     * @param status New status (`active`, `paused`, `disabled`).
+     */
+    public suspend fun update(budgetId: String, limit: Double? = null, metadata: Any? = null, softLimit: Double? = null, status: String? = null): Budget {
+        val raw = native.call("budgets.update", args("budget_id" to budgetId, "limit" to limit, "metadata" to metadata, "soft_limit" to softLimit, "status" to status))
+        return Budget.fromJson(raw)
+    }
+
+    /**
+     * Deletes a budget (soft delete: it stops applying; its ledger stays).
+     * @param budgetId The budget's id (`bdgt_…`).
+     */
+    public suspend fun delete(budgetId: String) {
+        native.call("budgets.delete", args("budget_id" to budgetId))
+    }
+
+    /**
+     * Credits an amount back to the balance; a step paused on the budget continues once it is
+     * positive.
+     * @param budgetId The budget's id (`bdgt_…`).
+     * @param amount Amount to add (> 0).
+     * @param description Shown in the ledger.
+     */
+    public suspend fun topUp(budgetId: String, amount: Double, description: String? = null): Budget {
+        val raw = native.call("budgets.top_up", args("budget_id" to budgetId, "amount" to amount, "description" to description))
+        return Budget.fromJson(raw)
+    }
+
+    /**
+     * Ledger entries of a budget, oldest first (consumption positive, credits negative).
+     * @param budgetId The budget's id (`bdgt_…`).
+     * @param limit At most this many (1–1000, default 100).
+     * @param offset Skip this many.
+     */
+    public suspend fun ledger(budgetId: String, limit: Int? = null, offset: Int? = null): List<LedgerEntry> {
+        val raw = native.call("budgets.ledger", args("budget_id" to budgetId, "limit" to limit, "offset" to offset))
+        return (raw as List<*>).map(LedgerEntry::fromJson)
+    }
+
+    /**
+     * What a budget says about the next step: `continue`, `warn` or `pause`.
+     * @param budgetId The budget's id (`bdgt_…`).
+     */
+    public suspend fun check(budgetId: String): BudgetCheckResult {
+        val raw = native.call("budgets.check", args("budget_id" to budgetId))
+        return BudgetCheckResult.fromJson(raw)
+    }
+}
+
+/** The `connections` operations of [Everruns]. */
+public class ConnectionsClient internal constructor(private val native: Native) {
+    /**
+     * Sets (or replaces) a provider's API key, stored encrypted and never returned; turns on that
+     * provider's models use it before the server's own key.
+     * @param provider The provider: `openai` or `anthropic`.
+     * @param apiKey The provider's API key.
+     */
+    public suspend fun set(provider: String, apiKey: String): Connection {
+        val raw = native.call("connections.set", args("provider" to provider, "api_key" to apiKey))
+        return Connection.fromJson(raw)
+    }
+
+    /**
+     * Every connection: provider, times and a masked hint, never the key.
+     */
+    public suspend fun list(): List<Connection> {
+        val raw = native.call("connections.list", args())
+        return (raw as List<*>).map(Connection::fromJson)
+    }
+
+    /**
+     * Removes a provider's connection: its turns fall back to the server's key.
+     * @param provider The provider: `openai` or `anthropic`.
+     */
+    public suspend fun remove(provider: String) {
+        native.call("connections.remove", args("provider" to provider))
     }
 }
