@@ -146,6 +146,7 @@ pub fn parse(text: &str) -> Result<CreateAgentRequest, String> {
         capabilities: meta.capabilities.unwrap_or_default(),
         tools: vec![],
         initial_files: meta.initial_files.unwrap_or_default(),
+        memory_ids: Vec::new(),
         max_iterations: meta.max_iterations,
         parallel_tool_calls: meta.parallel_tool_calls,
         network_access: meta.network_access,

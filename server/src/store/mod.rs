@@ -24,12 +24,14 @@ pub mod files;
 mod interaction;
 pub mod keys;
 pub mod llmsim;
+pub mod memories;
 pub use channels::{AgentKeyRow, IdempotencyState, SessionOwner};
 mod rows;
 pub mod runtime;
 pub mod sessions;
 pub mod storage;
 pub mod turns;
+pub mod workspaces;
 
 use std::sync::Arc;
 
@@ -46,6 +48,7 @@ pub use db::Backend;
 pub use events::{EventQuery, EventRow, NewEvent};
 pub use files::ENTRY_OVERHEAD_BYTES;
 pub use rows::*;
+pub use workspaces::WorkspaceRow;
 
 /// A transaction on either backend.
 pub(crate) type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
