@@ -8,7 +8,8 @@ use common::{assert_error, rand_suffix, Opts, Server};
 use serde_json::{json, Value};
 
 async fn agent(s: &Server, extra: Value) -> String {
-    let mut body = json!({"name": format!("agent-{}", rand_suffix()), "system_prompt": "You help."});
+    let mut body =
+        json!({"name": format!("agent-{}", rand_suffix()), "system_prompt": "You help."});
     if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
         b.extend(e.clone());
     }
@@ -31,13 +32,19 @@ async fn session_on(s: &Server, agent_id: &str, workspace_id: Option<&str>) -> V
 async fn workspace_crud_and_sessions_sharing_files() {
     let s = Server::start(Opts::dev());
     let (st, w) = s
-        .post("/workspaces", json!({"name": "team", "description": "Shared files"}))
+        .post(
+            "/workspaces",
+            json!({"name": "team", "description": "Shared files"}),
+        )
         .await;
     assert_eq!(st, 201, "{w}");
     let wid = w["id"].as_str().unwrap().to_string();
     assert!(wid.starts_with("wsp_"), "{w}");
     assert_eq!(w["status"], "active");
-    assert!(w["archived_at"].is_null() && w.get("deleted_at").is_some(), "{w}");
+    assert!(
+        w["archived_at"].is_null() && w.get("deleted_at").is_some(),
+        "{w}"
+    );
 
     let (st, got) = s.get(&format!("/workspaces/{wid}")).await;
     assert_eq!((st, &got["name"]), (200, &json!("team")), "{got}");
@@ -47,7 +54,14 @@ async fn workspace_crud_and_sessions_sharing_files() {
     assert_eq!((st, &up["name"]), (200, &json!("team-2")), "{up}");
     assert_eq!(up["description"], "Shared files");
     let (_, l) = s.get("/workspaces?search=TEAM-2").await;
-    assert!(l["data"].as_array().unwrap().iter().any(|x| x["id"] == wid.as_str()), "{l}");
+    assert!(
+        l["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["id"] == wid.as_str()),
+        "{l}"
+    );
 
     // two sessions on the workspace share its files
     let a = agent(&s, json!({})).await;
@@ -63,7 +77,10 @@ async fn workspace_crud_and_sessions_sharing_files() {
         .await;
     assert_eq!(st, 201, "{f}");
     let (st, f) = s
-        .get(&format!("/sessions/{}/fs/notes/plan.md", s2["id"].as_str().unwrap()))
+        .get(&format!(
+            "/sessions/{}/fs/notes/plan.md",
+            s2["id"].as_str().unwrap()
+        ))
         .await;
     assert_eq!((st, &f["content"]), (200, &json!("step one")), "{f}");
     let (st, f) = s.get(&format!("/workspaces/{wid}/fs/notes/plan.md")).await;
@@ -80,11 +97,21 @@ async fn workspace_crud_and_sessions_sharing_files() {
     .await;
     s.say(sid2, "read the plan").await;
     let ev = s.wait_terminals(sid2, 1).await;
-    let tools: Vec<&Value> = ev.iter().filter(|e| e["type"] == "tool.completed").collect();
+    let tools: Vec<&Value> = ev
+        .iter()
+        .filter(|e| e["type"] == "tool.completed")
+        .collect();
     assert_eq!(tools.len(), 2, "{ev:?}");
-    assert!(tools[0]["data"]["result"].to_string().contains("step one"), "{}", tools[0]);
+    assert!(
+        tools[0]["data"]["result"].to_string().contains("step one"),
+        "{}",
+        tools[0]
+    );
     let (st, f) = s
-        .post(&format!("/workspaces/{wid}/fs/_/stat"), json!({"path": "/from-s2.txt"}))
+        .post(
+            &format!("/workspaces/{wid}/fs/_/stat"),
+            json!({"path": "/from-s2.txt"}),
+        )
         .await;
     assert_eq!(st, 200, "{f}");
 
@@ -107,7 +134,10 @@ async fn workspace_crud_and_sessions_sharing_files() {
     let (st, _) = s.get(&format!("/workspaces/{wid}/fs/notes/plan.md")).await;
     assert_eq!(st, 200);
     let (st, b) = s
-        .post(&format!("/workspaces/{wid}/fs/new.txt"), json!({"content": "x"}))
+        .post(
+            &format!("/workspaces/{wid}/fs/new.txt"),
+            json!({"content": "x"}),
+        )
         .await;
     assert_error(st, &b, 409, "workspace_archived");
     let (st, b) = s
@@ -115,9 +145,23 @@ async fn workspace_crud_and_sessions_sharing_files() {
         .await;
     assert_error(st, &b, 409, "workspace_archived");
     let (_, l) = s.get("/workspaces").await;
-    assert!(!l["data"].as_array().unwrap().iter().any(|x| x["id"] == wid.as_str()), "{l}");
+    assert!(
+        !l["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["id"] == wid.as_str()),
+        "{l}"
+    );
     let (_, l) = s.get("/workspaces?include_archived=true").await;
-    assert!(l["data"].as_array().unwrap().iter().any(|x| x["id"] == wid.as_str()), "{l}");
+    assert!(
+        l["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["id"] == wid.as_str()),
+        "{l}"
+    );
     let (st, r) = s
         .patch(&format!("/workspaces/{wid}"), json!({"status": "active"}))
         .await;
@@ -137,7 +181,9 @@ async fn workspace_bad_input() {
     assert_error(st, &b, 404, "workspace_not_found");
     let (st, b) = s.post("/workspaces", json!({"name": "  "})).await;
     assert_error(st, &b, 400, "invalid_input");
-    let (st, b) = s.post("/workspaces", json!({"description": "no name"})).await;
+    let (st, b) = s
+        .post("/workspaces", json!({"description": "no name"}))
+        .await;
     assert_eq!(st, 400, "{b}");
     let (st, w) = s.post("/workspaces", json!({"name": "one"})).await;
     assert_eq!(st, 201);
@@ -152,7 +198,10 @@ async fn workspace_bad_input() {
         .await;
     assert_error(st, &b, 404, "workspace_not_found");
     let (st, b) = s
-        .post("/sessions", json!({"agent_id": a, "workspace_id": "session_x"}))
+        .post(
+            "/sessions",
+            json!({"agent_id": a, "workspace_id": "session_x"}),
+        )
         .await;
     assert_error(st, &b, 400, "invalid_id");
 
@@ -160,7 +209,10 @@ async fn workspace_bad_input() {
     let (_, w) = s.post("/workspaces", json!({"name": "two"})).await;
     let w2 = w["id"].as_str().unwrap().to_string();
     let (st, _) = s
-        .post(&format!("/workspaces/{w1}/fs/secret.txt"), json!({"content": "one's"}))
+        .post(
+            &format!("/workspaces/{w1}/fs/secret.txt"),
+            json!({"content": "one's"}),
+        )
         .await;
     assert_eq!(st, 201);
     let (st, b) = s.get(&format!("/workspaces/{w2}/fs/secret.txt")).await;
@@ -173,12 +225,19 @@ async fn workspace_bad_input() {
         .await;
     assert_error(st, &b, 404, "file_not_found");
     // path traversal
-    for p in ["a%2F..%2F..%2Fsecret.txt", "..%2Fsecret.txt", "sub%2F..%2F..%2Fx"] {
+    for p in [
+        "a%2F..%2F..%2Fsecret.txt",
+        "..%2Fsecret.txt",
+        "sub%2F..%2F..%2Fx",
+    ] {
         let (st, b) = s.get(&format!("/workspaces/{w2}/fs/{p}")).await;
         assert_error(st, &b, 400, "invalid_path");
     }
     let (st, b) = s
-        .post(&format!("/workspaces/{w2}/fs/_/stat"), json!({"path": "/../x"}))
+        .post(
+            &format!("/workspaces/{w2}/fs/_/stat"),
+            json!({"path": "/../x"}),
+        )
         .await;
     assert_error(st, &b, 400, "invalid_path");
 }
@@ -187,7 +246,10 @@ async fn workspace_bad_input() {
 async fn memories_crud_files_and_bad_input() {
     let s = Server::start(Opts::dev());
     let (st, m) = s
-        .post("/memories", json!({"name": "facts", "description": "Long-term knowledge"}))
+        .post(
+            "/memories",
+            json!({"name": "facts", "description": "Long-term knowledge"}),
+        )
         .await;
     assert_eq!(st, 201, "{m}");
     let mid = m["id"].as_str().unwrap().to_string();
@@ -208,27 +270,50 @@ async fn memories_crud_files_and_bad_input() {
     assert_eq!(fi["is_directory"], false);
     assert!(fi.get("content").is_none(), "{fi}");
     let (st, d) = s
-        .post(&format!("/memories/{mid}/fs/empty"), json!({"is_directory": true}))
+        .post(
+            &format!("/memories/{mid}/fs/empty"),
+            json!({"is_directory": true}),
+        )
         .await;
     assert_eq!((st, &d["is_directory"]), (201, &json!(true)), "{d}");
     let (st, f) = s.get(&format!("/memories/{mid}/fs/facts/product.md")).await;
     assert_eq!(st, 200, "{f}");
     assert_eq!(f["encoding"], "text");
-    assert!(f["content_hash"].as_str().unwrap().starts_with("sha256:"), "{f}");
+    assert!(
+        f["content_hash"].as_str().unwrap().starts_with("sha256:"),
+        "{f}"
+    );
     let (st, g) = s
-        .post(&format!("/memories/{mid}/fs/_/grep"), json!({"pattern": "agents"}))
+        .post(
+            &format!("/memories/{mid}/fs/_/grep"),
+            json!({"pattern": "agents"}),
+        )
         .await;
     assert_eq!(st, 200, "{g}");
-    assert_eq!(g["data"], json!([{"path": "/facts/product.md", "size_bytes": 32}]));
+    assert_eq!(
+        g["data"],
+        json!([{"path": "/facts/product.md", "size_bytes": 32}])
+    );
     let (_, l) = s.get(&format!("/memories/{mid}/fs")).await;
-    let paths: Vec<&str> = l["data"].as_array().unwrap().iter().map(|x| x["path"].as_str().unwrap()).collect();
+    let paths: Vec<&str> = l["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["path"].as_str().unwrap())
+        .collect();
     assert_eq!(paths, vec!["/empty", "/facts"]);
     let (st, u) = s
-        .put(&format!("/memories/{mid}/fs/facts/product.md"), json!({"content": "v2"}))
+        .put(
+            &format!("/memories/{mid}/fs/facts/product.md"),
+            json!({"content": "v2"}),
+        )
         .await;
     assert_eq!((st, &u["content"]), (200, &json!("v2")), "{u}");
     let (st, sf) = s
-        .post(&format!("/memories/{mid}/fs/_/stat"), json!({"path": "/facts/product.md"}))
+        .post(
+            &format!("/memories/{mid}/fs/_/stat"),
+            json!({"path": "/facts/product.md"}),
+        )
         .await;
     assert_eq!((st, &sf["size_bytes"]), (200, &json!(2)), "{sf}");
     let (st, _) = s.delete(&format!("/memories/{mid}/fs/empty")).await;
@@ -254,7 +339,10 @@ async fn memories_crud_files_and_bad_input() {
         .await;
     assert_error(st, &b, 400, "unsupported_source");
     let (st, b) = s
-        .post("/memories", json!({"name": "docs", "source": {"provider": "git", "url": "x"}}))
+        .post(
+            "/memories",
+            json!({"name": "docs", "source": {"provider": "git", "url": "x"}}),
+        )
         .await;
     assert_error(st, &b, 400, "unsupported_source");
     let (st, b) = s.post(&format!("/memories/{mid}/sync"), json!({})).await;
@@ -262,7 +350,10 @@ async fn memories_crud_files_and_bad_input() {
     let (st, b) = s.get(&format!("/memories/{mid}/fs/..%2F..%2Fx")).await;
     assert_error(st, &b, 400, "invalid_path");
     let (st, b) = s
-        .post(&format!("/memories/{mid}/fs/facts/product.md"), json!({"content": "dup"}))
+        .post(
+            &format!("/memories/{mid}/fs/facts/product.md"),
+            json!({"content": "dup"}),
+        )
         .await;
     assert_eq!(st, 409, "{b}");
     let (st, b) = s
@@ -284,7 +375,14 @@ async fn memories_crud_files_and_bad_input() {
         .await;
     assert_error(st, &b, 409, "memory_archived");
     let (_, l) = s.get("/memories").await;
-    assert!(!l["data"].as_array().unwrap().iter().any(|x| x["id"] == mid.as_str()), "{l}");
+    assert!(
+        !l["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["id"] == mid.as_str()),
+        "{l}"
+    );
 }
 
 #[tokio::test]
@@ -293,7 +391,10 @@ async fn memories_are_mounted_read_only_into_agent_sessions() {
     let (_, m) = s.post("/memories", json!({"name": "kb"})).await;
     let mid = m["id"].as_str().unwrap().to_string();
     let (st, _) = s
-        .post(&format!("/memories/{mid}/fs/facts.md"), json!({"content": "The sky is teal here."}))
+        .post(
+            &format!("/memories/{mid}/fs/facts.md"),
+            json!({"content": "The sky is teal here."}),
+        )
         .await;
     assert_eq!(st, 201);
     let a = agent(&s, json!({"memory_ids": [mid]})).await;
@@ -303,19 +404,40 @@ async fn memories_are_mounted_read_only_into_agent_sessions() {
     let sid = sess["id"].as_str().unwrap();
 
     // through the session's file API
-    let (st, f) = s.get(&format!("/sessions/{sid}/fs/memories/kb/facts.md")).await;
+    let (st, f) = s
+        .get(&format!("/sessions/{sid}/fs/memories/kb/facts.md"))
+        .await;
     assert_eq!(st, 200, "{f}");
     assert_eq!(f["content"], "The sky is teal here.");
     assert_eq!(f["is_readonly"], true);
     let (_, root) = s.get(&format!("/sessions/{sid}/fs")).await;
-    assert!(root["data"].as_array().unwrap().iter().any(|x| x["path"] == "/memories"), "{root}");
+    assert!(
+        root["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["path"] == "/memories"),
+        "{root}"
+    );
     let (st, b) = s
-        .put(&format!("/sessions/{sid}/fs/memories/kb/facts.md"), json!({"content": "no"}))
+        .put(
+            &format!("/sessions/{sid}/fs/memories/kb/facts.md"),
+            json!({"content": "no"}),
+        )
         .await;
     assert_error(st, &b, 403, "readonly");
-    assert!(b["error"]["message"].as_str().unwrap().contains("read-only"), "{b}");
+    assert!(
+        b["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("read-only"),
+        "{b}"
+    );
     let (st, b) = s
-        .post(&format!("/sessions/{sid}/fs/memories/kb/new.md"), json!({"content": "no"}))
+        .post(
+            &format!("/sessions/{sid}/fs/memories/kb/new.md"),
+            json!({"content": "no"}),
+        )
         .await;
     assert_error(st, &b, 403, "readonly");
 
@@ -331,19 +453,35 @@ async fn memories_are_mounted_read_only_into_agent_sessions() {
     .await;
     s.say(sid, "what colour is the sky?").await;
     let ev = s.wait_terminals(sid, 1).await;
-    let tools: Vec<&Value> = ev.iter().filter(|e| e["type"] == "tool.completed").collect();
+    let tools: Vec<&Value> = ev
+        .iter()
+        .filter(|e| e["type"] == "tool.completed")
+        .collect();
     assert_eq!(tools.len(), 2, "{ev:?}");
-    let read = tools.iter().find(|t| t["data"]["tool_call_id"] == "c1").unwrap();
-    assert!(read["data"]["result"].to_string().contains("teal"), "{read}");
-    let write = tools.iter().find(|t| t["data"]["tool_call_id"] == "c2").unwrap();
+    let read = tools
+        .iter()
+        .find(|t| t["data"]["tool_call_id"] == "c1")
+        .unwrap();
+    assert!(
+        read["data"]["result"].to_string().contains("teal"),
+        "{read}"
+    );
+    let write = tools
+        .iter()
+        .find(|t| t["data"]["tool_call_id"] == "c2")
+        .unwrap();
     assert_eq!(write["data"]["success"], false, "{write}");
     assert!(write.to_string().contains("read-only"), "{write}");
     let (_, f) = s.get(&format!("/memories/{mid}/fs/facts.md")).await;
     assert_eq!(f["content"], "The sky is teal here.");
 
     // detaching the memory unmounts it
-    let (st, _) = s.patch(&format!("/agents/{a}"), json!({"memory_ids": []})).await;
+    let (st, _) = s
+        .patch(&format!("/agents/{a}"), json!({"memory_ids": []}))
+        .await;
     assert_eq!(st, 200);
-    let (st, b) = s.get(&format!("/sessions/{sid}/fs/memories/kb/facts.md")).await;
+    let (st, b) = s
+        .get(&format!("/sessions/{sid}/fs/memories/kb/facts.md"))
+        .await;
     assert_error(st, &b, 404, "file_not_found");
 }

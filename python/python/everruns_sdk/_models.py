@@ -18,6 +18,10 @@ from ._wire import (
     GrepMatch,
     GrepResult,
     Harness,
+    Memory,
+    MemoryFile,
+    MemoryFileInfo,
+    MemoryGrepResult,
     Message,
     Model,
     QuestionAnswersResponse,
@@ -26,6 +30,7 @@ from ._wire import (
     SubmitToolApprovalsResponse,
     SubmitToolResultsResponse,
     ToolCall,
+    Workspace,
 )
 from ._wire_object import WireObject
 
@@ -50,6 +55,11 @@ __all__ = [
     "Harness",
     "Model",
     "Page",
+    "Workspace",
+    "Memory",
+    "MemoryFile",
+    "MemoryFileInfo",
+    "MemoryGrepResult",
 ]
 
 T = TypeVar("T", bound=WireObject)

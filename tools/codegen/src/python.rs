@@ -306,10 +306,15 @@ const RESULT_CLASSES: &[&str] = &[
     "CancelTurnResponse",
     "CapabilityInfo",
     "Event",
+    "FileInfo",
     "FileListing",
     "FileStat",
     "GrepResult",
     "Harness",
+    "Memory",
+    "MemoryFile",
+    "MemoryFileInfo",
+    "MemoryGrepResult",
     "Message",
     "Model",
     "Page",
@@ -319,6 +324,7 @@ const RESULT_CLASSES: &[&str] = &[
     "SubmitToolApprovalsResponse",
     "SubmitToolResultsResponse",
     "ToolCall",
+    "Workspace",
 ];
 
 /// `from ._models import (…)` of [`RESULT_CLASSES`].

@@ -5,6 +5,8 @@ mod catalog;
 mod events;
 mod files;
 mod interaction;
+mod memories;
+mod workspaces;
 
 use super::spec::Op;
 
@@ -17,5 +19,8 @@ pub(crate) const GROUPS: &[&[Op]] = &[
     interaction::MESSAGES,
     events::EVENTS,
     files::FILESYSTEM,
+    workspaces::WORKSPACES,
+    workspaces::WORKSPACE_FILES,
+    memories::MEMORIES,
     catalog::CATALOG,
 ];
