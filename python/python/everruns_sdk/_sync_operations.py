@@ -1172,7 +1172,7 @@ class SyncWorkspaceFilesClient(_Sub):
         Args:
             workspace_id: The workspace's id (``wsp_…``).
             pattern: Regular expression.
-            path_pattern: Glob (``**/*.md``) or substring the paths must match.
+            path_pattern: A glob, or a substring, the paths must match.
         """
         args = _args(workspace_id=workspace_id, pattern=pattern, path_pattern=path_pattern)
         return [GrepResult(x) for x in self._n.call_sync("workspace_files.grep", args)]
@@ -1362,7 +1362,7 @@ class SyncMemoriesClient(_Sub):
         Args:
             memory_id: The memory's id (``mem_…``).
             pattern: Regular expression.
-            path_pattern: Glob (``**/*.md``) or substring the paths must match.
+            path_pattern: A glob, or a substring, the paths must match.
         """
         args = _args(memory_id=memory_id, pattern=pattern, path_pattern=path_pattern)
         return [MemoryGrepResult(x) for x in self._n.call_sync("memories.grep_files", args)]

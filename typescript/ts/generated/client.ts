@@ -256,7 +256,7 @@ export type WorkspaceFilesDeleteOptions = {
 export type WorkspaceFilesGrepOptions = {
   /** Regular expression. */
   pattern: string;
-  /** Glob (`**/*.md`) or substring the paths must match. */
+  /** A glob, or a substring, the paths must match. */
   pathPattern?: string;
 };
 
@@ -308,7 +308,7 @@ export type MemoriesUpdateFileOptions = {
 export type MemoriesGrepFilesOptions = {
   /** Regular expression. */
   pattern: string;
-  /** Glob (`**/*.md`) or substring the paths must match. */
+  /** A glob, or a substring, the paths must match. */
   pathPattern?: string;
 };
 
@@ -932,8 +932,8 @@ export abstract class SubClients {
   readonly filesystem: FilesystemClient;
   /** `client.workspaces`. */
   readonly workspaces: WorkspacesClient;
-  /** `client.workspace_files`. */
-  readonly workspace_files: WorkspaceFilesClient;
+  /** `client.workspaceFiles`. */
+  readonly workspaceFiles: WorkspaceFilesClient;
   /** `client.memories`. */
   readonly memories: MemoriesClient;
   /** `client.capabilities`. */
@@ -951,7 +951,7 @@ export abstract class SubClients {
     this.events = new EventsClient(n);
     this.filesystem = new FilesystemClient(n);
     this.workspaces = new WorkspacesClient(n);
-    this.workspace_files = new WorkspaceFilesClient(n);
+    this.workspaceFiles = new WorkspaceFilesClient(n);
     this.memories = new MemoriesClient(n);
     this.capabilities = new CapabilitiesClient(n);
     this.harnesses = new HarnessesClient(n);

@@ -44,7 +44,7 @@ const PATH_PATTERN: Param = optional(
     "path_pattern",
     Ty::Str,
     None,
-    "Glob (`**/*.md`) or substring the paths must match.",
+    "A glob, or a substring, the paths must match.",
 );
 const SOURCE: Param = optional(
     "source",

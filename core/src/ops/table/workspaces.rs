@@ -44,7 +44,7 @@ const PATH_PATTERN: Param = optional(
     "path_pattern",
     Ty::Str,
     None,
-    "Glob (`**/*.md`) or substring the paths must match.",
+    "A glob, or a substring, the paths must match.",
 );
 const SRC: Param = address("src_path", "The source path.");
 const DST: Param = address("dst_path", "The destination path.");

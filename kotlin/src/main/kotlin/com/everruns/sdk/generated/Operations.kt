@@ -789,7 +789,7 @@ public class WorkspaceFilesClient internal constructor(private val native: Nativ
      * Searches file contents with a regular expression (`path_pattern`: a glob on paths).
      * @param workspaceId The workspace's id (`wsp_…`).
      * @param pattern Regular expression.
-     * @param pathPattern Glob (`**&#47;*.md`) or substring the paths must match.
+     * @param pathPattern A glob, or a substring, the paths must match.
      */
     public suspend fun grep(workspaceId: String, pattern: String, pathPattern: String? = null): List<GrepResult> {
         val raw = native.call("workspace_files.grep", args("workspace_id" to workspaceId, "pattern" to pattern, "path_pattern" to pathPattern))
@@ -935,7 +935,7 @@ public class MemoriesClient internal constructor(private val native: Native) {
      * Memory files whose content matches a regular expression.
      * @param memoryId The memory's id (`mem_…`).
      * @param pattern Regular expression.
-     * @param pathPattern Glob (`**&#47;*.md`) or substring the paths must match.
+     * @param pathPattern A glob, or a substring, the paths must match.
      */
     public suspend fun grepFiles(memoryId: String, pattern: String, pathPattern: String? = null): List<MemoryGrepResult> {
         val raw = native.call("memories.grep_files", args("memory_id" to memoryId, "pattern" to pattern, "path_pattern" to pathPattern))
