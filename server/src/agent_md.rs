@@ -274,6 +274,7 @@ mod tests {
                 max_iterations,
                 parallel_tool_calls: None,
                 network_access: None,
+                memory_ids: Vec::new(),
                 created_at: t,
                 updated_at: t,
                 archived_at: None,

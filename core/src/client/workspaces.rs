@@ -184,7 +184,7 @@ impl WorkspaceFilesClient {
                 "{path} is a directory; use list to see its entries"
             )));
         }
-        serde_json::from_value(v).map_err(|e| decode_err(e))
+        serde_json::from_value(v).map_err(decode_err)
     }
 
     /// Creates a file (parents too); a conflict error when it exists.

@@ -339,7 +339,12 @@ import type { NativeClient } from "../native";
     }
     s.push_str("\n  /** @internal */\n  constructor(n: NativeClient) {\n");
     for g in &t.groups {
-        let _ = writeln!(s, "    this.{} = new {}Client(n);", camel_case(g), pascal(g));
+        let _ = writeln!(
+            s,
+            "    this.{} = new {}Client(n);",
+            camel_case(g),
+            pascal(g)
+        );
     }
     s.push_str("  }\n}\n");
     s
