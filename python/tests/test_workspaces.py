@@ -43,9 +43,7 @@ async def test_memories_mounted_read_only(client: Everruns) -> None:
     hits = await client.memories.grep_files(mem.id, "teal")
     assert [(h.path, h.size_bytes) for h in hits] == [("/facts/sky.md", 16)]
     assert (await client.memories.stat_file(mem.id, "/facts")).is_directory
-    agent = await client.agents.create(
-        f"mem-{uuid.uuid4().hex[:8]}", "You help.", memory_ids=[mem.id]
-    )
+    agent = await client.agents.create(f"mem-{uuid.uuid4().hex[:8]}", "You help.", memory_ids=[mem.id])
     s = await client.sessions.create(agent_id=agent.id)
     f = await client.filesystem.read(s.id, "/memories/kb/facts/sky.md")
     assert f.content == "The sky is teal." and f.is_readonly
