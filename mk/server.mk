@@ -6,7 +6,8 @@
 #                       make start-dev SERVER_DEV_ARGS="--dev --addr 127.0.0.1:9300 --default-model gpt-4.1-mini"
 #   make openapi        regenerate openapi/openapi.json from the code
 #   make openapi-docs   rebuild openapi/index.html with Redocly (npm install into openapi/node_modules)
-#   make test-compat    upstream pure-Python everruns-sdk 0.3.x (own venv) against the server
+#   make test-compat    upstream pure-Python everruns-sdk 0.3.x (own venv) against the server, and its
+#                       sdist's own examples basic.py, workspaces.py, memories.py, initial_files.py
 
 SERVER_TARGET_DIR ?= $(CURDIR)/target
 SERVER_BIN ?= $(SERVER_TARGET_DIR)/debug/everruns-server

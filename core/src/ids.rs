@@ -31,6 +31,8 @@ pub enum IdKind {
     Workspace,
     /// `file_…`
     File,
+    /// `mem_…` (a memory: files mounted read-only into agents' sessions)
+    Memory,
 }
 
 impl IdKind {
@@ -49,6 +51,7 @@ impl IdKind {
             IdKind::Org => "org",
             IdKind::Workspace => "wsp",
             IdKind::File => "file",
+            IdKind::Memory => "mem",
         }
     }
 
@@ -67,6 +70,7 @@ impl IdKind {
             IdKind::Org => "organization id",
             IdKind::Workspace => "workspace id",
             IdKind::File => "file id",
+            IdKind::Memory => "memory id",
         }
     }
 }

@@ -142,6 +142,7 @@ impl AgentBuilder {
                 max_iterations: None,
                 parallel_tool_calls: None,
                 network_access: None,
+                memory_ids: Vec::new(),
                 created_at: now,
                 updated_at: now,
                 archived_at: None,

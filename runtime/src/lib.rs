@@ -145,11 +145,12 @@ pub use engine::{
 /// Wire types the seed's example imports, re-exported so that the example needs one crate.
 pub use everruns_core::{InputMessage, LlmProviderType};
 pub use fs::{
-    ApprovalGatingFileStore, EntryFileSystem, FileApprovalGate, FileEntry, FileEntryBackend,
-    FileWrite, FsError, FsLimits, FsResult, InMemoryFileEntryBackend, InMemorySessionFileStore,
-    InMemorySessionFileSystemFactory, RealDiskFileStore, RealDiskSessionFileSystemFactory,
-    SessionFileSystem, SessionFileSystemFactory, WriteBlocklistFileStore, WriteMode, WriteOutcome,
-    DEFAULT_WRITE_BLOCKLIST,
+    ApprovalGatingFileStore, EntryFileSystem, FileApprovalGate, FileBindingResolver, FileEntry,
+    FileEntryBackend, FileMount, FileWrite, FsError, FsLimits, FsResult, InMemoryFileEntryBackend,
+    InMemorySessionFileStore, InMemorySessionFileSystemFactory, RealDiskFileStore,
+    RealDiskSessionFileSystemFactory, SessionFileBinding, SessionFileSystem,
+    SessionFileSystemFactory, WorkspaceFileSystem, WriteBlocklistFileStore, WriteMode,
+    WriteOutcome, DEFAULT_WRITE_BLOCKLIST, MEMORIES_DIR,
 };
 pub use host::{
     detect_dependency_blocker, execute_act_activity, execute_input_activity,

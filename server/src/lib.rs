@@ -56,8 +56,12 @@ pub struct App {
     pub engine: TurnEngine,
     /// The runtime's view of the store.
     pub backends: RuntimeBackends,
-    /// Session files (rules of the runtime over the store's file table).
+    /// Session files (rules of the runtime over the store's file table), in each session's
+    /// workspace, with its agent's memories mounted read-only (`runtime::fs::mounts`).
     pub files: Arc<dyn SessionFileSystem>,
+    /// The same file table addressed by owner key (a workspace's or memory's), no mounts:
+    /// what `/v1/workspaces/{id}/fs…` and `/v1/memories/{id}/fs…` use.
+    pub owner_files: Arc<dyn SessionFileSystem>,
     /// The turn worker.
     pub worker: Arc<Worker>,
     /// Flips to true when the server shuts down.
@@ -135,7 +139,11 @@ impl App {
         );
         let engine = TurnEngine::new(platform, rt_config);
         let shared = Arc::new(store.clone());
-        let files: Arc<dyn SessionFileSystem> = Arc::new(EntryFileSystem::new(shared.clone()));
+        let owner_files: Arc<dyn SessionFileSystem> =
+            Arc::new(EntryFileSystem::new(shared.clone()));
+        let files: Arc<dyn SessionFileSystem> = Arc::new(
+            everruns_runtime::WorkspaceFileSystem::new(owner_files.clone(), shared.clone()),
+        );
         let backends = RuntimeBackends {
             events: shared.clone(),
             files: files.clone(),
@@ -174,6 +182,7 @@ impl App {
             engine,
             backends,
             files,
+            owner_files,
             worker,
             shutdown,
             llmsim_defaults: Arc::new(llmsim_defaults),

@@ -99,6 +99,8 @@ pub fn spec_json() -> &'static str {
         doc.merge(crate::routes::channel_interaction::ChannelInteractionDoc::openapi());
         doc.merge(crate::routes::connections::ConnectionsDoc::openapi());
         doc.merge(crate::routes::budgets::BudgetsDoc::openapi());
+        doc.merge(crate::routes::workspaces::WorkspacesDoc::openapi());
+        doc.merge(crate::routes::memories::MemoriesDoc::openapi());
         // after the merges, so the channel routes get the shared answers too
         utoipa::Modify::modify(&SharedAnswers, &mut doc);
         let mut s = doc

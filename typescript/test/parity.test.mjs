@@ -39,8 +39,8 @@ test("every operation, with the table's positional parameters and defaults", () 
   const client = new E.Everruns({ apiKey: "k", baseUrl: "http://127.0.0.1:9/api", readEnv: false });
   let checked = 0;
   for (const group of table.groups) {
-    const sub = client[group];
-    assert.ok(sub, `client.${group}`);
+    const sub = client[camel(group)];
+    assert.ok(sub, `client.${camel(group)}`);
     const ops = table.operations.filter((o) => o.group === group);
     const proto = Object.getPrototypeOf(sub);
     const actual = Object.getOwnPropertyNames(proto).filter((n) => n !== "constructor").sort();

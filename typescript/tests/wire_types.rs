@@ -38,6 +38,11 @@ fn schemas() -> BTreeMap<String, Value> {
     collect::<t::UpdateFileRequest>(&mut m);
     collect::<t::GrepRequest>(&mut m);
     collect::<t::GrepResult>(&mut m);
+    collect::<t::Workspace>(&mut m);
+    collect::<t::Memory>(&mut m);
+    collect::<t::MemoryFile>(&mut m);
+    collect::<t::MemoryFileInfo>(&mut m);
+    collect::<t::MemoryGrepResult>(&mut m);
     collect::<t::CapabilityInfo>(&mut m);
     collect::<t::ListCapabilitiesParams>(&mut m);
     collect::<t::Harness>(&mut m);
@@ -100,6 +105,11 @@ const OUTPUT: &[&str] = &[
     "FileStat",
     "GrepMatch",
     "GrepResult",
+    "Workspace",
+    "Memory",
+    "MemoryFile",
+    "MemoryFileInfo",
+    "MemoryGrepResult",
     "Harness",
     "Message",
     "Model",

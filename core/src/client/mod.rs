@@ -38,6 +38,7 @@ mod net;
 pub mod retry;
 mod sessions;
 pub(crate) mod transport;
+mod workspaces;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -59,6 +60,7 @@ pub use net::{redact_proxy, TlsReason};
 pub use reqwest::Method;
 pub use retry::{AttemptOutcome, RetryDecision, RetryPolicy, StopReason};
 pub use sessions::SessionsClient;
+pub use workspaces::{MemoriesClient, WorkspaceFilesClient, WorkspacesClient};
 
 /// Environment variable holding the API token.
 pub const ENV_API_KEY: &str = "EVERRUNS_API_KEY";
@@ -569,6 +571,21 @@ impl Everruns {
     /// A session's files.
     pub fn filesystem(&self) -> FilesystemClient {
         FilesystemClient::new(self.clone())
+    }
+
+    /// Workspaces: create, list, get, update, delete (archive).
+    pub fn workspaces(&self) -> WorkspacesClient {
+        WorkspacesClient::new(self.clone())
+    }
+
+    /// A workspace's files.
+    pub fn workspace_files(&self) -> WorkspaceFilesClient {
+        WorkspaceFilesClient::new(self.clone())
+    }
+
+    /// Memories and their files.
+    pub fn memories(&self) -> MemoriesClient {
+        MemoriesClient::new(self.clone())
     }
 
     /// The capability catalog.

@@ -54,6 +54,13 @@ pub struct Agent {
     /// Network allow/block lists.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network_access: Option<NetworkAccess>,
+    /// Memories (`mem_…`) mounted read-only at `/memories/{name}` in the agent's sessions.
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub memory_ids: Vec<String>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Last update time.
@@ -119,6 +126,13 @@ pub struct CreateAgentRequest {
     /// Network allow/block lists.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network_access: Option<NetworkAccess>,
+    /// Memories (`mem_…`) mounted read-only at `/memories/{name}` in the agent's sessions.
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub memory_ids: Vec<String>,
 }
 
 impl CreateAgentRequest {
@@ -175,6 +189,9 @@ pub struct UpdateAgentRequest {
     /// New status (`archived` = soft delete).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ResourceStatus>,
+    /// Replaces the attached memories (`mem_…`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_ids: Option<Vec<String>>,
 }
 
 /// Query of `GET /v1/agents`.

@@ -25,6 +25,7 @@ pub mod models;
 #[cfg(feature = "openapi")]
 pub mod schemas;
 pub mod sessions;
+pub mod workspaces;
 
 pub use agents::*;
 pub use budgets::*;
@@ -41,3 +42,4 @@ pub use llmsim::*;
 pub use messages::*;
 pub use models::*;
 pub use sessions::*;
+pub use workspaces::*;

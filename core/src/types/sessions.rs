@@ -167,6 +167,10 @@ pub struct CreateSessionRequest {
     /// Network lists (can only narrow).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network_access: Option<NetworkAccess>,
+    /// Work in this existing, active workspace (`wsp_…`) instead of a new default one, so
+    /// several sessions share files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace_id: Option<String>,
 }
 
 /// Body of `PATCH /v1/sessions/{id}`.

@@ -23,6 +23,10 @@ from ._wire import (
     GrepResult,
     Harness,
     LedgerEntry,
+    Memory,
+    MemoryFile,
+    MemoryFileInfo,
+    MemoryGrepResult,
     Message,
     Model,
     QuestionAnswersResponse,
@@ -32,6 +36,7 @@ from ._wire import (
     SubmitToolApprovalsResponse,
     SubmitToolResultsResponse,
     ToolCall,
+    Workspace,
 )
 from ._wire_object import WireObject
 
@@ -62,6 +67,11 @@ __all__ = [
     "Harness",
     "Model",
     "Page",
+    "Workspace",
+    "Memory",
+    "MemoryFile",
+    "MemoryFileInfo",
+    "MemoryGrepResult",
 ]
 
 T = TypeVar("T", bound=WireObject)

@@ -21,6 +21,11 @@ __all__ = [
     "FileStat",
     "GrepMatch",
     "GrepResult",
+    "Workspace",
+    "Memory",
+    "MemoryFile",
+    "MemoryFileInfo",
+    "MemoryGrepResult",
     "CancelTurnResponse",
     "CapabilityInfo",
     "Harness",
@@ -62,6 +67,8 @@ class Agent(WireObject):
     initial_files: list[dict[str, Any]]
     #: Maximum reason→act iterations per turn (default 100).
     max_iterations: Optional[int]
+    #: Memories (``mem_…``) mounted read-only at ``/memories/{name}`` in the agent's sessions.
+    memory_ids: list[str]
     #: Addressable slug, unique per organization.
     name: str
     network_access: Optional[dict[str, Any]]
@@ -287,6 +294,112 @@ class GrepResult(WireObject):
     matches: list[GrepMatch]
     #: File path.
     path: str
+
+
+class Workspace(WireObject):
+    """A workspace: the files of one or more sessions."""
+
+    __slots__ = ()
+    #: When the workspace was archived.
+    archived_at: Optional[str]
+    #: Creation time.
+    created_at: str
+    #: Always null (workspaces are archived, never deleted).
+    deleted_at: Optional[str]
+    #: What the workspace is for.
+    description: Optional[str]
+    #: ``wsp_<32hex>``. A session's default workspace has the session's hex.
+    id: str
+    #: Human name.
+    name: str
+    #: The session this is the default workspace of (absent for workspaces made with
+    session_id: Optional[str]
+    #: ``active`` or ``archived``.
+    status: str
+    #: Last update time.
+    updated_at: str
+
+
+class Memory(WireObject):
+    """A memory: a named set of files, attached to agents by `memory_ids`."""
+
+    __slots__ = ()
+    #: When the memory was archived.
+    archived_at: Optional[str]
+    #: Creation time.
+    created_at: str
+    #: Always null (memories are archived, never deleted).
+    deleted_at: Optional[str]
+    #: What the memory holds.
+    description: Optional[str]
+    #: ``mem_<32hex>``.
+    id: str
+    #: Whether sessions see the memory read-only (always true here).
+    is_readonly: bool
+    #: Last sync error (never set for manual memories).
+    last_sync_error: Optional[str]
+    #: Last successful sync (never set for manual memories).
+    last_synced_at: Optional[str]
+    #: Human name; also the directory the memory is mounted at (``/memories/{name}``).
+    name: str
+    #: Source configuration: ``{"provider": "manual"}``.
+    source: Any
+    #: Where the files come from. This server supports ``manual`` (files written through the
+    source_type: str
+    #: ``active`` or ``archived``.
+    status: str
+    #: Sync state of a remote source (``idle`` for manual memories).
+    sync_status: str
+    #: Last update time.
+    updated_at: str
+
+
+class MemoryFile(WireObject):
+    """A memory file with its content."""
+
+    __slots__ = ()
+    #: Content, as ``encoding`` says.
+    content: str
+    #: ``sha256:<hex>`` of the content.
+    content_hash: Optional[str]
+    #: Creation time.
+    created_at: str
+    #: ``text`` or ``base64``.
+    encoding: str
+    #: Canonical path (``/facts/a.md``).
+    path: str
+    #: Content size in bytes.
+    size_bytes: int
+    #: Last update time.
+    updated_at: str
+
+
+class MemoryFileInfo(WireObject):
+    """A memory file or directory, without content."""
+
+    __slots__ = ()
+    #: ``sha256:<hex>`` of a file's content.
+    content_hash: Optional[str]
+    #: Creation time.
+    created_at: str
+    #: Whether this is a directory.
+    is_directory: bool
+    #: Canonical path.
+    path: str
+    #: Content size in bytes (0 for directories).
+    size_bytes: int
+    #: Last update time.
+    updated_at: str
+
+
+class MemoryGrepResult(WireObject):
+    """A memory file whose content matches a grep pattern."""
+
+    __slots__ = ()
+    #: Canonical path.
+    path: str
+    #: Content size in bytes.
+    size_bytes: int
 
 
 class CancelTurnResponse(WireObject):

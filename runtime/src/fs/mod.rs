@@ -17,6 +17,7 @@ mod decorators;
 mod disk;
 mod entry;
 mod factory;
+mod mounts;
 
 pub use decorators::{
     ApprovalGatingFileStore, FileApprovalGate, WriteBlocklistFileStore, DEFAULT_WRITE_BLOCKLIST,
@@ -26,6 +27,9 @@ pub use entry::{EntryFileSystem, FileEntry, FileEntryBackend, InMemoryFileEntryB
 pub use factory::{
     InMemorySessionFileStore, InMemorySessionFileSystemFactory, RealDiskSessionFileSystemFactory,
     SessionFileSystemFactory,
+};
+pub use mounts::{
+    FileBindingResolver, FileMount, SessionFileBinding, WorkspaceFileSystem, MEMORIES_DIR,
 };
 
 use async_trait::async_trait;

@@ -77,6 +77,7 @@ pub(crate) async fn upsert(
     if let Some(id) = &req.id {
         check_id(IdKind::Agent, id)?;
     }
+    super::memories::check_memory_ids(app, &req.memory_ids).await?;
     let harness_id =
         validate::resolve_harness(app, req.harness_id.as_deref(), req.harness_name.as_deref())
             .await?;
@@ -162,6 +163,7 @@ pub(crate) async fn upsert(
         max_iterations: req.max_iterations,
         parallel_tool_calls: req.parallel_tool_calls,
         network_access: req.network_access,
+        memory_ids: req.memory_ids,
         created_at: existing.as_ref().map(|e| e.created_at).unwrap_or(t),
         updated_at: t,
         archived_at: None,
@@ -330,6 +332,10 @@ pub async fn update_agent(
     }
     if let Some(v) = req.initial_files {
         a.initial_files = v;
+    }
+    if let Some(v) = req.memory_ids {
+        super::memories::check_memory_ids(&app, &v).await?;
+        a.memory_ids = v;
     }
     if let Some(v) = req.max_iterations {
         a.max_iterations = Some(v);

@@ -8,18 +8,19 @@ use axum::extract::{OriginalUri, Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use everruns_core::ids::{self, IdKind};
 use everruns_core::{
     CreateFileRequest, DeleteFileResponse, ErrorResponse, FileInfo, FileStat, GrepRequest,
     GrepResult, ListResponse, MoveFileRequest, SessionFile, StatRequest, UpdateFileRequest,
 };
-use everruns_runtime::{FileWrite, FsError, WriteMode};
+use std::sync::Arc;
+
+use everruns_runtime::{FileWrite, FsError, SessionFileSystem, WriteMode};
 
 use crate::error::{ApiError, ApiResult};
-use crate::util::{check_id, ApiJson, Qs};
+use crate::util::{ApiJson, Qs};
 use crate::App;
 
-fn fs_error(e: FsError) -> ApiError {
+pub(crate) fn fs_error(e: FsError) -> ApiError {
     let msg = {
         let s = e.to_string();
         let mut c = s.chars();
@@ -47,7 +48,7 @@ pub const MAX_PATH_DEPTH: usize = 32;
 
 /// Normalises a path from the URL or a body; when `writing`, rejects reserved `_` segments
 /// and control characters (a name must fit in a header such as `Content-Disposition`).
-fn norm(raw: &str, writing: bool) -> ApiResult<String> {
+pub(crate) fn norm(raw: &str, writing: bool) -> ApiResult<String> {
     let p = everruns_core::normalize_path(raw)
         .map_err(|e| ApiError::bad_request("invalid_path", e.to_string()))?;
     if writing {
@@ -86,51 +87,52 @@ fn norm(raw: &str, writing: bool) -> ApiResult<String> {
     Ok(p)
 }
 
-async fn session_of(app: &App, session_id: &str) -> ApiResult<String> {
+/// The file store and owner key a route's files live under.
+type Owner = (Arc<dyn SessionFileSystem>, String);
+
+async fn session_of(app: &App, session_id: &str, _write: bool) -> ApiResult<Owner> {
     super::sessions::load(app, session_id).await?;
-    Ok(session_id.to_string())
+    Ok((app.files.clone(), session_id.to_string()))
 }
 
-async fn session_of_workspace(app: &App, workspace_id: &str) -> ApiResult<String> {
-    check_id(IdKind::Workspace, workspace_id)?;
-    let sid = ids::rekind(workspace_id, IdKind::Workspace, IdKind::Session)
-        .map_err(|e| ApiError::bad_request("invalid_id", e.to_string()))?;
-    match app.store.get_session(&sid).await? {
-        Some(_) => Ok(sid),
-        None => Err(ApiError::not_found(
-            "workspace_not_found",
-            format!("Workspace {workspace_id} not found."),
-        )),
+/// A workspace's files: a first-class workspace's, or a session's default workspace (the
+/// session id re-kinded, docs/decisions.md#2). Writes to an archived workspace are refused.
+async fn workspace_owner(app: &App, workspace_id: &str, write: bool) -> ApiResult<Owner> {
+    let w = super::workspaces::load(app, workspace_id).await?;
+    if write && w.workspace.status != "active" {
+        return Err(ApiError::conflict(
+            "workspace_archived",
+            format!(
+                "Workspace {workspace_id} is archived; restore it (PATCH status \"active\") before changing its files."
+            ),
+        ));
     }
+    Ok((app.owner_files.clone(), w.file_key))
 }
 
 // ------------------------------------------------------------------------------- operations
 
-async fn op_list(app: &App, sid: &str, path: &str, q: &Qs) -> ApiResult<Response> {
+async fn op_list(fs: &dyn SessionFileSystem, sid: &str, path: &str, q: &Qs) -> ApiResult<Response> {
     let recursive = q.bool("recursive")?.unwrap_or(false);
-    let data = app
-        .files
-        .list(sid, path, recursive)
-        .await
-        .map_err(fs_error)?;
+    let data = fs.list(sid, path, recursive).await.map_err(fs_error)?;
     Ok(Json(ListResponse::<FileInfo>::new(data)).into_response())
 }
 
-async fn op_get(app: &App, sid: &str, raw: &str, q: &Qs) -> ApiResult<Response> {
+async fn op_get(fs: &dyn SessionFileSystem, sid: &str, raw: &str, q: &Qs) -> ApiResult<Response> {
     let path = norm(raw, false)?;
     if path == "/" {
-        return op_list(app, sid, "/", q).await;
+        return op_list(fs, sid, "/", q).await;
     }
-    let st = app.files.stat(sid, &path).await.map_err(fs_error)?;
+    let st = fs.stat(sid, &path).await.map_err(fs_error)?;
     if st.is_directory {
-        return op_list(app, sid, &path, q).await;
+        return op_list(fs, sid, &path, q).await;
     }
-    let f = app.files.read(sid, &path).await.map_err(fs_error)?;
+    let f = fs.read(sid, &path).await.map_err(fs_error)?;
     Ok(Json(f).into_response())
 }
 
 async fn op_create(
-    app: &App,
+    fs: &dyn SessionFileSystem,
     sid: &str,
     raw: &str,
     headers: &HeaderMap,
@@ -149,10 +151,7 @@ async fn op_create(
         super::json_body(headers, body)?
     };
     if req.is_directory == Some(true) {
-        app.files
-            .create_directory(sid, &path)
-            .await
-            .map_err(fs_error)?;
+        fs.create_directory(sid, &path).await.map_err(fs_error)?;
     } else {
         let content = everruns_runtime::fs::decode_content(
             req.content.as_deref().unwrap_or(""),
@@ -164,14 +163,14 @@ async fn op_create(
             is_readonly: req.is_readonly,
             mode: WriteMode::CreateNew,
         };
-        app.files.write(sid, &path, w).await.map_err(fs_error)?;
+        fs.write(sid, &path, w).await.map_err(fs_error)?;
     }
-    let f = app.files.read(sid, &path).await.map_err(fs_error)?;
+    let f = fs.read(sid, &path).await.map_err(fs_error)?;
     Ok((StatusCode::CREATED, Json(f)).into_response())
 }
 
 async fn op_update(
-    app: &App,
+    fs: &dyn SessionFileSystem,
     sid: &str,
     raw: &str,
     req: UpdateFileRequest,
@@ -188,7 +187,7 @@ async fn op_update(
             "Nothing to update: send `content` and/or `is_readonly`.",
         ));
     }
-    let st = app.files.stat(sid, &path).await.map_err(fs_error)?;
+    let st = fs.stat(sid, &path).await.map_err(fs_error)?;
     if st.is_directory {
         return Err(ApiError::bad_request(
             "is_a_directory",
@@ -212,11 +211,16 @@ async fn op_update(
         is_readonly: req.is_readonly,
         mode: WriteMode::UpdateExisting,
     };
-    app.files.write(sid, &path, w).await.map_err(fs_error)?;
-    Ok(Json(app.files.read(sid, &path).await.map_err(fs_error)?))
+    fs.write(sid, &path, w).await.map_err(fs_error)?;
+    Ok(Json(fs.read(sid, &path).await.map_err(fs_error)?))
 }
 
-async fn op_delete(app: &App, sid: &str, raw: &str, q: &Qs) -> ApiResult<Json<DeleteFileResponse>> {
+async fn op_delete(
+    fs: &dyn SessionFileSystem,
+    sid: &str,
+    raw: &str,
+    q: &Qs,
+) -> ApiResult<Json<DeleteFileResponse>> {
     let path = norm(raw, false)?;
     if path == "/" {
         return Err(ApiError::bad_request(
@@ -225,14 +229,16 @@ async fn op_delete(app: &App, sid: &str, raw: &str, q: &Qs) -> ApiResult<Json<De
         ));
     }
     let recursive = q.bool("recursive")?.unwrap_or(false);
-    app.files
-        .delete(sid, &path, recursive)
-        .await
-        .map_err(fs_error)?;
+    fs.delete(sid, &path, recursive).await.map_err(fs_error)?;
     Ok(Json(DeleteFileResponse { deleted: true }))
 }
 
-async fn op_move(app: &App, sid: &str, req: MoveFileRequest, copy: bool) -> ApiResult<Response> {
+async fn op_move(
+    fs: &dyn SessionFileSystem,
+    sid: &str,
+    req: MoveFileRequest,
+    copy: bool,
+) -> ApiResult<Response> {
     let src = norm(&req.src_path, false)?;
     let dst = norm(&req.dst_path, true)?;
     if src == "/" || dst == "/" {
@@ -242,17 +248,11 @@ async fn op_move(app: &App, sid: &str, req: MoveFileRequest, copy: bool) -> ApiR
         ));
     }
     if copy {
-        app.files
-            .copy_file(sid, &src, &dst)
-            .await
-            .map_err(fs_error)?;
+        fs.copy_file(sid, &src, &dst).await.map_err(fs_error)?;
     } else {
-        app.files
-            .move_path(sid, &src, &dst)
-            .await
-            .map_err(fs_error)?;
+        fs.move_path(sid, &src, &dst).await.map_err(fs_error)?;
     }
-    let f = app.files.read(sid, &dst).await.map_err(fs_error)?;
+    let f = fs.read(sid, &dst).await.map_err(fs_error)?;
     let status = if copy {
         StatusCode::CREATED
     } else {
@@ -262,7 +262,7 @@ async fn op_move(app: &App, sid: &str, req: MoveFileRequest, copy: bool) -> ApiR
 }
 
 async fn op_grep(
-    app: &App,
+    fs: &dyn SessionFileSystem,
     sid: &str,
     req: GrepRequest,
 ) -> ApiResult<Json<ListResponse<GrepResult>>> {
@@ -278,22 +278,25 @@ async fn op_grep(
             "`pattern` is longer than 4096 bytes.",
         ));
     }
-    let data = app
-        .files
+    let data = fs
         .grep(sid, &req.pattern, req.path_pattern.as_deref())
         .await
         .map_err(fs_error)?;
     Ok(Json(ListResponse::new(data)))
 }
 
-async fn op_stat(app: &App, sid: &str, req: StatRequest) -> ApiResult<Json<FileStat>> {
+async fn op_stat(
+    fs: &dyn SessionFileSystem,
+    sid: &str,
+    req: StatRequest,
+) -> ApiResult<Json<FileStat>> {
     let path = norm(&req.path, false)?;
-    Ok(Json(app.files.stat(sid, &path).await.map_err(fs_error)?))
+    Ok(Json(fs.stat(sid, &path).await.map_err(fs_error)?))
 }
 
-async fn op_download(app: &App, sid: &str, raw: &str) -> ApiResult<Response> {
+async fn op_download(fs: &dyn SessionFileSystem, sid: &str, raw: &str) -> ApiResult<Response> {
     let path = norm(raw, false)?;
-    let f = app.files.read(sid, &path).await.map_err(fs_error)?;
+    let f = fs.read(sid, &path).await.map_err(fs_error)?;
     if f.is_directory {
         return Err(ApiError::bad_request(
             "is_a_directory",
@@ -352,8 +355,8 @@ macro_rules! fs_handlers {
                       (status = 404, body = ErrorResponse)))]
         pub async fn $list_root(State(app): State<App>, Path(owner): Path<String>,
             OriginalUri(uri): OriginalUri) -> ApiResult<Response> {
-            let sid = $resolve(&app, &owner).await?;
-            op_list(&app, &sid, "/", &Qs::parse(uri.query())).await
+            let (fs, sid) = $resolve(&app, &owner, false).await?;
+            op_list(fs.as_ref(), &sid, "/", &Qs::parse(uri.query())).await
         }
 
         /// Read a file (SessionFile) or list a directory (`{data:[FileInfo]}`).
@@ -365,8 +368,8 @@ macro_rules! fs_handlers {
                       (status = 400, body = ErrorResponse), (status = 404, body = ErrorResponse)))]
         pub async fn $get_path(State(app): State<App>, Path((owner, path)): Path<(String, String)>,
             OriginalUri(uri): OriginalUri) -> ApiResult<Response> {
-            let sid = $resolve(&app, &owner).await?;
-            op_get(&app, &sid, &path, &Qs::parse(uri.query())).await
+            let (fs, sid) = $resolve(&app, &owner, false).await?;
+            op_get(fs.as_ref(), &sid, &path, &Qs::parse(uri.query())).await
         }
 
         /// Create a file (or, with `is_directory`, a directory); parents are created.
@@ -378,8 +381,8 @@ macro_rules! fs_handlers {
                       (status = 404, body = ErrorResponse), (status = 409, body = ErrorResponse)))]
         pub async fn $create_path(State(app): State<App>, Path((owner, path)): Path<(String, String)>,
             headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
-            let sid = $resolve(&app, &owner).await?;
-            op_create(&app, &sid, &path, &headers, &body).await
+            let (fs, sid) = $resolve(&app, &owner, true).await?;
+            op_create(fs.as_ref(), &sid, &path, &headers, &body).await
         }
 
         /// Update a file's content or read-only flag.
@@ -392,8 +395,8 @@ macro_rules! fs_handlers {
                       (status = 404, body = ErrorResponse)))]
         pub async fn $update_path(State(app): State<App>, Path((owner, path)): Path<(String, String)>,
             ApiJson(req): ApiJson<UpdateFileRequest>) -> ApiResult<Json<SessionFile>> {
-            let sid = $resolve(&app, &owner).await?;
-            op_update(&app, &sid, &path, req).await
+            let (fs, sid) = $resolve(&app, &owner, true).await?;
+            op_update(fs.as_ref(), &sid, &path, req).await
         }
 
         /// Delete a file or (with `recursive`) a directory.
@@ -406,8 +409,8 @@ macro_rules! fs_handlers {
                       (status = 404, body = ErrorResponse)))]
         pub async fn $delete_path(State(app): State<App>, Path((owner, path)): Path<(String, String)>,
             OriginalUri(uri): OriginalUri) -> ApiResult<Json<DeleteFileResponse>> {
-            let sid = $resolve(&app, &owner).await?;
-            op_delete(&app, &sid, &path, &Qs::parse(uri.query())).await
+            let (fs, sid) = $resolve(&app, &owner, true).await?;
+            op_delete(fs.as_ref(), &sid, &path, &Qs::parse(uri.query())).await
         }
 
         /// Move a file or directory (the destination must not exist).
@@ -418,8 +421,8 @@ macro_rules! fs_handlers {
                       (status = 404, body = ErrorResponse), (status = 409, body = ErrorResponse)))]
         pub async fn $move_file(State(app): State<App>, Path(owner): Path<String>,
             ApiJson(req): ApiJson<MoveFileRequest>) -> ApiResult<Response> {
-            let sid = $resolve(&app, &owner).await?;
-            op_move(&app, &sid, req, false).await
+            let (fs, sid) = $resolve(&app, &owner, true).await?;
+            op_move(fs.as_ref(), &sid, req, false).await
         }
 
         /// Copy a file (the destination must not exist).
@@ -430,8 +433,8 @@ macro_rules! fs_handlers {
                       (status = 404, body = ErrorResponse), (status = 409, body = ErrorResponse)))]
         pub async fn $copy_file(State(app): State<App>, Path(owner): Path<String>,
             ApiJson(req): ApiJson<MoveFileRequest>) -> ApiResult<Response> {
-            let sid = $resolve(&app, &owner).await?;
-            op_move(&app, &sid, req, true).await
+            let (fs, sid) = $resolve(&app, &owner, true).await?;
+            op_move(fs.as_ref(), &sid, req, true).await
         }
 
         /// Regex search over text files.
@@ -442,8 +445,8 @@ macro_rules! fs_handlers {
                       (status = 404, body = ErrorResponse)))]
         pub async fn $grep_files(State(app): State<App>, Path(owner): Path<String>,
             ApiJson(req): ApiJson<GrepRequest>) -> ApiResult<Json<ListResponse<GrepResult>>> {
-            let sid = $resolve(&app, &owner).await?;
-            op_grep(&app, &sid, req).await
+            let (fs, sid) = $resolve(&app, &owner, false).await?;
+            op_grep(fs.as_ref(), &sid, req).await
         }
 
         /// Metadata of one path.
@@ -454,8 +457,8 @@ macro_rules! fs_handlers {
                       (status = 404, body = ErrorResponse)))]
         pub async fn $stat_file(State(app): State<App>, Path(owner): Path<String>,
             ApiJson(req): ApiJson<StatRequest>) -> ApiResult<Json<FileStat>> {
-            let sid = $resolve(&app, &owner).await?;
-            op_stat(&app, &sid, req).await
+            let (fs, sid) = $resolve(&app, &owner, false).await?;
+            op_stat(fs.as_ref(), &sid, req).await
         }
 
         /// Raw bytes of a file.
@@ -466,8 +469,8 @@ macro_rules! fs_handlers {
                       (status = 400, body = ErrorResponse), (status = 404, body = ErrorResponse)))]
         pub async fn $download_path(State(app): State<App>, Path((owner, path)): Path<(String, String)>)
             -> ApiResult<Response> {
-            let sid = $resolve(&app, &owner).await?;
-            op_download(&app, &sid, &path).await
+            let (fs, sid) = $resolve(&app, &owner, false).await?;
+            op_download(fs.as_ref(), &sid, &path).await
         }
     };
 }
@@ -493,8 +496,8 @@ fs_handlers!(
 fs_handlers!(
     "/api/v1/workspaces/{workspace_id}",
     "workspace_id",
-    "`wsp_…` id (a session's workspace)",
-    session_of_workspace,
+    "`wsp_…` id (a workspace, or a session's default workspace)",
+    workspace_owner,
     ws_list_root,
     ws_get_path,
     ws_create_path,

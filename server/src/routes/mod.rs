@@ -8,8 +8,10 @@ pub mod channels;
 pub mod connections;
 pub mod fs;
 pub mod interaction;
+pub mod memories;
 pub mod sessions;
 pub mod validate;
+pub mod workspaces;
 
 use axum::body::Bytes;
 use axum::http::{header, HeaderMap, Uri};
@@ -97,6 +99,16 @@ pub fn v1_routes() -> Router<App> {
                 .delete(delete_path),
         )
         .route(
+            "/workspaces",
+            get(workspaces::list_workspaces).post(workspaces::create_workspace),
+        )
+        .route(
+            "/workspaces/{workspace_id}",
+            get(workspaces::get_workspace)
+                .patch(workspaces::update_workspace)
+                .delete(workspaces::delete_workspace),
+        )
+        .route(
             "/workspaces/{workspace_id}/fs",
             get(ws_list_root).post(create_root),
         )
@@ -114,6 +126,37 @@ pub fn v1_routes() -> Router<App> {
                 .post(ws_create_path)
                 .put(ws_update_path)
                 .delete(ws_delete_path),
+        )
+        .route(
+            "/memories",
+            get(memories::list_memories).post(memories::create_memory),
+        )
+        .route(
+            "/memories/{memory_id}",
+            get(memories::get_memory)
+                .patch(memories::update_memory)
+                .delete(memories::delete_memory),
+        )
+        .route("/memories/{memory_id}/sync", post(memories::sync_memory))
+        .route(
+            "/memories/{memory_id}/fs",
+            get(memories::list_root).post(memories::create_root),
+        )
+        .route(
+            "/memories/{memory_id}/fs/_/grep",
+            post(memories::grep_files),
+        )
+        .route("/memories/{memory_id}/fs/_/stat", post(memories::stat_file))
+        .route(
+            "/memories/{memory_id}/fs/_/download/{*path}",
+            get(memories::download_path),
+        )
+        .route(
+            "/memories/{memory_id}/fs/{*path}",
+            get(memories::get_path)
+                .post(memories::create_path)
+                .put(memories::update_path)
+                .delete(memories::delete_path),
         )
 }
 

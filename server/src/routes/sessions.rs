@@ -116,10 +116,13 @@ pub async fn create_session(
         }
     }
     validate::lists(&req.tags, &req.capabilities, &req.tools, &req.initial_files)?;
+    super::workspaces::check_for_session(&app, req.workspace_id.as_deref()).await?;
     let id = ids::new_id(IdKind::Session);
     let t = now();
     let session = Session {
-        workspace_id: Some(ids::rekind(&id, IdKind::Session, IdKind::Workspace).expect("valid id")),
+        workspace_id: Some(req.workspace_id.clone().unwrap_or_else(|| {
+            ids::rekind(&id, IdKind::Session, IdKind::Workspace).expect("valid id")
+        })),
         id,
         organization_id: app.store.org_id().to_string(),
         harness_id,
@@ -148,6 +151,9 @@ pub async fn create_session(
         pending_questions: Vec::new(),
     };
     app.store.create_session(&session).await?;
+    app.store
+        .bind_session_workspace(&session.id, req.workspace_id.as_deref())
+        .await?;
     if let Err(e) = app
         .engine
         .initialize_session(&session, agent.as_ref(), &harness, &[], &app.backends)

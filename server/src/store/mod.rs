@@ -26,12 +26,14 @@ pub mod files;
 mod interaction;
 pub mod keys;
 pub mod llmsim;
+pub mod memories;
 pub use channels::{AgentKeyRow, IdempotencyState, SessionOwner};
 mod rows;
 pub mod runtime;
 pub mod sessions;
 pub mod storage;
 pub mod turns;
+pub mod workspaces;
 
 use std::sync::Arc;
 
@@ -49,6 +51,7 @@ pub use events::{EventQuery, EventRow, NewEvent};
 pub use files::ENTRY_OVERHEAD_BYTES;
 pub use interaction::AnswerLock;
 pub use rows::*;
+pub use workspaces::WorkspaceRow;
 
 /// A transaction on either backend.
 pub(crate) type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;

@@ -23,6 +23,11 @@ pub const CLASSES: &[&str] = &[
     "FileStat",
     "GrepMatch",
     "GrepResult",
+    "Workspace",
+    "Memory",
+    "MemoryFile",
+    "MemoryFileInfo",
+    "MemoryGrepResult",
     "CancelTurnResponse",
     "CapabilityInfo",
     "Harness",
@@ -50,6 +55,11 @@ fn schemas() -> BTreeMap<String, Value> {
     collect::<t::FileStat>(&mut m);
     collect::<t::GrepMatch>(&mut m);
     collect::<t::GrepResult>(&mut m);
+    collect::<t::Workspace>(&mut m);
+    collect::<t::Memory>(&mut m);
+    collect::<t::MemoryFile>(&mut m);
+    collect::<t::MemoryFileInfo>(&mut m);
+    collect::<t::MemoryGrepResult>(&mut m);
     collect::<t::CancelTurnResponse>(&mut m);
     collect::<t::CapabilityInfo>(&mut m);
     collect::<t::Harness>(&mut m);

@@ -310,11 +310,16 @@ const RESULT_CLASSES: &[&str] = &[
     "CapabilityInfo",
     "Connection",
     "Event",
+    "FileInfo",
     "FileListing",
     "FileStat",
     "GrepResult",
     "Harness",
     "LedgerEntry",
+    "Memory",
+    "MemoryFile",
+    "MemoryFileInfo",
+    "MemoryGrepResult",
     "Message",
     "Model",
     "Page",
@@ -325,6 +330,7 @@ const RESULT_CLASSES: &[&str] = &[
     "SubmitToolApprovalsResponse",
     "SubmitToolResultsResponse",
     "ToolCall",
+    "Workspace",
 ];
 
 /// `from ._models import (…)` of [`RESULT_CLASSES`].

@@ -331,13 +331,20 @@ import type { NativeClient } from "../native";
     for g in &t.groups {
         let _ = writeln!(
             s,
-            "  /** `client.{g}`. */\n  readonly {g}: {}Client;",
+            "  /** `client.{}`. */\n  readonly {}: {}Client;",
+            camel_case(g),
+            camel_case(g),
             pascal(g)
         );
     }
     s.push_str("\n  /** @internal */\n  constructor(n: NativeClient) {\n");
     for g in &t.groups {
-        let _ = writeln!(s, "    this.{g} = new {}Client(n);", pascal(g));
+        let _ = writeln!(
+            s,
+            "    this.{} = new {}Client(n);",
+            camel_case(g),
+            pascal(g)
+        );
     }
     s.push_str("  }\n}\n");
     s

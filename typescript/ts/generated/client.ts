@@ -200,6 +200,124 @@ export type FilesystemDeleteOptions = {
 /** Options of `filesystem.grep`. */
 export type FilesystemGrepOptions = W.GrepRequest;
 
+/** Options of `workspaces.list`. */
+export type WorkspacesListOptions = {
+  /** Substring of the name or description. */
+  search?: string;
+  /** Include archived ones. */
+  includeArchived?: boolean;
+};
+
+/** Options of `workspaces.create`. */
+export type WorkspacesCreateOptions = {
+  /** The workspace's name. */
+  name: string;
+  /** What it is for. */
+  description?: string;
+};
+
+/** Options of `workspaces.update`. */
+export type WorkspacesUpdateOptions = {
+  /** New name. */
+  name?: string;
+  /** What it is for. */
+  description?: string;
+  /** `active` or `archived`. */
+  status?: string;
+};
+
+/** Options of `workspace_files.list`. */
+export type WorkspaceFilesListOptions = {
+  /** Recurse into directories. */
+  recursive?: boolean;
+};
+
+/** Options of `workspace_files.create`. */
+export type WorkspaceFilesCreateOptions = {
+  /** The content (text, or base64 with `encoding`). */
+  content?: string;
+  /** `text` or `base64` (how `content` is encoded). */
+  encoding?: string;
+  /** Read-only flag. */
+  isReadonly?: boolean;
+};
+
+/** Options of `workspace_files.update`. */
+export type WorkspaceFilesUpdateOptions = {
+  /** The new content. */
+  content?: string;
+  /** `text` or `base64` (how `content` is encoded). */
+  encoding?: string;
+  /** Read-only flag. */
+  isReadonly?: boolean;
+};
+
+/** Options of `workspace_files.delete`. */
+export type WorkspaceFilesDeleteOptions = {
+  /** Recurse into directories. */
+  recursive?: boolean;
+};
+
+/** Options of `workspace_files.grep`. */
+export type WorkspaceFilesGrepOptions = {
+  /** Regular expression. */
+  pattern: string;
+  /** A glob, or a substring, the paths must match. */
+  pathPattern?: string;
+};
+
+/** Options of `memories.list`. */
+export type MemoriesListOptions = {
+  /** Substring of the name or description. */
+  search?: string;
+  /** Include archived ones. */
+  includeArchived?: boolean;
+};
+
+/** Options of `memories.create`. */
+export type MemoriesCreateOptions = {
+  /** The memory's name (its directory under `/memories`). */
+  name: string;
+  /** What it is for. */
+  description?: string;
+  /** Source: `{"provider": "manual"}` (remote sources are refused). */
+  source?: unknown;
+};
+
+/** Options of `memories.update`. */
+export type MemoriesUpdateOptions = {
+  /** New name. */
+  name?: string;
+  /** What it is for. */
+  description?: string;
+  /** Source: `{"provider": "manual"}` (remote sources are refused). */
+  source?: unknown;
+};
+
+/** Options of `memories.createFile`. */
+export type MemoriesCreateFileOptions = {
+  /** The content (text, or base64 with `encoding`). */
+  content?: string;
+  /** `text` or `base64` (how `content` is encoded). */
+  encoding?: string;
+};
+
+/** Options of `memories.updateFile`. */
+export type MemoriesUpdateFileOptions = {
+  /** The new content. */
+  content: string;
+  /** `text` or `base64` (how `content` is encoded). */
+  encoding?: string;
+};
+
+/** Options of `memories.grepFiles`. */
+export type MemoriesGrepFilesOptions = {
+  /** Regular expression. */
+  pattern: string;
+  /** A glob, or a substring, the paths must match. */
+  pathPattern?: string;
+};
+
 /** Options of `capabilities.list`. */
 export type CapabilitiesListOptions = W.ListCapabilitiesParams;
 
@@ -600,6 +718,220 @@ export class FilesystemClient extends SubClient {
   }
 }
 
+/** `client.workspaces`. */
+export class WorkspacesClient extends SubClient {
+  /**
+   * Workspaces, newest first (`search`: name or description).
+   */
+  list(options?: WorkspacesListOptions & CallOptions): Promise<W.Workspace[]> {
+    return call<W.Workspace[]>(this, "workspaces.list", {}, options);
+  }
+
+  /**
+   * Creates a workspace.
+   */
+  create(options: string | (WorkspacesCreateOptions & CallOptions)): Promise<W.Workspace> {
+    return call<W.Workspace>(this, "workspaces.create", {}, options, { shorthand: "name" });
+  }
+
+  /**
+   * A workspace by id.
+   */
+  get(workspaceId: string, options?: CallOptions): Promise<W.Workspace> {
+    return call<W.Workspace>(this, "workspaces.get", { workspaceId }, options);
+  }
+
+  /**
+   * Changes a workspace's name, description or status (`active` / `archived`).
+   */
+  update(workspaceId: string, options?: WorkspacesUpdateOptions & CallOptions): Promise<W.Workspace> {
+    return call<W.Workspace>(this, "workspaces.update", { workspaceId }, options);
+  }
+
+  /**
+   * Archives a workspace (its files stay readable).
+   */
+  delete(workspaceId: string, options?: CallOptions): Promise<void> {
+    return call<void>(this, "workspaces.delete", { workspaceId }, options);
+  }
+}
+
+/** `client.workspace_files`. */
+export class WorkspaceFilesClient extends SubClient {
+  /**
+   * Entries of a directory (the root by default); a file gives that one entry.
+   */
+  list(workspaceId: string, path = "/", options?: WorkspaceFilesListOptions & CallOptions): Promise<W.FileInfo[]> {
+    return call<W.FileInfo[]>(this, "workspace_files.list", { workspaceId, path }, options);
+  }
+
+  /**
+   * Reads a file with its content.
+   */
+  read(workspaceId: string, path: string, options?: CallOptions): Promise<W.SessionFile> {
+    return call<W.SessionFile>(this, "workspace_files.read", { workspaceId, path }, options);
+  }
+
+  /**
+   * Creates a file (parents too); a conflict error when it exists.
+   */
+  create(workspaceId: string, path: string, options?: string | (WorkspaceFilesCreateOptions & CallOptions)): Promise<W.SessionFile> {
+    return call<W.SessionFile>(this, "workspace_files.create", { workspaceId, path }, options, { shorthand: "content" });
+  }
+
+  /**
+   * Creates a directory (parents too).
+   */
+  createDir(workspaceId: string, path: string, options?: CallOptions): Promise<W.SessionFile> {
+    return call<W.SessionFile>(this, "workspace_files.create_dir", { workspaceId, path }, options);
+  }
+
+  /**
+   * Replaces a file's content and/or its read-only flag.
+   */
+  update(workspaceId: string, path: string, options?: string | (WorkspaceFilesUpdateOptions & CallOptions)): Promise<W.SessionFile> {
+    return call<W.SessionFile>(this, "workspace_files.update", { workspaceId, path }, options, { shorthand: "content" });
+  }
+
+  /**
+   * Deletes a file or directory (`recursive` for a non-empty one); whether something was
+   * deleted.
+   */
+  delete(workspaceId: string, path: string, options?: WorkspaceFilesDeleteOptions & CallOptions): Promise<boolean> {
+    return call<boolean>(this, "workspace_files.delete", { workspaceId, path }, options);
+  }
+
+  /**
+   * Moves (renames) a file or directory.
+   */
+  moveFile(workspaceId: string, srcPath: string, dstPath: string, options?: CallOptions): Promise<W.SessionFile> {
+    return call<W.SessionFile>(this, "workspace_files.move_file", { workspaceId, srcPath, dstPath }, options);
+  }
+
+  /**
+   * Copies a file.
+   */
+  copyFile(workspaceId: string, srcPath: string, dstPath: string, options?: CallOptions): Promise<W.SessionFile> {
+    return call<W.SessionFile>(this, "workspace_files.copy_file", { workspaceId, srcPath, dstPath }, options);
+  }
+
+  /**
+   * Searches file contents with a regular expression (`path_pattern`: a glob on paths).
+   */
+  grep(workspaceId: string, options: string | (WorkspaceFilesGrepOptions & CallOptions)): Promise<W.GrepResult[]> {
+    return call<W.GrepResult[]>(this, "workspace_files.grep", { workspaceId }, options, { shorthand: "pattern" });
+  }
+
+  /**
+   * Metadata of a file or directory.
+   */
+  stat(workspaceId: string, path: string, options?: CallOptions): Promise<W.FileStat> {
+    return call<W.FileStat>(this, "workspace_files.stat", { workspaceId, path }, options);
+  }
+}
+
+/** `client.memories`. */
+export class MemoriesClient extends SubClient {
+  /**
+   * Memories, newest first (`search`: name or description).
+   */
+  list(options?: MemoriesListOptions & CallOptions): Promise<W.Memory[]> {
+    return call<W.Memory[]>(this, "memories.list", {}, options);
+  }
+
+  /**
+   * Creates a memory (source `manual`; remote sources are refused by the reference server).
+   */
+  create(options: string | (MemoriesCreateOptions & CallOptions)): Promise<W.Memory> {
+    return call<W.Memory>(this, "memories.create", {}, options, { shorthand: "name" });
+  }
+
+  /**
+   * A memory by id.
+   */
+  get(memoryId: string, options?: CallOptions): Promise<W.Memory> {
+    return call<W.Memory>(this, "memories.get", { memoryId }, options);
+  }
+
+  /**
+   * Changes a memory's name or description.
+   */
+  update(memoryId: string, options?: MemoriesUpdateOptions & CallOptions): Promise<W.Memory> {
+    return call<W.Memory>(this, "memories.update", { memoryId }, options);
+  }
+
+  /**
+   * Archives a memory (no longer mounted into sessions).
+   */
+  delete(memoryId: string, options?: CallOptions): Promise<void> {
+    return call<void>(this, "memories.delete", { memoryId }, options);
+  }
+
+  /**
+   * Syncs a memory from its remote source (refused by the reference server: manual memories
+   * only).
+   */
+  sync(memoryId: string, options?: CallOptions): Promise<W.Memory> {
+    return call<W.Memory>(this, "memories.sync", { memoryId }, options);
+  }
+
+  /**
+   * Entries of the memory's root directory.
+   */
+  listFiles(memoryId: string, options?: CallOptions): Promise<W.MemoryFileInfo[]> {
+    return call<W.MemoryFileInfo[]>(this, "memories.list_files", { memoryId }, options);
+  }
+
+  /**
+   * A memory file with its content.
+   */
+  readFile(memoryId: string, path: string, options?: CallOptions): Promise<W.MemoryFile> {
+    return call<W.MemoryFile>(this, "memories.read_file", { memoryId, path }, options);
+  }
+
+  /**
+   * Creates a memory file (parents too).
+   */
+  createFile(memoryId: string, path: string, options?: string | (MemoriesCreateFileOptions & CallOptions)): Promise<W.MemoryFileInfo> {
+    return call<W.MemoryFileInfo>(this, "memories.create_file", { memoryId, path }, options, { shorthand: "content" });
+  }
+
+  /**
+   * Creates a memory directory.
+   */
+  createDir(memoryId: string, path: string, options?: CallOptions): Promise<W.MemoryFileInfo> {
+    return call<W.MemoryFileInfo>(this, "memories.create_dir", { memoryId, path }, options);
+  }
+
+  /**
+   * Replaces a memory file's content.
+   */
+  updateFile(memoryId: string, path: string, options: string | (MemoriesUpdateFileOptions & CallOptions)): Promise<W.MemoryFile> {
+    return call<W.MemoryFile>(this, "memories.update_file", { memoryId, path }, options, { shorthand: "content" });
+  }
+
+  /**
+   * Deletes a memory file or empty directory.
+   */
+  deleteFile(memoryId: string, path: string, options?: CallOptions): Promise<void> {
+    return call<void>(this, "memories.delete_file", { memoryId, path }, options);
+  }
+
+  /**
+   * Memory files whose content matches a regular expression.
+   */
+  grepFiles(memoryId: string, options: string | (MemoriesGrepFilesOptions & CallOptions)): Promise<W.MemoryGrepResult[]> {
+    return call<W.MemoryGrepResult[]>(this, "memories.grep_files", { memoryId }, options, { shorthand: "pattern" });
+  }
+
+  /**
+   * Metadata of a memory file or directory.
+   */
+  statFile(memoryId: string, path: string, options?: CallOptions): Promise<W.MemoryFileInfo> {
+    return call<W.MemoryFileInfo>(this, "memories.stat_file", { memoryId, path }, options);
+  }
+}
+
 /** `client.capabilities`. */
 export class CapabilitiesClient extends SubClient {
   /**
@@ -755,6 +1087,12 @@ export abstract class SubClients {
   readonly events: EventsClient;
   /** `client.filesystem`. */
   readonly filesystem: FilesystemClient;
+  /** `client.workspaces`. */
+  readonly workspaces: WorkspacesClient;
+  /** `client.workspaceFiles`. */
+  readonly workspaceFiles: WorkspaceFilesClient;
+  /** `client.memories`. */
+  readonly memories: MemoriesClient;
   /** `client.capabilities`. */
   readonly capabilities: CapabilitiesClient;
   /** `client.harnesses`. */
@@ -773,6 +1111,9 @@ export abstract class SubClients {
     this.messages = new MessagesClient(n);
     this.events = new EventsClient(n);
     this.filesystem = new FilesystemClient(n);
+    this.workspaces = new WorkspacesClient(n);
+    this.workspaceFiles = new WorkspaceFilesClient(n);
+    this.memories = new MemoriesClient(n);
     this.capabilities = new CapabilitiesClient(n);
     this.harnesses = new HarnessesClient(n);
     this.models = new ModelsClient(n);

@@ -42,6 +42,8 @@ export interface Agent {
   initialFiles?: InitialFile[];
   /** Maximum reason→act iterations per turn (default 100). */
   maxIterations?: number | null;
+  /** Memories (`mem_…`) mounted read-only at `/memories/{name}` in the agent's sessions. */
+  memoryIds?: string[];
   /** Addressable slug, unique per organization. */
   name: string;
   networkAccess?: null | NetworkAccess;
@@ -223,6 +225,8 @@ export interface CreateAgentRequest {
   initialFiles?: InitialFile[];
   /** Maximum iterations per turn. */
   maxIterations?: number | null;
+  /** Memories (`mem_…`) mounted read-only at `/memories/{name}` in the agent's sessions. */
+  memoryIds?: string[];
   /** Addressable slug (an existing agent with this name is updated). */
   name: string;
   networkAccess?: null | NetworkAccess;
@@ -296,6 +300,11 @@ export interface CreateSessionRequest {
   title?: string | null;
   /** Extra client-side tools. */
   tools?: ToolDefinition[];
+  /**
+   * Work in this existing, active workspace (`wsp_…`) instead of a new default one, so
+   * several sessions share files.
+   */
+  workspaceId?: string | null;
 }
 
 /** One immutable, append-only event of a session. */
@@ -558,6 +567,83 @@ export interface LlmSimScript {
   onExhausted?: null | OnExhausted;
   /** The replies, used one per LLM call, in order. */
   steps?: SimStep[];
+}
+
+/** A memory: a named set of files, attached to agents by `memory_ids`. */
+export interface Memory {
+  /** When the memory was archived. */
+  archivedAt?: string | null;
+  /** Creation time. */
+  createdAt: string;
+  /** Always null (memories are archived, never deleted). */
+  deletedAt?: string | null;
+  /** What the memory holds. */
+  description?: string | null;
+  /** `mem_<32hex>`. */
+  id: string;
+  /** Whether sessions see the memory read-only (always true here). */
+  isReadonly: boolean;
+  /** Last sync error (never set for manual memories). */
+  lastSyncError?: string | null;
+  /** Last successful sync (never set for manual memories). */
+  lastSyncedAt?: string | null;
+  /** Human name; also the directory the memory is mounted at (`/memories/{name}`). */
+  name: string;
+  /** Source configuration: `{"provider": "manual"}`. */
+  source: JsonValue;
+  /**
+   * Where the files come from. This server supports `manual` (files written through the
+   * API) only.
+   */
+  sourceType: string;
+  /** `active` or `archived`. */
+  status: string;
+  /** Sync state of a remote source (`idle` for manual memories). */
+  syncStatus: string;
+  /** Last update time. */
+  updatedAt: string;
+}
+
+/** A memory file with its content. */
+export interface MemoryFile {
+  /** Content, as `encoding` says. */
+  content: string;
+  /** `sha256:<hex>` of the content. */
+  contentHash?: string | null;
+  /** Creation time. */
+  createdAt: string;
+  /** `text` or `base64`. */
+  encoding: string;
+  /** Canonical path (`/facts/a.md`). */
+  path: string;
+  /** Content size in bytes. */
+  sizeBytes: number;
+  /** Last update time. */
+  updatedAt: string;
+}
+
+/** A memory file or directory, without content. */
+export interface MemoryFileInfo {
+  /** `sha256:<hex>` of a file's content. */
+  contentHash?: string | null;
+  /** Creation time. */
+  createdAt: string;
+  /** Whether this is a directory. */
+  isDirectory: boolean;
+  /** Canonical path. */
+  path: string;
+  /** Content size in bytes (0 for directories). */
+  sizeBytes: number;
+  /** Last update time. */
+  updatedAt: string;
+}
+
+/** A memory file whose content matches a grep pattern. */
+export interface MemoryGrepResult {
+  /** Canonical path. */
+  path: string;
+  /** Content size in bytes. */
+  sizeBytes: number;
 }
 
 /** A stored message (derived from events). */
@@ -887,6 +973,8 @@ export interface UpdateAgentRequest {
   initialFiles?: InitialFile[] | null;
   /** New iteration limit. */
   maxIterations?: number | null;
+  /** Replaces the attached memories (`mem_…`). */
+  memoryIds?: string[] | null;
   /** New slug. */
   name?: string | null;
   networkAccess?: null | NetworkAccess;
@@ -930,6 +1018,31 @@ export interface UpdateSessionRequest {
   tags?: string[] | null;
   /** New title. */
   title?: string | null;
+}
+
+/** A workspace: the files of one or more sessions. */
+export interface Workspace {
+  /** When the workspace was archived. */
+  archivedAt?: string | null;
+  /** Creation time. */
+  createdAt: string;
+  /** Always null (workspaces are archived, never deleted). */
+  deletedAt?: string | null;
+  /** What the workspace is for. */
+  description?: string | null;
+  /** `wsp_<32hex>`. A session's default workspace has the session's hex. */
+  id: string;
+  /** Human name. */
+  name: string;
+  /**
+   * The session this is the default workspace of (absent for workspaces made with
+   * `POST /v1/workspaces`).
+   */
+  sessionId?: string | null;
+  /** `active` or `archived`. */
+  status: string;
+  /** Last update time. */
+  updatedAt: string;
 }
 
 // ----- Event payloads (`Event.data` by event type; keys exactly as on the wire) -----

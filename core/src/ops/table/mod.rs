@@ -6,6 +6,8 @@ mod catalog;
 mod events;
 mod files;
 mod interaction;
+mod memories;
+mod workspaces;
 
 use super::spec::Op;
 
@@ -19,6 +21,9 @@ pub(crate) const GROUPS: &[&[Op]] = &[
     interaction::MESSAGES,
     events::EVENTS,
     files::FILESYSTEM,
+    workspaces::WORKSPACES,
+    workspaces::WORKSPACE_FILES,
+    memories::MEMORIES,
     catalog::CATALOG,
     budgets::BUDGETS,
     budgets::CONNECTIONS,

@@ -27,6 +27,8 @@ public data class Agent(
     val initialFiles: List<Map<String, Any?>>,
     /** Maximum reason→act iterations per turn (default 100). */
     val maxIterations: Long?,
+    /** Memories (`mem_…`) mounted read-only at `/memories/{name}` in the agent's sessions. */
+    val memoryIds: List<String>,
     /** Addressable slug, unique per organization. */
     val name: String,
     val networkAccess: Map<String, Any?>?,
@@ -63,6 +65,7 @@ public data class Agent(
                 id = f.str("id"),
                 initialFiles = f.list("initial_files", { x -> Fields.asObject(x) }),
                 maxIterations = f.optLong("max_iterations"),
+                memoryIds = f.list("memory_ids", ::asString),
                 name = f.str("name"),
                 networkAccess = f.optObj("network_access"),
                 parallelToolCalls = f.optBool("parallel_tool_calls"),
@@ -405,6 +408,185 @@ public data class GrepResult(
             return GrepResult(
                 matches = f.list("matches", GrepMatch::fromJson),
                 path = f.str("path"),
+            )
+        }
+    }
+}
+
+/** A workspace: the files of one or more sessions. */
+public data class Workspace(
+    /** When the workspace was archived. */
+    val archivedAt: String?,
+    /** Creation time. */
+    val createdAt: String,
+    /** Always null (workspaces are archived, never deleted). */
+    val deletedAt: String?,
+    /** What the workspace is for. */
+    val description: String?,
+    /** `wsp_<32hex>`. A session's default workspace has the session's hex. */
+    val id: String,
+    /** Human name. */
+    val name: String,
+    /** The session this is the default workspace of (absent for workspaces made with */
+    val sessionId: String?,
+    /** `active` or `archived`. */
+    val status: String,
+    /** Last update time. */
+    val updatedAt: String,
+) {
+    public companion object {
+        /** Decodes parsed wire JSON (snake_case keys). */
+        public fun fromJson(v: Any?): Workspace {
+            val f = Fields.of("Workspace", v)
+            return Workspace(
+                archivedAt = f.optStr("archived_at"),
+                createdAt = f.str("created_at"),
+                deletedAt = f.optStr("deleted_at"),
+                description = f.optStr("description"),
+                id = f.str("id"),
+                name = f.str("name"),
+                sessionId = f.optStr("session_id"),
+                status = f.str("status"),
+                updatedAt = f.str("updated_at"),
+            )
+        }
+    }
+}
+
+/** A memory: a named set of files, attached to agents by `memory_ids`. */
+public data class Memory(
+    /** When the memory was archived. */
+    val archivedAt: String?,
+    /** Creation time. */
+    val createdAt: String,
+    /** Always null (memories are archived, never deleted). */
+    val deletedAt: String?,
+    /** What the memory holds. */
+    val description: String?,
+    /** `mem_<32hex>`. */
+    val id: String,
+    /** Whether sessions see the memory read-only (always true here). */
+    val isReadonly: Boolean,
+    /** Last sync error (never set for manual memories). */
+    val lastSyncError: String?,
+    /** Last successful sync (never set for manual memories). */
+    val lastSyncedAt: String?,
+    /** Human name; also the directory the memory is mounted at (`/memories/{name}`). */
+    val name: String,
+    /** Source configuration: `{"provider": "manual"}`. */
+    val source: Any?,
+    /** Where the files come from. This server supports `manual` (files written through the */
+    val sourceType: String,
+    /** `active` or `archived`. */
+    val status: String,
+    /** Sync state of a remote source (`idle` for manual memories). */
+    val syncStatus: String,
+    /** Last update time. */
+    val updatedAt: String,
+) {
+    public companion object {
+        /** Decodes parsed wire JSON (snake_case keys). */
+        public fun fromJson(v: Any?): Memory {
+            val f = Fields.of("Memory", v)
+            return Memory(
+                archivedAt = f.optStr("archived_at"),
+                createdAt = f.str("created_at"),
+                deletedAt = f.optStr("deleted_at"),
+                description = f.optStr("description"),
+                id = f.str("id"),
+                isReadonly = f.bool("is_readonly"),
+                lastSyncError = f.optStr("last_sync_error"),
+                lastSyncedAt = f.optStr("last_synced_at"),
+                name = f.str("name"),
+                source = f.any("source"),
+                sourceType = f.str("source_type"),
+                status = f.str("status"),
+                syncStatus = f.str("sync_status"),
+                updatedAt = f.str("updated_at"),
+            )
+        }
+    }
+}
+
+/** A memory file with its content. */
+public data class MemoryFile(
+    /** Content, as `encoding` says. */
+    val content: String,
+    /** `sha256:<hex>` of the content. */
+    val contentHash: String?,
+    /** Creation time. */
+    val createdAt: String,
+    /** `text` or `base64`. */
+    val encoding: String,
+    /** Canonical path (`/facts/a.md`). */
+    val path: String,
+    /** Content size in bytes. */
+    val sizeBytes: Long,
+    /** Last update time. */
+    val updatedAt: String,
+) {
+    public companion object {
+        /** Decodes parsed wire JSON (snake_case keys). */
+        public fun fromJson(v: Any?): MemoryFile {
+            val f = Fields.of("MemoryFile", v)
+            return MemoryFile(
+                content = f.str("content"),
+                contentHash = f.optStr("content_hash"),
+                createdAt = f.str("created_at"),
+                encoding = f.str("encoding"),
+                path = f.str("path"),
+                sizeBytes = f.long("size_bytes"),
+                updatedAt = f.str("updated_at"),
+            )
+        }
+    }
+}
+
+/** A memory file or directory, without content. */
+public data class MemoryFileInfo(
+    /** `sha256:<hex>` of a file's content. */
+    val contentHash: String?,
+    /** Creation time. */
+    val createdAt: String,
+    /** Whether this is a directory. */
+    val isDirectory: Boolean,
+    /** Canonical path. */
+    val path: String,
+    /** Content size in bytes (0 for directories). */
+    val sizeBytes: Long,
+    /** Last update time. */
+    val updatedAt: String,
+) {
+    public companion object {
+        /** Decodes parsed wire JSON (snake_case keys). */
+        public fun fromJson(v: Any?): MemoryFileInfo {
+            val f = Fields.of("MemoryFileInfo", v)
+            return MemoryFileInfo(
+                contentHash = f.optStr("content_hash"),
+                createdAt = f.str("created_at"),
+                isDirectory = f.bool("is_directory"),
+                path = f.str("path"),
+                sizeBytes = f.long("size_bytes"),
+                updatedAt = f.str("updated_at"),
+            )
+        }
+    }
+}
+
+/** A memory file whose content matches a grep pattern. */
+public data class MemoryGrepResult(
+    /** Canonical path. */
+    val path: String,
+    /** Content size in bytes. */
+    val sizeBytes: Long,
+) {
+    public companion object {
+        /** Decodes parsed wire JSON (snake_case keys). */
+        public fun fromJson(v: Any?): MemoryGrepResult {
+            val f = Fields.of("MemoryGrepResult", v)
+            return MemoryGrepResult(
+                path = f.str("path"),
+                sizeBytes = f.long("size_bytes"),
             )
         }
     }

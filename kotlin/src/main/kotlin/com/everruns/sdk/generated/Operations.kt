@@ -63,6 +63,15 @@ public class Everruns private constructor(private val native: Native) : AutoClos
     /** The `filesystem` operations. */
     public val filesystem: FilesystemClient = FilesystemClient(native)
 
+    /** The `workspaces` operations. */
+    public val workspaces: WorkspacesClient = WorkspacesClient(native)
+
+    /** The `workspace_files` operations. */
+    public val workspaceFiles: WorkspaceFilesClient = WorkspaceFilesClient(native)
+
+    /** The `memories` operations. */
+    public val memories: MemoriesClient = MemoriesClient(native)
+
     /** The `capabilities` operations. */
     public val capabilities: CapabilitiesClient = CapabilitiesClient(native)
 
@@ -123,12 +132,14 @@ public class AgentsClient internal constructor(private val native: Native) {
      * @param id Client-chosen id: upsert by id when present.
      * @param initialFiles Files seeded into every session.
      * @param maxIterations Maximum iterations per turn.
+     * @param memoryIds Memories (`mem_…`) mounted read-only at `/memories/{name}` in the agent's
+     * sessions.
      * @param parallelToolCalls Whether tool calls may run in parallel.
      * @param tags Free-form tags.
      * @param tools Client-side tools.
      */
-    public suspend fun create(name: String, systemPrompt: String, capabilities: List<Any?>? = null, defaultModelId: String? = null, description: String? = null, displayName: String? = null, harnessId: String? = null, harnessName: String? = null, id: String? = null, initialFiles: List<Any?>? = null, maxIterations: Int? = null, networkAccess: Any? = null, parallelToolCalls: Boolean? = null, tags: List<String>? = null, tools: List<Any?>? = null): Agent {
-        val raw = native.call("agents.create", args("name" to name, "system_prompt" to systemPrompt, "capabilities" to capabilities, "default_model_id" to defaultModelId, "description" to description, "display_name" to displayName, "harness_id" to harnessId, "harness_name" to harnessName, "id" to id, "initial_files" to initialFiles, "max_iterations" to maxIterations, "network_access" to networkAccess, "parallel_tool_calls" to parallelToolCalls, "tags" to tags, "tools" to tools))
+    public suspend fun create(name: String, systemPrompt: String, capabilities: List<Any?>? = null, defaultModelId: String? = null, description: String? = null, displayName: String? = null, harnessId: String? = null, harnessName: String? = null, id: String? = null, initialFiles: List<Any?>? = null, maxIterations: Int? = null, memoryIds: List<String>? = null, networkAccess: Any? = null, parallelToolCalls: Boolean? = null, tags: List<String>? = null, tools: List<Any?>? = null): Agent {
+        val raw = native.call("agents.create", args("name" to name, "system_prompt" to systemPrompt, "capabilities" to capabilities, "default_model_id" to defaultModelId, "description" to description, "display_name" to displayName, "harness_id" to harnessId, "harness_name" to harnessName, "id" to id, "initial_files" to initialFiles, "max_iterations" to maxIterations, "memory_ids" to memoryIds, "network_access" to networkAccess, "parallel_tool_calls" to parallelToolCalls, "tags" to tags, "tools" to tools))
         return Agent.fromJson(raw)
     }
 
@@ -145,12 +156,14 @@ public class AgentsClient internal constructor(private val native: Native) {
      * @param harnessName Harness by name (exclusive with `harness_id`).
      * @param initialFiles Files seeded into every session.
      * @param maxIterations Maximum iterations per turn.
+     * @param memoryIds Memories (`mem_…`) mounted read-only at `/memories/{name}` in the agent's
+     * sessions.
      * @param parallelToolCalls Whether tool calls may run in parallel.
      * @param tags Free-form tags.
      * @param tools Client-side tools.
      */
-    public suspend fun apply(id: String, name: String, systemPrompt: String, capabilities: List<Any?>? = null, defaultModelId: String? = null, description: String? = null, displayName: String? = null, harnessId: String? = null, harnessName: String? = null, initialFiles: List<Any?>? = null, maxIterations: Int? = null, networkAccess: Any? = null, parallelToolCalls: Boolean? = null, tags: List<String>? = null, tools: List<Any?>? = null): Agent {
-        val raw = native.call("agents.apply", args("id" to id, "name" to name, "system_prompt" to systemPrompt, "capabilities" to capabilities, "default_model_id" to defaultModelId, "description" to description, "display_name" to displayName, "harness_id" to harnessId, "harness_name" to harnessName, "initial_files" to initialFiles, "max_iterations" to maxIterations, "network_access" to networkAccess, "parallel_tool_calls" to parallelToolCalls, "tags" to tags, "tools" to tools))
+    public suspend fun apply(id: String, name: String, systemPrompt: String, capabilities: List<Any?>? = null, defaultModelId: String? = null, description: String? = null, displayName: String? = null, harnessId: String? = null, harnessName: String? = null, initialFiles: List<Any?>? = null, maxIterations: Int? = null, memoryIds: List<String>? = null, networkAccess: Any? = null, parallelToolCalls: Boolean? = null, tags: List<String>? = null, tools: List<Any?>? = null): Agent {
+        val raw = native.call("agents.apply", args("id" to id, "name" to name, "system_prompt" to systemPrompt, "capabilities" to capabilities, "default_model_id" to defaultModelId, "description" to description, "display_name" to displayName, "harness_id" to harnessId, "harness_name" to harnessName, "initial_files" to initialFiles, "max_iterations" to maxIterations, "memory_ids" to memoryIds, "network_access" to networkAccess, "parallel_tool_calls" to parallelToolCalls, "tags" to tags, "tools" to tools))
         return Agent.fromJson(raw)
     }
 
@@ -166,12 +179,14 @@ public class AgentsClient internal constructor(private val native: Native) {
      * @param harnessName Harness by name (exclusive with `harness_id`).
      * @param initialFiles Files seeded into every session.
      * @param maxIterations Maximum iterations per turn.
+     * @param memoryIds Memories (`mem_…`) mounted read-only at `/memories/{name}` in the agent's
+     * sessions.
      * @param parallelToolCalls Whether tool calls may run in parallel.
      * @param tags Free-form tags.
      * @param tools Client-side tools.
      */
-    public suspend fun applyByName(name: String, systemPrompt: String, capabilities: List<Any?>? = null, defaultModelId: String? = null, description: String? = null, displayName: String? = null, harnessId: String? = null, harnessName: String? = null, initialFiles: List<Any?>? = null, maxIterations: Int? = null, networkAccess: Any? = null, parallelToolCalls: Boolean? = null, tags: List<String>? = null, tools: List<Any?>? = null): Agent {
-        val raw = native.call("agents.apply_by_name", args("name" to name, "system_prompt" to systemPrompt, "capabilities" to capabilities, "default_model_id" to defaultModelId, "description" to description, "display_name" to displayName, "harness_id" to harnessId, "harness_name" to harnessName, "initial_files" to initialFiles, "max_iterations" to maxIterations, "network_access" to networkAccess, "parallel_tool_calls" to parallelToolCalls, "tags" to tags, "tools" to tools))
+    public suspend fun applyByName(name: String, systemPrompt: String, capabilities: List<Any?>? = null, defaultModelId: String? = null, description: String? = null, displayName: String? = null, harnessId: String? = null, harnessName: String? = null, initialFiles: List<Any?>? = null, maxIterations: Int? = null, memoryIds: List<String>? = null, networkAccess: Any? = null, parallelToolCalls: Boolean? = null, tags: List<String>? = null, tools: List<Any?>? = null): Agent {
+        val raw = native.call("agents.apply_by_name", args("name" to name, "system_prompt" to systemPrompt, "capabilities" to capabilities, "default_model_id" to defaultModelId, "description" to description, "display_name" to displayName, "harness_id" to harnessId, "harness_name" to harnessName, "initial_files" to initialFiles, "max_iterations" to maxIterations, "memory_ids" to memoryIds, "network_access" to networkAccess, "parallel_tool_calls" to parallelToolCalls, "tags" to tags, "tools" to tools))
         return Agent.fromJson(raw)
     }
 
@@ -223,14 +238,15 @@ public class AgentsClient internal constructor(private val native: Native) {
      * @param displayName New human label.
      * @param initialFiles Replaces the initial files.
      * @param maxIterations New iteration limit.
+     * @param memoryIds Replaces the attached memories (`mem_…`).
      * @param name New slug.
      * @param parallelToolCalls New parallel-tools flag.
      * @param systemPrompt New system prompt.
      * @param tags Replaces the tags.
      * @param tools Replaces the client-side tools.
      */
-    public suspend fun update(agentId: String, capabilities: List<Any?>? = null, defaultModelId: String? = null, description: String? = null, displayName: String? = null, initialFiles: List<Any?>? = null, maxIterations: Int? = null, name: String? = null, networkAccess: Any? = null, parallelToolCalls: Boolean? = null, status: Any? = null, systemPrompt: String? = null, tags: List<String>? = null, tools: List<Any?>? = null): Agent {
-        val raw = native.call("agents.update", args("agent_id" to agentId, "capabilities" to capabilities, "default_model_id" to defaultModelId, "description" to description, "display_name" to displayName, "initial_files" to initialFiles, "max_iterations" to maxIterations, "name" to name, "network_access" to networkAccess, "parallel_tool_calls" to parallelToolCalls, "status" to status, "system_prompt" to systemPrompt, "tags" to tags, "tools" to tools))
+    public suspend fun update(agentId: String, capabilities: List<Any?>? = null, defaultModelId: String? = null, description: String? = null, displayName: String? = null, initialFiles: List<Any?>? = null, maxIterations: Int? = null, memoryIds: List<String>? = null, name: String? = null, networkAccess: Any? = null, parallelToolCalls: Boolean? = null, status: Any? = null, systemPrompt: String? = null, tags: List<String>? = null, tools: List<Any?>? = null): Agent {
+        val raw = native.call("agents.update", args("agent_id" to agentId, "capabilities" to capabilities, "default_model_id" to defaultModelId, "description" to description, "display_name" to displayName, "initial_files" to initialFiles, "max_iterations" to maxIterations, "memory_ids" to memoryIds, "name" to name, "network_access" to networkAccess, "parallel_tool_calls" to parallelToolCalls, "status" to status, "system_prompt" to systemPrompt, "tags" to tags, "tools" to tools))
         return Agent.fromJson(raw)
     }
 
@@ -281,9 +297,11 @@ public class SessionsClient internal constructor(private val native: Native) {
      * @param tags Tags.
      * @param title Title.
      * @param tools Extra client-side tools.
+     * @param workspaceId Work in this existing, active workspace (`wsp_…`) instead of a new
+     * default one, so
      */
-    public suspend fun create(agentId: String? = null, agentName: String? = null, capabilities: List<Any?>? = null, harnessId: String? = null, harnessName: String? = null, initialFiles: List<Any?>? = null, locale: String? = null, maxIterations: Int? = null, modelId: String? = null, networkAccess: Any? = null, parallelToolCalls: Boolean? = null, systemPrompt: String? = null, tags: List<String>? = null, title: String? = null, tools: List<Any?>? = null): Session {
-        val raw = native.call("sessions.create", args("agent_id" to agentId, "agent_name" to agentName, "capabilities" to capabilities, "harness_id" to harnessId, "harness_name" to harnessName, "initial_files" to initialFiles, "locale" to locale, "max_iterations" to maxIterations, "model_id" to modelId, "network_access" to networkAccess, "parallel_tool_calls" to parallelToolCalls, "system_prompt" to systemPrompt, "tags" to tags, "title" to title, "tools" to tools))
+    public suspend fun create(agentId: String? = null, agentName: String? = null, capabilities: List<Any?>? = null, harnessId: String? = null, harnessName: String? = null, initialFiles: List<Any?>? = null, locale: String? = null, maxIterations: Int? = null, modelId: String? = null, networkAccess: Any? = null, parallelToolCalls: Boolean? = null, systemPrompt: String? = null, tags: List<String>? = null, title: String? = null, tools: List<Any?>? = null, workspaceId: String? = null): Session {
+        val raw = native.call("sessions.create", args("agent_id" to agentId, "agent_name" to agentName, "capabilities" to capabilities, "harness_id" to harnessId, "harness_name" to harnessName, "initial_files" to initialFiles, "locale" to locale, "max_iterations" to maxIterations, "model_id" to modelId, "network_access" to networkAccess, "parallel_tool_calls" to parallelToolCalls, "system_prompt" to systemPrompt, "tags" to tags, "title" to title, "tools" to tools, "workspace_id" to workspaceId))
         return Session.fromJson(raw)
     }
 
@@ -664,6 +682,319 @@ public class FilesystemClient internal constructor(private val native: Native) {
     public suspend fun stat(sessionId: String, path: String): FileStat {
         val raw = native.call("filesystem.stat", args("session_id" to sessionId, "path" to path))
         return FileStat.fromJson(raw)
+    }
+}
+
+/** The `workspaces` operations of [Everruns]. */
+public class WorkspacesClient internal constructor(private val native: Native) {
+    /**
+     * Workspaces, newest first (`search`: name or description).
+     * @param search Substring of the name or description.
+     * @param includeArchived Include archived ones.
+     */
+    public suspend fun list(search: String? = null, includeArchived: Boolean? = null): List<Workspace> {
+        val raw = native.call("workspaces.list", args("search" to search, "include_archived" to includeArchived))
+        return (raw as List<*>).map(Workspace::fromJson)
+    }
+
+    /**
+     * Creates a workspace.
+     * @param name The workspace's name.
+     * @param description What it is for.
+     */
+    public suspend fun create(name: String, description: String? = null): Workspace {
+        val raw = native.call("workspaces.create", args("name" to name, "description" to description))
+        return Workspace.fromJson(raw)
+    }
+
+    /**
+     * A workspace by id.
+     * @param workspaceId The workspace's id (`wsp_…`).
+     */
+    public suspend fun get(workspaceId: String): Workspace {
+        val raw = native.call("workspaces.get", args("workspace_id" to workspaceId))
+        return Workspace.fromJson(raw)
+    }
+
+    /**
+     * Changes a workspace's name, description or status (`active` / `archived`).
+     * @param workspaceId The workspace's id (`wsp_…`).
+     * @param name New name.
+     * @param description What it is for.
+     * @param status `active` or `archived`.
+     */
+    public suspend fun update(workspaceId: String, name: String? = null, description: String? = null, status: String? = null): Workspace {
+        val raw = native.call("workspaces.update", args("workspace_id" to workspaceId, "name" to name, "description" to description, "status" to status))
+        return Workspace.fromJson(raw)
+    }
+
+    /**
+     * Archives a workspace (its files stay readable).
+     * @param workspaceId The workspace's id (`wsp_…`).
+     */
+    public suspend fun delete(workspaceId: String) {
+        native.call("workspaces.delete", args("workspace_id" to workspaceId))
+    }
+}
+
+/** The `workspace_files` operations of [Everruns]. */
+public class WorkspaceFilesClient internal constructor(private val native: Native) {
+    /**
+     * Entries of a directory (the root by default); a file gives that one entry.
+     * @param workspaceId The workspace's id (`wsp_…`).
+     * @param path File path.
+     * @param recursive Recurse into directories.
+     */
+    public suspend fun list(workspaceId: String, path: String? = null, recursive: Boolean? = null): List<FileInfo> {
+        val raw = native.call("workspace_files.list", args("workspace_id" to workspaceId, "path" to path, "recursive" to recursive))
+        return (raw as List<*>).map(FileInfo::fromJson)
+    }
+
+    /**
+     * Reads a file with its content.
+     * @param workspaceId The workspace's id (`wsp_…`).
+     * @param path File path.
+     */
+    public suspend fun read(workspaceId: String, path: String): SessionFile {
+        val raw = native.call("workspace_files.read", args("workspace_id" to workspaceId, "path" to path))
+        return SessionFile.fromJson(raw)
+    }
+
+    /**
+     * Creates a file (parents too); a conflict error when it exists.
+     * @param workspaceId The workspace's id (`wsp_…`).
+     * @param path File path.
+     * @param content The content (text, or base64 with `encoding`).
+     * @param encoding `text` or `base64` (how `content` is encoded).
+     * @param isReadonly Read-only flag.
+     */
+    public suspend fun create(workspaceId: String, path: String, content: String? = null, encoding: String? = null, isReadonly: Boolean? = null): SessionFile {
+        val raw = native.call("workspace_files.create", args("workspace_id" to workspaceId, "path" to path, "content" to content, "encoding" to encoding, "is_readonly" to isReadonly))
+        return SessionFile.fromJson(raw)
+    }
+
+    /**
+     * Creates a directory (parents too).
+     * @param workspaceId The workspace's id (`wsp_…`).
+     * @param path File path.
+     */
+    public suspend fun createDir(workspaceId: String, path: String): SessionFile {
+        val raw = native.call("workspace_files.create_dir", args("workspace_id" to workspaceId, "path" to path))
+        return SessionFile.fromJson(raw)
+    }
+
+    /**
+     * Replaces a file's content and/or its read-only flag.
+     * @param workspaceId The workspace's id (`wsp_…`).
+     * @param path File path.
+     * @param content The new content.
+     * @param encoding `text` or `base64` (how `content` is encoded).
+     * @param isReadonly Read-only flag.
+     */
+    public suspend fun update(workspaceId: String, path: String, content: String? = null, encoding: String? = null, isReadonly: Boolean? = null): SessionFile {
+        val raw = native.call("workspace_files.update", args("workspace_id" to workspaceId, "path" to path, "content" to content, "encoding" to encoding, "is_readonly" to isReadonly))
+        return SessionFile.fromJson(raw)
+    }
+
+    /**
+     * Deletes a file or directory (`recursive` for a non-empty one); whether something was
+     * deleted.
+     * @param workspaceId The workspace's id (`wsp_…`).
+     * @param path File path.
+     * @param recursive Recurse into directories.
+     */
+    public suspend fun delete(workspaceId: String, path: String, recursive: Boolean? = null): Boolean {
+        val raw = native.call("workspace_files.delete", args("workspace_id" to workspaceId, "path" to path, "recursive" to recursive))
+        return raw as Boolean
+    }
+
+    /**
+     * Moves (renames) a file or directory.
+     * @param workspaceId The workspace's id (`wsp_…`).
+     * @param srcPath The source path.
+     * @param dstPath The destination path.
+     */
+    public suspend fun moveFile(workspaceId: String, srcPath: String, dstPath: String): SessionFile {
+        val raw = native.call("workspace_files.move_file", args("workspace_id" to workspaceId, "src_path" to srcPath, "dst_path" to dstPath))
+        return SessionFile.fromJson(raw)
+    }
+
+    /**
+     * Copies a file.
+     * @param workspaceId The workspace's id (`wsp_…`).
+     * @param srcPath The source path.
+     * @param dstPath The destination path.
+     */
+    public suspend fun copyFile(workspaceId: String, srcPath: String, dstPath: String): SessionFile {
+        val raw = native.call("workspace_files.copy_file", args("workspace_id" to workspaceId, "src_path" to srcPath, "dst_path" to dstPath))
+        return SessionFile.fromJson(raw)
+    }
+
+    /**
+     * Searches file contents with a regular expression (`path_pattern`: a glob on paths).
+     * @param workspaceId The workspace's id (`wsp_…`).
+     * @param pattern Regular expression.
+     * @param pathPattern A glob, or a substring, the paths must match.
+     */
+    public suspend fun grep(workspaceId: String, pattern: String, pathPattern: String? = null): List<GrepResult> {
+        val raw = native.call("workspace_files.grep", args("workspace_id" to workspaceId, "pattern" to pattern, "path_pattern" to pathPattern))
+        return (raw as List<*>).map(GrepResult::fromJson)
+    }
+
+    /**
+     * Metadata of a file or directory.
+     * @param workspaceId The workspace's id (`wsp_…`).
+     * @param path File path.
+     */
+    public suspend fun stat(workspaceId: String, path: String): FileStat {
+        val raw = native.call("workspace_files.stat", args("workspace_id" to workspaceId, "path" to path))
+        return FileStat.fromJson(raw)
+    }
+}
+
+/** The `memories` operations of [Everruns]. */
+public class MemoriesClient internal constructor(private val native: Native) {
+    /**
+     * Memories, newest first (`search`: name or description).
+     * @param search Substring of the name or description.
+     * @param includeArchived Include archived ones.
+     */
+    public suspend fun list(search: String? = null, includeArchived: Boolean? = null): List<Memory> {
+        val raw = native.call("memories.list", args("search" to search, "include_archived" to includeArchived))
+        return (raw as List<*>).map(Memory::fromJson)
+    }
+
+    /**
+     * Creates a memory (source `manual`; remote sources are refused by the reference server).
+     * @param name The memory's name (its directory under `/memories`).
+     * @param description What it is for.
+     * @param source Source: `{"provider": "manual"}` (remote sources are refused).
+     */
+    public suspend fun create(name: String, description: String? = null, source: Any? = null): Memory {
+        val raw = native.call("memories.create", args("name" to name, "description" to description, "source" to source))
+        return Memory.fromJson(raw)
+    }
+
+    /**
+     * A memory by id.
+     * @param memoryId The memory's id (`mem_…`).
+     */
+    public suspend fun get(memoryId: String): Memory {
+        val raw = native.call("memories.get", args("memory_id" to memoryId))
+        return Memory.fromJson(raw)
+    }
+
+    /**
+     * Changes a memory's name or description.
+     * @param memoryId The memory's id (`mem_…`).
+     * @param name New name.
+     * @param description What it is for.
+     * @param source Source: `{"provider": "manual"}` (remote sources are refused).
+     */
+    public suspend fun update(memoryId: String, name: String? = null, description: String? = null, source: Any? = null): Memory {
+        val raw = native.call("memories.update", args("memory_id" to memoryId, "name" to name, "description" to description, "source" to source))
+        return Memory.fromJson(raw)
+    }
+
+    /**
+     * Archives a memory (no longer mounted into sessions).
+     * @param memoryId The memory's id (`mem_…`).
+     */
+    public suspend fun delete(memoryId: String) {
+        native.call("memories.delete", args("memory_id" to memoryId))
+    }
+
+    /**
+     * Syncs a memory from its remote source (refused by the reference server: manual memories
+     * only).
+     * @param memoryId The memory's id (`mem_…`).
+     */
+    public suspend fun sync(memoryId: String): Memory {
+        val raw = native.call("memories.sync", args("memory_id" to memoryId))
+        return Memory.fromJson(raw)
+    }
+
+    /**
+     * Entries of the memory's root directory.
+     * @param memoryId The memory's id (`mem_…`).
+     */
+    public suspend fun listFiles(memoryId: String): List<MemoryFileInfo> {
+        val raw = native.call("memories.list_files", args("memory_id" to memoryId))
+        return (raw as List<*>).map(MemoryFileInfo::fromJson)
+    }
+
+    /**
+     * A memory file with its content.
+     * @param memoryId The memory's id (`mem_…`).
+     * @param path File path.
+     */
+    public suspend fun readFile(memoryId: String, path: String): MemoryFile {
+        val raw = native.call("memories.read_file", args("memory_id" to memoryId, "path" to path))
+        return MemoryFile.fromJson(raw)
+    }
+
+    /**
+     * Creates a memory file (parents too).
+     * @param memoryId The memory's id (`mem_…`).
+     * @param path File path.
+     * @param content The content (text, or base64 with `encoding`).
+     * @param encoding `text` or `base64` (how `content` is encoded).
+     */
+    public suspend fun createFile(memoryId: String, path: String, content: String? = null, encoding: String? = null): MemoryFileInfo {
+        val raw = native.call("memories.create_file", args("memory_id" to memoryId, "path" to path, "content" to content, "encoding" to encoding))
+        return MemoryFileInfo.fromJson(raw)
+    }
+
+    /**
+     * Creates a memory directory.
+     * @param memoryId The memory's id (`mem_…`).
+     * @param path File path.
+     */
+    public suspend fun createDir(memoryId: String, path: String): MemoryFileInfo {
+        val raw = native.call("memories.create_dir", args("memory_id" to memoryId, "path" to path))
+        return MemoryFileInfo.fromJson(raw)
+    }
+
+    /**
+     * Replaces a memory file's content.
+     * @param memoryId The memory's id (`mem_…`).
+     * @param path File path.
+     * @param content The new content.
+     * @param encoding `text` or `base64` (how `content` is encoded).
+     */
+    public suspend fun updateFile(memoryId: String, path: String, content: String, encoding: String? = null): MemoryFile {
+        val raw = native.call("memories.update_file", args("memory_id" to memoryId, "path" to path, "content" to content, "encoding" to encoding))
+        return MemoryFile.fromJson(raw)
+    }
+
+    /**
+     * Deletes a memory file or empty directory.
+     * @param memoryId The memory's id (`mem_…`).
+     * @param path File path.
+     */
+    public suspend fun deleteFile(memoryId: String, path: String) {
+        native.call("memories.delete_file", args("memory_id" to memoryId, "path" to path))
+    }
+
+    /**
+     * Memory files whose content matches a regular expression.
+     * @param memoryId The memory's id (`mem_…`).
+     * @param pattern Regular expression.
+     * @param pathPattern A glob, or a substring, the paths must match.
+     */
+    public suspend fun grepFiles(memoryId: String, pattern: String, pathPattern: String? = null): List<MemoryGrepResult> {
+        val raw = native.call("memories.grep_files", args("memory_id" to memoryId, "pattern" to pattern, "path_pattern" to pathPattern))
+        return (raw as List<*>).map(MemoryGrepResult::fromJson)
+    }
+
+    /**
+     * Metadata of a memory file or directory.
+     * @param memoryId The memory's id (`mem_…`).
+     * @param path File path.
+     */
+    public suspend fun statFile(memoryId: String, path: String): MemoryFileInfo {
+        val raw = native.call("memories.stat_file", args("memory_id" to memoryId, "path" to path))
+        return MemoryFileInfo.fromJson(raw)
     }
 }
 
