@@ -20,11 +20,16 @@ from ._models import (
     CapabilityInfo,
     Connection,
     Event,
+    FileInfo,
     FileListing,
     FileStat,
     GrepResult,
     Harness,
     LedgerEntry,
+    Memory,
+    MemoryFile,
+    MemoryFileInfo,
+    MemoryGrepResult,
     Message,
     Model,
     Page,
@@ -35,6 +40,7 @@ from ._models import (
     SubmitToolApprovalsResponse,
     SubmitToolResultsResponse,
     ToolCall,
+    Workspace,
 )
 from ._streams import EventStream, PageIterator
 
@@ -44,6 +50,9 @@ __all__ = [
     "MessagesClient",
     "EventsClient",
     "FilesystemClient",
+    "WorkspacesClient",
+    "WorkspaceFilesClient",
+    "MemoriesClient",
     "CapabilitiesClient",
     "HarnessesClient",
     "ModelsClient",
@@ -99,6 +108,7 @@ class AgentsClient(_Sub):
         id: Optional[str] = None,
         initial_files: Optional[Sequence[Any]] = None,
         max_iterations: Optional[int] = None,
+        memory_ids: Optional[Sequence[str]] = None,
         network_access: Any = None,
         parallel_tool_calls: Optional[bool] = None,
         tags: Optional[Sequence[str]] = None,
@@ -119,6 +129,8 @@ class AgentsClient(_Sub):
             id: Client-chosen id: upsert by id when present.
             initial_files: Files seeded into every session.
             max_iterations: Maximum iterations per turn.
+            memory_ids: Memories (``mem_…``) mounted read-only at ``/memories/{name}`` in
+                the agent's sessions.
             parallel_tool_calls: Whether tool calls may run in parallel.
             tags: Free-form tags.
             tools: Client-side tools.
@@ -135,6 +147,7 @@ class AgentsClient(_Sub):
             id=id,
             initial_files=initial_files,
             max_iterations=max_iterations,
+            memory_ids=memory_ids,
             network_access=network_access,
             parallel_tool_calls=parallel_tool_calls,
             tags=tags,
@@ -156,6 +169,7 @@ class AgentsClient(_Sub):
         harness_name: Optional[str] = None,
         initial_files: Optional[Sequence[Any]] = None,
         max_iterations: Optional[int] = None,
+        memory_ids: Optional[Sequence[str]] = None,
         network_access: Any = None,
         parallel_tool_calls: Optional[bool] = None,
         tags: Optional[Sequence[str]] = None,
@@ -176,6 +190,8 @@ class AgentsClient(_Sub):
             harness_name: Harness by name (exclusive with ``harness_id``).
             initial_files: Files seeded into every session.
             max_iterations: Maximum iterations per turn.
+            memory_ids: Memories (``mem_…``) mounted read-only at ``/memories/{name}`` in
+                the agent's sessions.
             parallel_tool_calls: Whether tool calls may run in parallel.
             tags: Free-form tags.
             tools: Client-side tools.
@@ -192,6 +208,7 @@ class AgentsClient(_Sub):
             harness_name=harness_name,
             initial_files=initial_files,
             max_iterations=max_iterations,
+            memory_ids=memory_ids,
             network_access=network_access,
             parallel_tool_calls=parallel_tool_calls,
             tags=tags,
@@ -212,6 +229,7 @@ class AgentsClient(_Sub):
         harness_name: Optional[str] = None,
         initial_files: Optional[Sequence[Any]] = None,
         max_iterations: Optional[int] = None,
+        memory_ids: Optional[Sequence[str]] = None,
         network_access: Any = None,
         parallel_tool_calls: Optional[bool] = None,
         tags: Optional[Sequence[str]] = None,
@@ -230,6 +248,8 @@ class AgentsClient(_Sub):
             harness_name: Harness by name (exclusive with ``harness_id``).
             initial_files: Files seeded into every session.
             max_iterations: Maximum iterations per turn.
+            memory_ids: Memories (``mem_…``) mounted read-only at ``/memories/{name}`` in
+                the agent's sessions.
             parallel_tool_calls: Whether tool calls may run in parallel.
             tags: Free-form tags.
             tools: Client-side tools.
@@ -245,6 +265,7 @@ class AgentsClient(_Sub):
             harness_name=harness_name,
             initial_files=initial_files,
             max_iterations=max_iterations,
+            memory_ids=memory_ids,
             network_access=network_access,
             parallel_tool_calls=parallel_tool_calls,
             tags=tags,
@@ -315,6 +336,7 @@ class AgentsClient(_Sub):
         display_name: Optional[str] = None,
         initial_files: Optional[Sequence[Any]] = None,
         max_iterations: Optional[int] = None,
+        memory_ids: Optional[Sequence[str]] = None,
         name: Optional[str] = None,
         network_access: Any = None,
         parallel_tool_calls: Optional[bool] = None,
@@ -333,6 +355,7 @@ class AgentsClient(_Sub):
             display_name: New human label.
             initial_files: Replaces the initial files.
             max_iterations: New iteration limit.
+            memory_ids: Replaces the attached memories (``mem_…``).
             name: New slug.
             parallel_tool_calls: New parallel-tools flag.
             system_prompt: New system prompt.
@@ -347,6 +370,7 @@ class AgentsClient(_Sub):
             display_name=display_name,
             initial_files=initial_files,
             max_iterations=max_iterations,
+            memory_ids=memory_ids,
             name=name,
             network_access=network_access,
             parallel_tool_calls=parallel_tool_calls,
@@ -410,6 +434,7 @@ class SessionsClient(_Sub):
         tags: Optional[Sequence[str]] = None,
         title: Optional[str] = None,
         tools: Optional[Sequence[Any]] = None,
+        workspace_id: Optional[str] = None,
     ) -> Session:
         """Creates a session of an agent (``agent_id`` or ``agent_name``), a harness, or the default
         harness.
@@ -429,6 +454,8 @@ class SessionsClient(_Sub):
             tags: Tags.
             title: Title.
             tools: Extra client-side tools.
+            workspace_id: Work in this existing, active workspace (``wsp_…``) instead of a
+                new default one, so
         """
         args = _args(
             agent_id=agent_id,
@@ -446,6 +473,7 @@ class SessionsClient(_Sub):
             tags=tags,
             title=title,
             tools=tools,
+            workspace_id=workspace_id,
         )
         return Session(await self._n.call("sessions.create", args))
 
@@ -1013,6 +1041,422 @@ class FilesystemClient(_Sub):
         args = _args(session_id=session_id, path=path)
         return FileStat(await self._n.call("filesystem.stat", args))
 
+class WorkspacesClient(_Sub):
+    """``client.workspaces``."""
+
+    __slots__ = ()
+
+    async def list(
+        self,
+        *,
+        search: Optional[str] = None,
+        include_archived: bool = False,
+    ) -> builtins.list[Workspace]:
+        """Workspaces, newest first (``search``: name or description).
+
+        Args:
+            search: Substring of the name or description.
+            include_archived: Include archived ones.
+        """
+        args = _args(search=search, include_archived=include_archived)
+        return [Workspace(x) for x in await self._n.call("workspaces.list", args)]
+
+    async def create(self, name: str, *, description: Optional[str] = None) -> Workspace:
+        """Creates a workspace.
+
+        Args:
+            name: The workspace's name.
+            description: What it is for.
+        """
+        args = _args(name=name, description=description)
+        return Workspace(await self._n.call("workspaces.create", args))
+
+    async def get(self, workspace_id: str) -> Workspace:
+        """A workspace by id.
+
+        Args:
+            workspace_id: The workspace's id (``wsp_…``).
+        """
+        args = _args(workspace_id=workspace_id)
+        return Workspace(await self._n.call("workspaces.get", args))
+
+    async def update(
+        self,
+        workspace_id: str,
+        *,
+        name: Optional[str] = None,
+        description: Optional[str] = None,
+        status: Optional[str] = None,
+    ) -> Workspace:
+        """Changes a workspace's name, description or status (``active`` / ``archived``).
+
+        Args:
+            workspace_id: The workspace's id (``wsp_…``).
+            name: New name.
+            description: What it is for.
+            status: ``active`` or ``archived``.
+        """
+        args = _args(workspace_id=workspace_id, name=name, description=description, status=status)
+        return Workspace(await self._n.call("workspaces.update", args))
+
+    async def delete(self, workspace_id: str) -> None:
+        """Archives a workspace (its files stay readable).
+
+        Args:
+            workspace_id: The workspace's id (``wsp_…``).
+        """
+        args = _args(workspace_id=workspace_id)
+        await self._n.call("workspaces.delete", args)
+        return None
+
+class WorkspaceFilesClient(_Sub):
+    """``client.workspace_files``."""
+
+    __slots__ = ()
+
+    async def list(
+        self,
+        workspace_id: str,
+        path: str = "/",
+        *,
+        recursive: bool = False,
+    ) -> builtins.list[FileInfo]:
+        """Entries of a directory (the root by default); a file gives that one entry.
+
+        Args:
+            workspace_id: The workspace's id (``wsp_…``).
+            path: File path.
+            recursive: Recurse into directories.
+        """
+        args = _args(workspace_id=workspace_id, path=path, recursive=recursive)
+        return [FileInfo(x) for x in await self._n.call("workspace_files.list", args)]
+
+    async def read(self, workspace_id: str, path: str) -> SessionFile:
+        """Reads a file with its content.
+
+        Args:
+            workspace_id: The workspace's id (``wsp_…``).
+            path: File path.
+        """
+        args = _args(workspace_id=workspace_id, path=path)
+        return SessionFile(await self._n.call("workspace_files.read", args))
+
+    async def create(
+        self,
+        workspace_id: str,
+        path: str,
+        content: str = "",
+        *,
+        encoding: str = "text",
+        is_readonly: Optional[bool] = None,
+    ) -> SessionFile:
+        """Creates a file (parents too); a conflict error when it exists.
+
+        Args:
+            workspace_id: The workspace's id (``wsp_…``).
+            path: File path.
+            content: The content (text, or base64 with ``encoding``).
+            encoding: ``text`` or ``base64`` (how ``content`` is encoded).
+            is_readonly: Read-only flag.
+        """
+        args = _args(
+            workspace_id=workspace_id,
+            path=path,
+            content=content,
+            encoding=encoding,
+            is_readonly=is_readonly,
+        )
+        return SessionFile(await self._n.call("workspace_files.create", args))
+
+    async def create_dir(self, workspace_id: str, path: str) -> SessionFile:
+        """Creates a directory (parents too).
+
+        Args:
+            workspace_id: The workspace's id (``wsp_…``).
+            path: File path.
+        """
+        args = _args(workspace_id=workspace_id, path=path)
+        return SessionFile(await self._n.call("workspace_files.create_dir", args))
+
+    async def update(
+        self,
+        workspace_id: str,
+        path: str,
+        content: Optional[str] = None,
+        *,
+        encoding: str = "text",
+        is_readonly: Optional[bool] = None,
+    ) -> SessionFile:
+        """Replaces a file's content and/or its read-only flag.
+
+        Args:
+            workspace_id: The workspace's id (``wsp_…``).
+            path: File path.
+            content: The new content.
+            encoding: ``text`` or ``base64`` (how ``content`` is encoded).
+            is_readonly: Read-only flag.
+        """
+        args = _args(
+            workspace_id=workspace_id,
+            path=path,
+            content=content,
+            encoding=encoding,
+            is_readonly=is_readonly,
+        )
+        return SessionFile(await self._n.call("workspace_files.update", args))
+
+    async def delete(self, workspace_id: str, path: str, *, recursive: bool = False) -> bool:
+        """Deletes a file or directory (``recursive`` for a non-empty one); whether something was
+        deleted.
+
+        Args:
+            workspace_id: The workspace's id (``wsp_…``).
+            path: File path.
+            recursive: Recurse into directories.
+        """
+        args = _args(workspace_id=workspace_id, path=path, recursive=recursive)
+        result: bool = await self._n.call("workspace_files.delete", args)
+        return result
+
+    async def move_file(self, workspace_id: str, src_path: str, dst_path: str) -> SessionFile:
+        """Moves (renames) a file or directory.
+
+        Args:
+            workspace_id: The workspace's id (``wsp_…``).
+            src_path: The source path.
+            dst_path: The destination path.
+        """
+        args = _args(workspace_id=workspace_id, src_path=src_path, dst_path=dst_path)
+        return SessionFile(await self._n.call("workspace_files.move_file", args))
+
+    async def copy_file(self, workspace_id: str, src_path: str, dst_path: str) -> SessionFile:
+        """Copies a file.
+
+        Args:
+            workspace_id: The workspace's id (``wsp_…``).
+            src_path: The source path.
+            dst_path: The destination path.
+        """
+        args = _args(workspace_id=workspace_id, src_path=src_path, dst_path=dst_path)
+        return SessionFile(await self._n.call("workspace_files.copy_file", args))
+
+    async def grep(
+        self,
+        workspace_id: str,
+        pattern: str,
+        *,
+        path_pattern: Optional[str] = None,
+    ) -> builtins.list[GrepResult]:
+        """Searches file contents with a regular expression (``path_pattern``: a glob on paths).
+
+        Args:
+            workspace_id: The workspace's id (``wsp_…``).
+            pattern: Regular expression.
+            path_pattern: A glob, or a substring, the paths must match.
+        """
+        args = _args(workspace_id=workspace_id, pattern=pattern, path_pattern=path_pattern)
+        return [GrepResult(x) for x in await self._n.call("workspace_files.grep", args)]
+
+    async def stat(self, workspace_id: str, path: str) -> FileStat:
+        """Metadata of a file or directory.
+
+        Args:
+            workspace_id: The workspace's id (``wsp_…``).
+            path: File path.
+        """
+        args = _args(workspace_id=workspace_id, path=path)
+        return FileStat(await self._n.call("workspace_files.stat", args))
+
+class MemoriesClient(_Sub):
+    """``client.memories``."""
+
+    __slots__ = ()
+
+    async def list(
+        self,
+        *,
+        search: Optional[str] = None,
+        include_archived: bool = False,
+    ) -> builtins.list[Memory]:
+        """Memories, newest first (``search``: name or description).
+
+        Args:
+            search: Substring of the name or description.
+            include_archived: Include archived ones.
+        """
+        args = _args(search=search, include_archived=include_archived)
+        return [Memory(x) for x in await self._n.call("memories.list", args)]
+
+    async def create(
+        self,
+        name: str,
+        *,
+        description: Optional[str] = None,
+        source: Any = None,
+    ) -> Memory:
+        """Creates a memory (source ``manual``; remote sources are refused by the reference server).
+
+        Args:
+            name: The memory's name (its directory under ``/memories``).
+            description: What it is for.
+            source: Source: ``{"provider": "manual"}`` (remote sources are refused).
+        """
+        args = _args(name=name, description=description, source=source)
+        return Memory(await self._n.call("memories.create", args))
+
+    async def get(self, memory_id: str) -> Memory:
+        """A memory by id.
+
+        Args:
+            memory_id: The memory's id (``mem_…``).
+        """
+        args = _args(memory_id=memory_id)
+        return Memory(await self._n.call("memories.get", args))
+
+    async def update(
+        self,
+        memory_id: str,
+        *,
+        name: Optional[str] = None,
+        description: Optional[str] = None,
+        source: Any = None,
+    ) -> Memory:
+        """Changes a memory's name or description.
+
+        Args:
+            memory_id: The memory's id (``mem_…``).
+            name: New name.
+            description: What it is for.
+            source: Source: ``{"provider": "manual"}`` (remote sources are refused).
+        """
+        args = _args(memory_id=memory_id, name=name, description=description, source=source)
+        return Memory(await self._n.call("memories.update", args))
+
+    async def delete(self, memory_id: str) -> None:
+        """Archives a memory (no longer mounted into sessions).
+
+        Args:
+            memory_id: The memory's id (``mem_…``).
+        """
+        args = _args(memory_id=memory_id)
+        await self._n.call("memories.delete", args)
+        return None
+
+    async def sync(self, memory_id: str) -> Memory:
+        """Syncs a memory from its remote source (refused by the reference server: manual memories
+        only).
+
+        Args:
+            memory_id: The memory's id (``mem_…``).
+        """
+        args = _args(memory_id=memory_id)
+        return Memory(await self._n.call("memories.sync", args))
+
+    async def list_files(self, memory_id: str) -> builtins.list[MemoryFileInfo]:
+        """Entries of the memory's root directory.
+
+        Args:
+            memory_id: The memory's id (``mem_…``).
+        """
+        args = _args(memory_id=memory_id)
+        return [MemoryFileInfo(x) for x in await self._n.call("memories.list_files", args)]
+
+    async def read_file(self, memory_id: str, path: str) -> MemoryFile:
+        """A memory file with its content.
+
+        Args:
+            memory_id: The memory's id (``mem_…``).
+            path: File path.
+        """
+        args = _args(memory_id=memory_id, path=path)
+        return MemoryFile(await self._n.call("memories.read_file", args))
+
+    async def create_file(
+        self,
+        memory_id: str,
+        path: str,
+        content: str = "",
+        *,
+        encoding: str = "text",
+    ) -> MemoryFileInfo:
+        """Creates a memory file (parents too).
+
+        Args:
+            memory_id: The memory's id (``mem_…``).
+            path: File path.
+            content: The content (text, or base64 with ``encoding``).
+            encoding: ``text`` or ``base64`` (how ``content`` is encoded).
+        """
+        args = _args(memory_id=memory_id, path=path, content=content, encoding=encoding)
+        return MemoryFileInfo(await self._n.call("memories.create_file", args))
+
+    async def create_dir(self, memory_id: str, path: str) -> MemoryFileInfo:
+        """Creates a memory directory.
+
+        Args:
+            memory_id: The memory's id (``mem_…``).
+            path: File path.
+        """
+        args = _args(memory_id=memory_id, path=path)
+        return MemoryFileInfo(await self._n.call("memories.create_dir", args))
+
+    async def update_file(
+        self,
+        memory_id: str,
+        path: str,
+        content: str,
+        *,
+        encoding: str = "text",
+    ) -> MemoryFile:
+        """Replaces a memory file's content.
+
+        Args:
+            memory_id: The memory's id (``mem_…``).
+            path: File path.
+            content: The new content.
+            encoding: ``text`` or ``base64`` (how ``content`` is encoded).
+        """
+        args = _args(memory_id=memory_id, path=path, content=content, encoding=encoding)
+        return MemoryFile(await self._n.call("memories.update_file", args))
+
+    async def delete_file(self, memory_id: str, path: str) -> None:
+        """Deletes a memory file or empty directory.
+
+        Args:
+            memory_id: The memory's id (``mem_…``).
+            path: File path.
+        """
+        args = _args(memory_id=memory_id, path=path)
+        await self._n.call("memories.delete_file", args)
+        return None
+
+    async def grep_files(
+        self,
+        memory_id: str,
+        pattern: str,
+        *,
+        path_pattern: Optional[str] = None,
+    ) -> builtins.list[MemoryGrepResult]:
+        """Memory files whose content matches a regular expression.
+
+        Args:
+            memory_id: The memory's id (``mem_…``).
+            pattern: Regular expression.
+            path_pattern: A glob, or a substring, the paths must match.
+        """
+        args = _args(memory_id=memory_id, pattern=pattern, path_pattern=path_pattern)
+        return [MemoryGrepResult(x) for x in await self._n.call("memories.grep_files", args)]
+
+    async def stat_file(self, memory_id: str, path: str) -> MemoryFileInfo:
+        """Metadata of a memory file or directory.
+
+        Args:
+            memory_id: The memory's id (``mem_…``).
+            path: File path.
+        """
+        args = _args(memory_id=memory_id, path=path)
+        return MemoryFileInfo(await self._n.call("memories.stat_file", args))
+
 class CapabilitiesClient(_Sub):
     """``client.capabilities``."""
 
@@ -1303,6 +1747,9 @@ class _SubClients(_Owner):
         self.messages = MessagesClient(self)
         self.events = EventsClient(self)
         self.filesystem = FilesystemClient(self)
+        self.workspaces = WorkspacesClient(self)
+        self.workspace_files = WorkspaceFilesClient(self)
+        self.memories = MemoriesClient(self)
         self.capabilities = CapabilitiesClient(self)
         self.harnesses = HarnessesClient(self)
         self.models = ModelsClient(self)

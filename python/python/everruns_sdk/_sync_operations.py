@@ -20,11 +20,16 @@ from ._models import (
     CapabilityInfo,
     Connection,
     Event,
+    FileInfo,
     FileListing,
     FileStat,
     GrepResult,
     Harness,
     LedgerEntry,
+    Memory,
+    MemoryFile,
+    MemoryFileInfo,
+    MemoryGrepResult,
     Message,
     Model,
     Page,
@@ -35,6 +40,7 @@ from ._models import (
     SubmitToolApprovalsResponse,
     SubmitToolResultsResponse,
     ToolCall,
+    Workspace,
 )
 from ._operations import _args, _Owner, _Sub
 from ._sync_streams import SyncEventStream, SyncPageIterator
@@ -45,6 +51,9 @@ __all__ = [
     "SyncMessagesClient",
     "SyncEventsClient",
     "SyncFilesystemClient",
+    "SyncWorkspacesClient",
+    "SyncWorkspaceFilesClient",
+    "SyncMemoriesClient",
     "SyncCapabilitiesClient",
     "SyncHarnessesClient",
     "SyncModelsClient",
@@ -72,6 +81,7 @@ class SyncAgentsClient(_Sub):
         id: Optional[str] = None,
         initial_files: Optional[Sequence[Any]] = None,
         max_iterations: Optional[int] = None,
+        memory_ids: Optional[Sequence[str]] = None,
         network_access: Any = None,
         parallel_tool_calls: Optional[bool] = None,
         tags: Optional[Sequence[str]] = None,
@@ -92,6 +102,8 @@ class SyncAgentsClient(_Sub):
             id: Client-chosen id: upsert by id when present.
             initial_files: Files seeded into every session.
             max_iterations: Maximum iterations per turn.
+            memory_ids: Memories (``mem_…``) mounted read-only at ``/memories/{name}`` in
+                the agent's sessions.
             parallel_tool_calls: Whether tool calls may run in parallel.
             tags: Free-form tags.
             tools: Client-side tools.
@@ -108,6 +120,7 @@ class SyncAgentsClient(_Sub):
             id=id,
             initial_files=initial_files,
             max_iterations=max_iterations,
+            memory_ids=memory_ids,
             network_access=network_access,
             parallel_tool_calls=parallel_tool_calls,
             tags=tags,
@@ -129,6 +142,7 @@ class SyncAgentsClient(_Sub):
         harness_name: Optional[str] = None,
         initial_files: Optional[Sequence[Any]] = None,
         max_iterations: Optional[int] = None,
+        memory_ids: Optional[Sequence[str]] = None,
         network_access: Any = None,
         parallel_tool_calls: Optional[bool] = None,
         tags: Optional[Sequence[str]] = None,
@@ -149,6 +163,8 @@ class SyncAgentsClient(_Sub):
             harness_name: Harness by name (exclusive with ``harness_id``).
             initial_files: Files seeded into every session.
             max_iterations: Maximum iterations per turn.
+            memory_ids: Memories (``mem_…``) mounted read-only at ``/memories/{name}`` in
+                the agent's sessions.
             parallel_tool_calls: Whether tool calls may run in parallel.
             tags: Free-form tags.
             tools: Client-side tools.
@@ -165,6 +181,7 @@ class SyncAgentsClient(_Sub):
             harness_name=harness_name,
             initial_files=initial_files,
             max_iterations=max_iterations,
+            memory_ids=memory_ids,
             network_access=network_access,
             parallel_tool_calls=parallel_tool_calls,
             tags=tags,
@@ -185,6 +202,7 @@ class SyncAgentsClient(_Sub):
         harness_name: Optional[str] = None,
         initial_files: Optional[Sequence[Any]] = None,
         max_iterations: Optional[int] = None,
+        memory_ids: Optional[Sequence[str]] = None,
         network_access: Any = None,
         parallel_tool_calls: Optional[bool] = None,
         tags: Optional[Sequence[str]] = None,
@@ -203,6 +221,8 @@ class SyncAgentsClient(_Sub):
             harness_name: Harness by name (exclusive with ``harness_id``).
             initial_files: Files seeded into every session.
             max_iterations: Maximum iterations per turn.
+            memory_ids: Memories (``mem_…``) mounted read-only at ``/memories/{name}`` in
+                the agent's sessions.
             parallel_tool_calls: Whether tool calls may run in parallel.
             tags: Free-form tags.
             tools: Client-side tools.
@@ -218,6 +238,7 @@ class SyncAgentsClient(_Sub):
             harness_name=harness_name,
             initial_files=initial_files,
             max_iterations=max_iterations,
+            memory_ids=memory_ids,
             network_access=network_access,
             parallel_tool_calls=parallel_tool_calls,
             tags=tags,
@@ -288,6 +309,7 @@ class SyncAgentsClient(_Sub):
         display_name: Optional[str] = None,
         initial_files: Optional[Sequence[Any]] = None,
         max_iterations: Optional[int] = None,
+        memory_ids: Optional[Sequence[str]] = None,
         name: Optional[str] = None,
         network_access: Any = None,
         parallel_tool_calls: Optional[bool] = None,
@@ -306,6 +328,7 @@ class SyncAgentsClient(_Sub):
             display_name: New human label.
             initial_files: Replaces the initial files.
             max_iterations: New iteration limit.
+            memory_ids: Replaces the attached memories (``mem_…``).
             name: New slug.
             parallel_tool_calls: New parallel-tools flag.
             system_prompt: New system prompt.
@@ -320,6 +343,7 @@ class SyncAgentsClient(_Sub):
             display_name=display_name,
             initial_files=initial_files,
             max_iterations=max_iterations,
+            memory_ids=memory_ids,
             name=name,
             network_access=network_access,
             parallel_tool_calls=parallel_tool_calls,
@@ -383,6 +407,7 @@ class SyncSessionsClient(_Sub):
         tags: Optional[Sequence[str]] = None,
         title: Optional[str] = None,
         tools: Optional[Sequence[Any]] = None,
+        workspace_id: Optional[str] = None,
     ) -> Session:
         """Creates a session of an agent (``agent_id`` or ``agent_name``), a harness, or the default
         harness.
@@ -402,6 +427,8 @@ class SyncSessionsClient(_Sub):
             tags: Tags.
             title: Title.
             tools: Extra client-side tools.
+            workspace_id: Work in this existing, active workspace (``wsp_…``) instead of a
+                new default one, so
         """
         args = _args(
             agent_id=agent_id,
@@ -419,6 +446,7 @@ class SyncSessionsClient(_Sub):
             tags=tags,
             title=title,
             tools=tools,
+            workspace_id=workspace_id,
         )
         return Session(self._n.call_sync("sessions.create", args))
 
@@ -980,6 +1008,422 @@ class SyncFilesystemClient(_Sub):
         args = _args(session_id=session_id, path=path)
         return FileStat(self._n.call_sync("filesystem.stat", args))
 
+class SyncWorkspacesClient(_Sub):
+    """``client.workspaces`` of :class:`everruns_sdk.SyncEverruns`."""
+
+    __slots__ = ()
+
+    def list(
+        self,
+        *,
+        search: Optional[str] = None,
+        include_archived: bool = False,
+    ) -> builtins.list[Workspace]:
+        """Workspaces, newest first (``search``: name or description).
+
+        Args:
+            search: Substring of the name or description.
+            include_archived: Include archived ones.
+        """
+        args = _args(search=search, include_archived=include_archived)
+        return [Workspace(x) for x in self._n.call_sync("workspaces.list", args)]
+
+    def create(self, name: str, *, description: Optional[str] = None) -> Workspace:
+        """Creates a workspace.
+
+        Args:
+            name: The workspace's name.
+            description: What it is for.
+        """
+        args = _args(name=name, description=description)
+        return Workspace(self._n.call_sync("workspaces.create", args))
+
+    def get(self, workspace_id: str) -> Workspace:
+        """A workspace by id.
+
+        Args:
+            workspace_id: The workspace's id (``wsp_…``).
+        """
+        args = _args(workspace_id=workspace_id)
+        return Workspace(self._n.call_sync("workspaces.get", args))
+
+    def update(
+        self,
+        workspace_id: str,
+        *,
+        name: Optional[str] = None,
+        description: Optional[str] = None,
+        status: Optional[str] = None,
+    ) -> Workspace:
+        """Changes a workspace's name, description or status (``active`` / ``archived``).
+
+        Args:
+            workspace_id: The workspace's id (``wsp_…``).
+            name: New name.
+            description: What it is for.
+            status: ``active`` or ``archived``.
+        """
+        args = _args(workspace_id=workspace_id, name=name, description=description, status=status)
+        return Workspace(self._n.call_sync("workspaces.update", args))
+
+    def delete(self, workspace_id: str) -> None:
+        """Archives a workspace (its files stay readable).
+
+        Args:
+            workspace_id: The workspace's id (``wsp_…``).
+        """
+        args = _args(workspace_id=workspace_id)
+        self._n.call_sync("workspaces.delete", args)
+        return None
+
+class SyncWorkspaceFilesClient(_Sub):
+    """``client.workspace_files`` of :class:`everruns_sdk.SyncEverruns`."""
+
+    __slots__ = ()
+
+    def list(
+        self,
+        workspace_id: str,
+        path: str = "/",
+        *,
+        recursive: bool = False,
+    ) -> builtins.list[FileInfo]:
+        """Entries of a directory (the root by default); a file gives that one entry.
+
+        Args:
+            workspace_id: The workspace's id (``wsp_…``).
+            path: File path.
+            recursive: Recurse into directories.
+        """
+        args = _args(workspace_id=workspace_id, path=path, recursive=recursive)
+        return [FileInfo(x) for x in self._n.call_sync("workspace_files.list", args)]
+
+    def read(self, workspace_id: str, path: str) -> SessionFile:
+        """Reads a file with its content.
+
+        Args:
+            workspace_id: The workspace's id (``wsp_…``).
+            path: File path.
+        """
+        args = _args(workspace_id=workspace_id, path=path)
+        return SessionFile(self._n.call_sync("workspace_files.read", args))
+
+    def create(
+        self,
+        workspace_id: str,
+        path: str,
+        content: str = "",
+        *,
+        encoding: str = "text",
+        is_readonly: Optional[bool] = None,
+    ) -> SessionFile:
+        """Creates a file (parents too); a conflict error when it exists.
+
+        Args:
+            workspace_id: The workspace's id (``wsp_…``).
+            path: File path.
+            content: The content (text, or base64 with ``encoding``).
+            encoding: ``text`` or ``base64`` (how ``content`` is encoded).
+            is_readonly: Read-only flag.
+        """
+        args = _args(
+            workspace_id=workspace_id,
+            path=path,
+            content=content,
+            encoding=encoding,
+            is_readonly=is_readonly,
+        )
+        return SessionFile(self._n.call_sync("workspace_files.create", args))
+
+    def create_dir(self, workspace_id: str, path: str) -> SessionFile:
+        """Creates a directory (parents too).
+
+        Args:
+            workspace_id: The workspace's id (``wsp_…``).
+            path: File path.
+        """
+        args = _args(workspace_id=workspace_id, path=path)
+        return SessionFile(self._n.call_sync("workspace_files.create_dir", args))
+
+    def update(
+        self,
+        workspace_id: str,
+        path: str,
+        content: Optional[str] = None,
+        *,
+        encoding: str = "text",
+        is_readonly: Optional[bool] = None,
+    ) -> SessionFile:
+        """Replaces a file's content and/or its read-only flag.
+
+        Args:
+            workspace_id: The workspace's id (``wsp_…``).
+            path: File path.
+            content: The new content.
+            encoding: ``text`` or ``base64`` (how ``content`` is encoded).
+            is_readonly: Read-only flag.
+        """
+        args = _args(
+            workspace_id=workspace_id,
+            path=path,
+            content=content,
+            encoding=encoding,
+            is_readonly=is_readonly,
+        )
+        return SessionFile(self._n.call_sync("workspace_files.update", args))
+
+    def delete(self, workspace_id: str, path: str, *, recursive: bool = False) -> bool:
+        """Deletes a file or directory (``recursive`` for a non-empty one); whether something was
+        deleted.
+
+        Args:
+            workspace_id: The workspace's id (``wsp_…``).
+            path: File path.
+            recursive: Recurse into directories.
+        """
+        args = _args(workspace_id=workspace_id, path=path, recursive=recursive)
+        result: bool = self._n.call_sync("workspace_files.delete", args)
+        return result
+
+    def move_file(self, workspace_id: str, src_path: str, dst_path: str) -> SessionFile:
+        """Moves (renames) a file or directory.
+
+        Args:
+            workspace_id: The workspace's id (``wsp_…``).
+            src_path: The source path.
+            dst_path: The destination path.
+        """
+        args = _args(workspace_id=workspace_id, src_path=src_path, dst_path=dst_path)
+        return SessionFile(self._n.call_sync("workspace_files.move_file", args))
+
+    def copy_file(self, workspace_id: str, src_path: str, dst_path: str) -> SessionFile:
+        """Copies a file.
+
+        Args:
+            workspace_id: The workspace's id (``wsp_…``).
+            src_path: The source path.
+            dst_path: The destination path.
+        """
+        args = _args(workspace_id=workspace_id, src_path=src_path, dst_path=dst_path)
+        return SessionFile(self._n.call_sync("workspace_files.copy_file", args))
+
+    def grep(
+        self,
+        workspace_id: str,
+        pattern: str,
+        *,
+        path_pattern: Optional[str] = None,
+    ) -> builtins.list[GrepResult]:
+        """Searches file contents with a regular expression (``path_pattern``: a glob on paths).
+
+        Args:
+            workspace_id: The workspace's id (``wsp_…``).
+            pattern: Regular expression.
+            path_pattern: A glob, or a substring, the paths must match.
+        """
+        args = _args(workspace_id=workspace_id, pattern=pattern, path_pattern=path_pattern)
+        return [GrepResult(x) for x in self._n.call_sync("workspace_files.grep", args)]
+
+    def stat(self, workspace_id: str, path: str) -> FileStat:
+        """Metadata of a file or directory.
+
+        Args:
+            workspace_id: The workspace's id (``wsp_…``).
+            path: File path.
+        """
+        args = _args(workspace_id=workspace_id, path=path)
+        return FileStat(self._n.call_sync("workspace_files.stat", args))
+
+class SyncMemoriesClient(_Sub):
+    """``client.memories`` of :class:`everruns_sdk.SyncEverruns`."""
+
+    __slots__ = ()
+
+    def list(
+        self,
+        *,
+        search: Optional[str] = None,
+        include_archived: bool = False,
+    ) -> builtins.list[Memory]:
+        """Memories, newest first (``search``: name or description).
+
+        Args:
+            search: Substring of the name or description.
+            include_archived: Include archived ones.
+        """
+        args = _args(search=search, include_archived=include_archived)
+        return [Memory(x) for x in self._n.call_sync("memories.list", args)]
+
+    def create(
+        self,
+        name: str,
+        *,
+        description: Optional[str] = None,
+        source: Any = None,
+    ) -> Memory:
+        """Creates a memory (source ``manual``; remote sources are refused by the reference server).
+
+        Args:
+            name: The memory's name (its directory under ``/memories``).
+            description: What it is for.
+            source: Source: ``{"provider": "manual"}`` (remote sources are refused).
+        """
+        args = _args(name=name, description=description, source=source)
+        return Memory(self._n.call_sync("memories.create", args))
+
+    def get(self, memory_id: str) -> Memory:
+        """A memory by id.
+
+        Args:
+            memory_id: The memory's id (``mem_…``).
+        """
+        args = _args(memory_id=memory_id)
+        return Memory(self._n.call_sync("memories.get", args))
+
+    def update(
+        self,
+        memory_id: str,
+        *,
+        name: Optional[str] = None,
+        description: Optional[str] = None,
+        source: Any = None,
+    ) -> Memory:
+        """Changes a memory's name or description.
+
+        Args:
+            memory_id: The memory's id (``mem_…``).
+            name: New name.
+            description: What it is for.
+            source: Source: ``{"provider": "manual"}`` (remote sources are refused).
+        """
+        args = _args(memory_id=memory_id, name=name, description=description, source=source)
+        return Memory(self._n.call_sync("memories.update", args))
+
+    def delete(self, memory_id: str) -> None:
+        """Archives a memory (no longer mounted into sessions).
+
+        Args:
+            memory_id: The memory's id (``mem_…``).
+        """
+        args = _args(memory_id=memory_id)
+        self._n.call_sync("memories.delete", args)
+        return None
+
+    def sync(self, memory_id: str) -> Memory:
+        """Syncs a memory from its remote source (refused by the reference server: manual memories
+        only).
+
+        Args:
+            memory_id: The memory's id (``mem_…``).
+        """
+        args = _args(memory_id=memory_id)
+        return Memory(self._n.call_sync("memories.sync", args))
+
+    def list_files(self, memory_id: str) -> builtins.list[MemoryFileInfo]:
+        """Entries of the memory's root directory.
+
+        Args:
+            memory_id: The memory's id (``mem_…``).
+        """
+        args = _args(memory_id=memory_id)
+        return [MemoryFileInfo(x) for x in self._n.call_sync("memories.list_files", args)]
+
+    def read_file(self, memory_id: str, path: str) -> MemoryFile:
+        """A memory file with its content.
+
+        Args:
+            memory_id: The memory's id (``mem_…``).
+            path: File path.
+        """
+        args = _args(memory_id=memory_id, path=path)
+        return MemoryFile(self._n.call_sync("memories.read_file", args))
+
+    def create_file(
+        self,
+        memory_id: str,
+        path: str,
+        content: str = "",
+        *,
+        encoding: str = "text",
+    ) -> MemoryFileInfo:
+        """Creates a memory file (parents too).
+
+        Args:
+            memory_id: The memory's id (``mem_…``).
+            path: File path.
+            content: The content (text, or base64 with ``encoding``).
+            encoding: ``text`` or ``base64`` (how ``content`` is encoded).
+        """
+        args = _args(memory_id=memory_id, path=path, content=content, encoding=encoding)
+        return MemoryFileInfo(self._n.call_sync("memories.create_file", args))
+
+    def create_dir(self, memory_id: str, path: str) -> MemoryFileInfo:
+        """Creates a memory directory.
+
+        Args:
+            memory_id: The memory's id (``mem_…``).
+            path: File path.
+        """
+        args = _args(memory_id=memory_id, path=path)
+        return MemoryFileInfo(self._n.call_sync("memories.create_dir", args))
+
+    def update_file(
+        self,
+        memory_id: str,
+        path: str,
+        content: str,
+        *,
+        encoding: str = "text",
+    ) -> MemoryFile:
+        """Replaces a memory file's content.
+
+        Args:
+            memory_id: The memory's id (``mem_…``).
+            path: File path.
+            content: The new content.
+            encoding: ``text`` or ``base64`` (how ``content`` is encoded).
+        """
+        args = _args(memory_id=memory_id, path=path, content=content, encoding=encoding)
+        return MemoryFile(self._n.call_sync("memories.update_file", args))
+
+    def delete_file(self, memory_id: str, path: str) -> None:
+        """Deletes a memory file or empty directory.
+
+        Args:
+            memory_id: The memory's id (``mem_…``).
+            path: File path.
+        """
+        args = _args(memory_id=memory_id, path=path)
+        self._n.call_sync("memories.delete_file", args)
+        return None
+
+    def grep_files(
+        self,
+        memory_id: str,
+        pattern: str,
+        *,
+        path_pattern: Optional[str] = None,
+    ) -> builtins.list[MemoryGrepResult]:
+        """Memory files whose content matches a regular expression.
+
+        Args:
+            memory_id: The memory's id (``mem_…``).
+            pattern: Regular expression.
+            path_pattern: A glob, or a substring, the paths must match.
+        """
+        args = _args(memory_id=memory_id, pattern=pattern, path_pattern=path_pattern)
+        return [MemoryGrepResult(x) for x in self._n.call_sync("memories.grep_files", args)]
+
+    def stat_file(self, memory_id: str, path: str) -> MemoryFileInfo:
+        """Metadata of a memory file or directory.
+
+        Args:
+            memory_id: The memory's id (``mem_…``).
+            path: File path.
+        """
+        args = _args(memory_id=memory_id, path=path)
+        return MemoryFileInfo(self._n.call_sync("memories.stat_file", args))
+
 class SyncCapabilitiesClient(_Sub):
     """``client.capabilities`` of :class:`everruns_sdk.SyncEverruns`."""
 
@@ -1270,6 +1714,9 @@ class _SyncSubClients(_Owner):
         self.messages = SyncMessagesClient(self)
         self.events = SyncEventsClient(self)
         self.filesystem = SyncFilesystemClient(self)
+        self.workspaces = SyncWorkspacesClient(self)
+        self.workspace_files = SyncWorkspaceFilesClient(self)
+        self.memories = SyncMemoriesClient(self)
         self.capabilities = SyncCapabilitiesClient(self)
         self.harnesses = SyncHarnessesClient(self)
         self.models = SyncModelsClient(self)
