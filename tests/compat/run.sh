@@ -17,3 +17,5 @@ EVERRUNS_API_URL="$ORIGIN/api" EVERRUNS_API_KEY=dev "$PY" "$(dirname "$0")/upstr
 # the upstream AgentClient against the Agent Execution API
 EVERRUNS_API_URL="$ORIGIN/api" "$PY" "$(dirname "$0")/upstream_agent.py"
 EVERRUNS_API_URL="$ORIGIN/api" "$PY" "$(dirname "$0")/upstream_tools.py"
+# upstream's own examples from its sdist (downloaded at test time)
+EVERRUNS_API_URL="$ORIGIN/api" bash "$(dirname "$0")/upstream_examples.sh" "$PY" basic.py

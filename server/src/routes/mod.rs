@@ -4,6 +4,7 @@ pub mod agents;
 pub mod catalog;
 pub mod channel_interaction;
 pub mod channels;
+pub mod events;
 pub mod fs;
 pub mod interaction;
 pub mod sessions;
@@ -70,7 +71,7 @@ pub fn v1_routes() -> Router<App> {
             "/sessions/{session_id}/messages",
             post(sessions::create_message).get(sessions::list_messages),
         )
-        .route("/sessions/{session_id}/events", get(sessions::list_events))
+        .route("/sessions/{session_id}/events", get(events::list_events))
         .route("/sessions/{session_id}/sse", get(crate::sse::stream))
         .route("/sessions/{session_id}/llmsim", put(sessions::put_llmsim))
         .route(

@@ -19,6 +19,7 @@ pub mod agents;
 pub mod catalog;
 mod channels;
 pub mod db;
+pub mod event_list;
 pub mod events;
 pub mod files;
 mod interaction;
@@ -43,6 +44,7 @@ pub use catalog::{
     seeded, PredefinedModel, PredefinedProvider, PREDEFINED_MODELS, PREDEFINED_PROVIDERS,
 };
 pub use db::Backend;
+pub use event_list::EventListQuery;
 pub use events::{EventQuery, EventRow, NewEvent};
 pub use files::ENTRY_OVERHEAD_BYTES;
 pub use rows::*;
