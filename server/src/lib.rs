@@ -14,6 +14,7 @@ pub mod console;
 pub mod error;
 pub mod hub;
 pub mod interaction;
+pub mod links;
 pub mod openapi;
 pub mod providers;
 pub mod routes;

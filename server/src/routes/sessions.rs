@@ -37,11 +37,7 @@ pub(crate) async fn load(app: &App, id: &str) -> ApiResult<Session> {
 }
 
 fn with_url(app: &App, headers: &HeaderMap, mut s: Session) -> Session {
-    s.self_url = Some(format!(
-        "{}/api/v1/sessions/{}",
-        origin(&app.config, headers),
-        s.id
-    ));
+    crate::links::session(app, headers, &mut s);
     s
 }
 
@@ -143,6 +139,8 @@ pub async fn create_session(
         updated_at: t,
         started_at: None,
         self_url: None,
+        view_url: None,
+        ui_link: None,
         pending_tool_calls: Vec::new(),
         pending_approvals: Vec::new(),
         pending_questions: Vec::new(),

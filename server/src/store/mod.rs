@@ -25,6 +25,7 @@ pub mod files;
 mod interaction;
 pub mod keys;
 pub mod llmsim;
+mod resource_counts;
 pub use channels::{AgentKeyRow, IdempotencyState, SessionOwner};
 mod rows;
 pub mod runtime;

@@ -22,6 +22,8 @@ export type ContentPart =
 
 /** An agent: system prompt, default model and capabilities. */
 export interface Agent {
+  /** Apps using this resource: always 0 (this server has no apps; upstream's `app_count`). */
+  appCount?: number | null;
   /** When the agent was archived. */
   archivedAt?: string | null;
   /** Enabled capabilities, in order. */
@@ -59,9 +61,13 @@ export interface Agent {
   tags?: string[];
   /** Client-side tools. */
   tools?: ToolDefinition[];
+  /** The same as `view_url` (upstream's alias for command and MCP outputs). */
+  uiLink?: string | null;
   /** Last update time. */
   updatedAt: string;
   usage?: null | TokenUsage;
+  /** Absolute URL of this resource in the web console (upstream's `view_url`). */
+  viewUrl?: string | null;
 }
 
 export type CancelStatus = "cancelled" | "no_op" | (string & {});
@@ -92,12 +98,18 @@ export interface CapabilityInfo {
   name: string;
   /** True when the capability needs outbound network access. */
   requiresNetwork: boolean;
+  /** Absolute API URL of this resource (upstream's `self_url`). */
+  selfUrl?: string | null;
   /** `active` for usable capabilities. */
   status: string;
   /** Prompt text the capability adds. */
   systemPrompt?: string | null;
   /** Tools the capability provides. */
   toolDefinitions?: CapabilityToolInfo[];
+  /** The same as `view_url` (upstream's alias for command and MCP outputs). */
+  uiLink?: string | null;
+  /** Absolute URL of this resource in the web console (upstream's `view_url`). */
+  viewUrl?: string | null;
 }
 
 /**
@@ -317,6 +329,8 @@ export interface GrepResult {
  * the default of every agent and session.
  */
 export interface Harness {
+  /** Apps using this resource: always 0 (this server has no apps; upstream's `app_count`). */
+  appCount?: number | null;
   /** Capabilities every session of this harness gets. */
   capabilities?: CapabilityRef[];
   /** Creation time. */
@@ -340,14 +354,22 @@ export interface Harness {
   parallelToolCalls?: boolean | null;
   /** Parent harness for inheritance. */
   parentHarnessId?: string | null;
+  /** Absolute API URL of this resource (upstream's `self_url`). */
+  selfUrl?: string | null;
+  /** Sessions running on this harness (upstream's `session_count`). */
+  sessionCount?: number | null;
   /** Lifecycle status. */
   status: ResourceStatus;
   /** Base system prompt. */
   systemPrompt?: string | null;
   /** Tags. */
   tags?: string[];
+  /** The same as `view_url` (upstream's alias for command and MCP outputs). */
+  uiLink?: string | null;
   /** Last update time. */
   updatedAt: string;
+  /** Absolute URL of this resource in the web console (upstream's `view_url`). */
+  viewUrl?: string | null;
 }
 
 /** A file seeded into a session's workspace at creation (`/workspace` prefix accepted). */
@@ -519,10 +541,16 @@ export interface Model {
   providerName: string;
   /** Driver, e.g. `llmsim`, `openai`, `anthropic`. */
   providerType: LlmProviderType;
+  /** Absolute API URL of this resource (upstream's `self_url`). */
+  selfUrl?: string | null;
   /** Where the entry came from. */
   source: ModelSource;
+  /** The same as `view_url` (upstream's alias for command and MCP outputs). */
+  uiLink?: string | null;
   /** Last update time. */
   updatedAt: string;
+  /** Absolute URL of this resource in the web console (upstream's `view_url`). */
+  viewUrl?: string | null;
 }
 
 export type ModelSource = "manual" | "discovered" | "predefined" | (string & {});
@@ -654,9 +682,13 @@ export interface Session {
   title?: string | null;
   /** Client-side tools added to the agent's. */
   tools?: ToolDefinition[];
+  /** The same as `view_url` (upstream's alias for command and MCP outputs). */
+  uiLink?: string | null;
   /** Last update time. */
   updatedAt: string;
   usage?: null | TokenUsage;
+  /** Absolute URL of this resource in the web console (upstream's `view_url`). */
+  viewUrl?: string | null;
   /** `wsp_<32hex>`: the workspace that owns the session's files. */
   workspaceId?: string | null;
 }
