@@ -50,10 +50,12 @@ async def test_filters_reach_the_server(client: Everruns) -> None:
     tagged = await client.events.list(sid, tags=["second"])
     assert [e.type for e in tagged] == ["input.message"]
 
-    exec_id = next(e.context.exec_id for e in everything if e.context.exec_id)
-    assert all(e.context.exec_id == exec_id for e in await client.events.list(sid, exec_id=exec_id))
-    trace_id = next(e.context.trace_id for e in everything if e.context.trace_id)
-    assert all(e.context.trace_id == trace_id for e in await client.events.list(sid, trace_id=trace_id))
+    exec_id = next(e.context["exec_id"] for e in everything if e.context.get("exec_id"))
+    by_exec = await client.events.list(sid, exec_id=exec_id)
+    assert by_exec and len(by_exec) < len(everything)
+    assert all(e.context["exec_id"] == exec_id for e in by_exec)
+    trace_id = next(e.context["trace_id"] for e in everything if e.context.get("trace_id"))
+    assert all(e.context["trace_id"] == trace_id for e in await client.events.list(sid, trace_id=trace_id))
 
     mid = everything[len(everything) // 2]
     window = await client.events.list(sid, around=mid.id, window=1)
