@@ -300,6 +300,15 @@ def main() -> int:
         envelope = validator("#/components/schemas/Event")
         data_validators = {t: validator(s["$ref"]) for t, s in by_type.items()}
 
+        # The check is not vacuous: a payload missing a required field, one with an undeclared
+        # field and an envelope without its id all fail.
+        started = data_validators["turn.started"]
+        assert not started.is_valid({"input_message_id": "message_x"}), "missing turn_id passes"
+        assert not started.is_valid({"turn_id": "t", "input_message_id": "m", "zzz": 1}), "extra field passes"
+        assert started.is_valid({"turn_id": "t", "input_message_id": "m", "input_content": "hi"})
+        assert not started.is_valid({"turn_id": "t", "input_message_id": "m", "input_content": [{"type": "text"}]})
+        assert not envelope.is_valid({"type": "turn.started", "ts": "x", "session_id": "s", "data": {}})
+
         sids = scenarios(api)
         failures: list[str] = []
         seen: dict[str, int] = {}
