@@ -14,7 +14,7 @@
 
 LINT_RUFF_VERSION ?= 0.17.6
 LINT_PY_PATHS := python/python python/tests examples/python examples/fixtures scripts \
-	tests/readme tests/compat tests/chaos bench/clients
+	tests/readme tests/compat tests/schemas tests/chaos bench/clients
 LINT_TS_PATHS := typescript/ts typescript/test typescript/esm examples/typescript \
 	tests/chaos/clients bench/clients
 

@@ -35,6 +35,7 @@ NODE_TESTS ?= test/package.test.mjs test/pack.test.mjs test/errors.test.mjs test
 	test/conformance.test.mjs test/parity.test.mjs test/logging.test.mjs test/agent_client.test.mjs \
 	test/budgets.test.mjs
 	test/workspaces.test.mjs
+	test/event_filters.test.mjs
 
 test-node: node ## Node: node --test (server-backed suites start the real reference server)
 	CARGO_TARGET_DIR=$(NODE_TARGET_DIR) $(CARGO) build -p everruns-server -p everruns-conformance

@@ -46,9 +46,20 @@ def test_required_fields_are_not_optional() -> None:
         if cls is ev.Page:
             continue
         hints = typing.get_type_hints(cls)
+        props = SCHEMAS[schema].get("properties", {})
         for name in SCHEMAS[schema].get("required", []):
+            if _nullable(props.get(name, {})):
+                continue  # always present, possibly null: `Optional` is the right hint
             args = typing.get_args(hints[name])
             assert type(None) not in args, f"{cls.__name__}.{name} is required on the wire"
+
+
+def _nullable(prop: dict[str, object]) -> bool:
+    kind = prop.get("type")
+    if isinstance(kind, list) and "null" in kind:
+        return True
+    variants = prop.get("oneOf")
+    return isinstance(variants, list) and any(isinstance(v, dict) and v.get("type") == "null" for v in variants)
 
 
 def test_file_listing_is_the_core_listing() -> None:

@@ -56,6 +56,11 @@ impl HarnessBuilder {
                 status: ResourceStatus::Active,
                 created_at: now,
                 updated_at: now,
+                self_url: None,
+                view_url: None,
+                ui_link: None,
+                session_count: None,
+                app_count: None,
             },
         }
     }
@@ -149,6 +154,9 @@ impl AgentBuilder {
                 usage: None,
                 session_count: None,
                 self_url: None,
+                view_url: None,
+                ui_link: None,
+                app_count: None,
             },
         }
     }
@@ -246,6 +254,8 @@ impl SessionBuilder {
                 updated_at: now,
                 started_at: None,
                 self_url: None,
+                view_url: None,
+                ui_link: None,
                 pending_tool_calls: Vec::new(),
                 pending_approvals: Vec::new(),
                 pending_questions: Vec::new(),

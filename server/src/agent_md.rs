@@ -281,6 +281,9 @@ mod tests {
                 usage: None,
                 session_count: None,
                 self_url: None,
+                view_url: None,
+                ui_link: None,
+                app_count: None,
             }
         }
 

@@ -16,6 +16,7 @@ pub mod error;
 pub mod hub;
 pub mod interaction;
 pub mod metering;
+pub mod links;
 pub mod openapi;
 pub mod providers;
 pub mod routes;

@@ -4,10 +4,11 @@ use std::sync::OnceLock;
 
 use utoipa::OpenApi;
 
+mod event_data;
 mod rules;
 use rules::SharedAnswers;
 
-use crate::routes::{agents, catalog, fs, interaction, sessions};
+use crate::routes::{agents, catalog, events, fs, interaction, sessions};
 
 /// The API description.
 #[derive(OpenApi)]
@@ -30,7 +31,7 @@ use crate::routes::{agents, catalog, fs, interaction, sessions};
         catalog::list_capabilities, catalog::get_capability,
         sessions::create_session, sessions::list_sessions, sessions::get_session,
         sessions::update_session, sessions::delete_session, sessions::cancel,
-        sessions::create_message, sessions::list_messages, sessions::list_events,
+        sessions::create_message, sessions::list_messages, events::list_events,
         sessions::put_llmsim, crate::sse::stream,
         interaction::submit_tool_results, interaction::submit_tool_approvals,
         interaction::answer_questions,
@@ -103,6 +104,7 @@ pub fn spec_json() -> &'static str {
         doc.merge(crate::routes::memories::MemoriesDoc::openapi());
         // after the merges, so the channel routes get the shared answers too
         utoipa::Modify::modify(&SharedAnswers, &mut doc);
+        utoipa::Modify::modify(&event_data::EventData, &mut doc);
         let mut s = doc
             .to_pretty_json()
             .expect("the OpenAPI document serialises");

@@ -17,18 +17,7 @@ EVERRUNS_API_URL="$ORIGIN/api" EVERRUNS_API_KEY=dev "$PY" "$(dirname "$0")/upstr
 # the upstream AgentClient against the Agent Execution API
 EVERRUNS_API_URL="$ORIGIN/api" "$PY" "$(dirname "$0")/upstream_agent.py"
 EVERRUNS_API_URL="$ORIGIN/api" "$PY" "$(dirname "$0")/upstream_tools.py"
-# upstream's own examples from its sdist (downloaded here, into the venv, never committed):
-# the basic flow, workspaces, memories and starter files, run unchanged against our server
-VENV="$(cd "$(dirname "$PY")/.." && pwd)"
-SDIST_DIR="$VENV/upstream-sdist"
-VERSION="$("$PY" -c 'import importlib.metadata as m; print(m.version("everruns-sdk"))')"
-EXAMPLES="$SDIST_DIR/everruns_sdk-$VERSION/examples"
-if [ ! -d "$EXAMPLES" ]; then
-  mkdir -p "$SDIST_DIR"
-  "$PY" -m pip download --quiet --no-binary :all: --no-deps "everruns-sdk==$VERSION" -d "$SDIST_DIR"
-  tar -xzf "$SDIST_DIR/everruns_sdk-$VERSION.tar.gz" -C "$SDIST_DIR"
-fi
-for ex in basic.py workspaces.py memories.py initial_files.py; do
-  echo "upstream example $ex"
-  EVERRUNS_API_URL="$ORIGIN/api" EVERRUNS_API_KEY=dev "$PY" -W ignore::DeprecationWarning "$EXAMPLES/$ex"
-done
+# upstream's own examples from its sdist (downloaded at test time, never committed): the basic
+# flow, workspaces, memories and starter files, run unchanged against our server
+EVERRUNS_API_URL="$ORIGIN/api" bash "$(dirname "$0")/upstream_examples.sh" "$PY" \
+  basic.py workspaces.py memories.py initial_files.py

@@ -29,6 +29,47 @@ pub(crate) fn check_filters(types: &[String], exclude: &[String]) -> Result<()> 
     Ok(())
 }
 
+/// The list options the core can check without the server: ids, `window` needing `around`,
+/// `around` alone with the other cursors, non-empty text filters.
+fn check_list_options(p: &ListEventsParams) -> Result<()> {
+    if let Some(a) = &p.around {
+        ids::validate(IdKind::Event, a)?;
+        let others = [
+            ("since_id", p.since_id.is_some()),
+            ("after_sequence", p.after_sequence.is_some()),
+            ("before_sequence", p.before_sequence.is_some()),
+            ("limit", p.limit.is_some()),
+        ];
+        if let Some((k, _)) = others.iter().find(|(_, set)| *set) {
+            return Err(Error::validation(format!(
+                "`around` cannot be combined with `{k}`"
+            )));
+        }
+    } else if p.window.is_some() {
+        return Err(Error::validation("`window` needs `around`"));
+    }
+    if let Some(t) = &p.turn_id {
+        ids::validate(IdKind::Turn, t)?;
+    }
+    let texts = [
+        ("exec_id", &p.exec_id),
+        ("trace_id", &p.trace_id),
+        ("tool_name", &p.tool_name),
+        ("q", &p.q),
+        ("from_ts", &p.from_ts),
+        ("to_ts", &p.to_ts),
+    ];
+    for (k, v) in texts {
+        if v.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            return Err(Error::validation(format!("`{k}` must not be empty")));
+        }
+    }
+    if p.tags.iter().any(|t| t.is_empty()) {
+        return Err(Error::validation("empty value in `tags`"));
+    }
+    Ok(())
+}
+
 impl EventsClient {
     pub(crate) fn new(client: Everruns) -> Self {
         Self { client }
@@ -41,8 +82,11 @@ impl EventsClient {
             ids::validate(IdKind::Event, s)?;
         }
         check_filters(&params.types, &params.exclude)?;
+        check_list_options(&params)?;
         // Without `limit` the server answers one bounded page from the cursor (`has_more`
-        // when more follow): follow the pages, so the caller gets every matching event.
+        // when more follow): follow the pages, so the caller gets every matching event
+        // (newest first with `order_desc`: the next page is before the last one).
+        let desc = params.order_desc == Some(true);
         let mut params = params;
         let mut all = Vec::new();
         loop {
@@ -58,6 +102,7 @@ impl EventsClient {
             let last = list.data.last().and_then(|e| e.sequence);
             all.extend(list.data);
             match last {
+                Some(seq) if more && desc => params.before_sequence = Some(seq),
                 Some(seq) if more => params.after_sequence = Some(seq),
                 _ => return Ok(all),
             }

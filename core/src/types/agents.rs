@@ -73,10 +73,24 @@ pub struct Agent {
     pub usage: Option<TokenUsage>,
     /// Number of sessions using this agent (list/get responses).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub session_count: Option<u64>,
     /// Absolute API URL of this agent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub self_url: Option<String>,
+    /// Absolute URL of this resource in the web console (upstream's `view_url`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub view_url: Option<String>,
+    /// The same as `view_url` (upstream's alias for command and MCP outputs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub ui_link: Option<String>,
+    /// Apps using this resource: always 0 (this server has no apps; upstream's `app_count`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub app_count: Option<u64>,
 }
 
 /// Body of `POST /v1/agents` and `PUT /v1/agents/{id_or_name}` (create or upsert).

@@ -50,6 +50,18 @@ pub struct CapabilityInfo {
     /// True when the capability needs outbound network access.
     #[serde(default)]
     pub requires_network: bool,
+    /// Absolute API URL of this resource (upstream's `self_url`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub self_url: Option<String>,
+    /// Absolute URL of this resource in the web console (upstream's `view_url`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub view_url: Option<String>,
+    /// The same as `view_url` (upstream's alias for command and MCP outputs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub ui_link: Option<String>,
 }
 
 fn active() -> String {

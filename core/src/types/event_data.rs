@@ -111,10 +111,74 @@ payloads! {
     TurnCancelled(TurnCancelledData) = "turn.cancelled",
     /// `session.idled`
     SessionIdled(SessionIdledData) = "session.idled",
+    /// `reason.thinking.started`
+    ReasonThinkingStarted(ReasonThinkingStartedData) = "reason.thinking.started",
+    /// `reason.thinking.delta`
+    ReasonThinkingDelta(ReasonThinkingDeltaData) = "reason.thinking.delta",
+    /// `reason.thinking.completed`
+    ReasonThinkingCompleted(ReasonThinkingCompletedData) = "reason.thinking.completed",
+    /// `reason.recovered`
+    ReasonRecovered(ReasonRecoveredData) = "reason.recovered",
+    /// `turn.steered`
+    TurnSteered(TurnSteeredData) = "turn.steered",
     /// `connected` (SSE framing)
     Connected(ConnectedData) = "connected",
     /// `disconnecting` (SSE framing)
     Disconnecting(DisconnectingData) = "disconnecting",
+}
+
+/// `reason.thinking.started`: the model began a thinking (reasoning) block.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReasonThinkingStartedData {
+    /// The turn.
+    pub turn_id: String,
+}
+
+/// `reason.thinking.delta`: a chunk of the model's thinking.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReasonThinkingDeltaData {
+    /// The turn.
+    pub turn_id: String,
+    /// The new thinking text.
+    pub delta: String,
+}
+
+/// `reason.thinking.completed`: the whole thinking block of one step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReasonThinkingCompletedData {
+    /// The turn.
+    pub turn_id: String,
+    /// The thinking text.
+    pub thinking: String,
+    /// The provider's signature of the block (sent back with it on the next call).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+}
+
+/// `reason.recovered`: a turn interrupted by a crash resumed (docs/runtime.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReasonRecoveredData {
+    /// The turn.
+    pub turn_id: String,
+    /// `restart` (the step runs again) or `finalize` (the reply was complete: only the
+    /// turn's end is written).
+    pub mode: String,
+    /// Length of the reply text streamed before the interruption.
+    pub accumulated_len: u64,
+}
+
+/// `turn.steered`: user messages sent while the turn ran joined it at a step boundary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TurnSteeredData {
+    /// The turn.
+    pub turn_id: String,
+    /// The messages that joined it, oldest first.
+    pub input_message_ids: Vec<String>,
 }
 
 /// `input.message`: the stored user message.
@@ -133,13 +197,11 @@ pub struct TurnStartedData {
     pub turn_id: String,
     /// The user message that started it.
     pub input_message_id: String,
-    /// That message's content.
-    #[serde(
-        default,
-        deserialize_with = "null_default",
-        skip_serializing_if = "Vec::is_empty"
-    )]
-    pub input_content: Vec<ContentPart>,
+    /// That message's text (its text parts joined by newlines), for observability; absent
+    /// when it has no text. Upstream's shape (`string | null`); the full parts are in the
+    /// `input.message` event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_content: Option<String>,
 }
 
 /// `session.started`.
@@ -286,8 +348,11 @@ pub struct LlmGenerationMetadata {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LlmGenerationData {
-    /// Messages sent (provider-neutral form), after the `messages_omitted` leading ones.
+    /// Messages sent (provider-neutral form), after the `messages_omitted` leading ones. Each
+    /// has the shape of a [`Message`] (`id`, `role`, `content`, `created_at`, …), the system
+    /// prompt included (role `system`).
     #[serde(default, deserialize_with = "null_default")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Message>))]
     pub messages: Vec<serde_json::Value>,
     /// Leading messages of this call not repeated here: the previous `llm.generation` of the
     /// session sent them (0: `messages` is the whole list).

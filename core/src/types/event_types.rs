@@ -54,6 +54,15 @@ pub const CONNECTED: &str = "connected";
 /// SSE framing: last frame before a graceful close (never stored).
 pub const DISCONNECTING: &str = "disconnecting";
 
+/// `reason.thinking.started`
+pub const REASON_THINKING_STARTED: &str = "reason.thinking.started";
+/// `reason.thinking.delta`
+pub const REASON_THINKING_DELTA: &str = "reason.thinking.delta";
+/// `reason.thinking.completed`
+pub const REASON_THINKING_COMPLETED: &str = "reason.thinking.completed";
+/// `reason.recovered`
+pub const REASON_RECOVERED: &str = "reason.recovered";
+
 /// Every event type a server may be asked to filter on (`types=` / `exclude=`).
 pub const KNOWN: &[&str] = &[
     "input.message",

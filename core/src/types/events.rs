@@ -105,6 +105,36 @@ pub struct ListEventsParams {
     /// Only events of this turn.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub turn_id: Option<String>,
+    /// Anchor event id: the events within `window` sequences of it (no other cursor, no limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub around: Option<String>,
+    /// Events on each side of `around` (1..=500, default 50).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<u32>,
+    /// Only events at or after this RFC 3339 time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_ts: Option<String>,
+    /// Only events at or before this RFC 3339 time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_ts: Option<String>,
+    /// Only events whose `context.exec_id` is this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exec_id: Option<String>,
+    /// Only events whose `context.trace_id` is this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace_id: Option<String>,
+    /// Only events carrying any of these tags.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// Only events whose `data.tool_name` is this (`tool.*` events).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_name: Option<String>,
+    /// Text search: every word must occur in the payload's text (case-insensitive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    /// Newest first (default oldest first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_desc: Option<bool>,
 }
 
 impl ListEventsParams {
@@ -127,6 +157,32 @@ impl ListEventsParams {
         }
         if let Some(v) = &self.turn_id {
             q.push(("turn_id", v.clone()));
+        }
+        if let Some(v) = &self.around {
+            q.push(("around", v.clone()));
+        }
+        if let Some(v) = self.window {
+            q.push(("window", v.to_string()));
+        }
+        for (k, v) in [
+            ("from_ts", &self.from_ts),
+            ("to_ts", &self.to_ts),
+            ("exec_id", &self.exec_id),
+            ("trace_id", &self.trace_id),
+        ] {
+            if let Some(v) = v {
+                q.push((k, v.clone()));
+            }
+        }
+        q.extend(self.tags.iter().map(|t| ("tags", t.clone())));
+        if let Some(v) = &self.tool_name {
+            q.push(("tool_name", v.clone()));
+        }
+        if let Some(v) = &self.q {
+            q.push(("q", v.clone()));
+        }
+        if let Some(v) = self.order_desc {
+            q.push(("order_desc", v.to_string()));
         }
         q
     }

@@ -53,6 +53,26 @@ pub struct Harness {
     pub created_at: DateTime<Utc>,
     /// Last update time.
     pub updated_at: DateTime<Utc>,
+    /// Absolute API URL of this resource (upstream's `self_url`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub self_url: Option<String>,
+    /// Absolute URL of this resource in the web console (upstream's `view_url`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub view_url: Option<String>,
+    /// The same as `view_url` (upstream's alias for command and MCP outputs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub ui_link: Option<String>,
+    /// Sessions running on this harness (upstream's `session_count`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub session_count: Option<u64>,
+    /// Apps using this resource: always 0 (this server has no apps; upstream's `app_count`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub app_count: Option<u64>,
 }
 
 /// Query of `GET /v1/harnesses`.

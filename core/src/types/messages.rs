@@ -210,7 +210,8 @@ impl utoipa::PartialSchema for ContentPart {
             .description(Some(
                 "Content part discriminated by `type`: text {text}, image {base64?, url?, media_type?}, \
                  image_file {image_id, filename?}, tool_call {id, name, arguments}, \
-                 tool_result {tool_call_id, result?, error?}.",
+                 tool_result {tool_call_id, result?, error?}, thinking {thinking, signature?} \
+                 (in agent messages of models that think).",
             ))
             .property(
                 "type",
@@ -220,6 +221,7 @@ impl utoipa::PartialSchema for ContentPart {
                     "image_file",
                     "tool_call",
                     "tool_result",
+                    "thinking",
                 ])),
             )
             .required("type")

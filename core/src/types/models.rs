@@ -68,6 +68,18 @@ pub struct Model {
     pub created_at: DateTime<Utc>,
     /// Last update time.
     pub updated_at: DateTime<Utc>,
+    /// Absolute API URL of this resource (upstream's `self_url`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub self_url: Option<String>,
+    /// Absolute URL of this resource in the web console (upstream's `view_url`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub view_url: Option<String>,
+    /// The same as `view_url` (upstream's alias for command and MCP outputs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub ui_link: Option<String>,
 }
 
 /// Query of `GET /v1/models`.

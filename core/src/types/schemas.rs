@@ -56,6 +56,11 @@ pub fn event_payloads() -> (Vec<(&'static str, String)>, BTreeMap<String, Value>
         et::TURN_FAILED => TurnFailedData,
         et::TURN_CANCELLED => TurnCancelledData,
         et::SESSION_IDLED => SessionIdledData,
+        et::REASON_THINKING_STARTED => ReasonThinkingStartedData,
+        et::REASON_THINKING_DELTA => ReasonThinkingDeltaData,
+        et::REASON_THINKING_COMPLETED => ReasonThinkingCompletedData,
+        et::REASON_RECOVERED => ReasonRecoveredData,
+        et::TURN_STEERED => TurnSteeredData,
         et::CONNECTED => ConnectedData,
         et::DISCONNECTING => DisconnectingData,
     }

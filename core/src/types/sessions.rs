@@ -94,7 +94,16 @@ pub struct Session {
     pub started_at: Option<DateTime<Utc>>,
     /// Absolute API URL of this session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub self_url: Option<String>,
+    /// Absolute URL of this resource in the web console (upstream's `view_url`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub view_url: Option<String>,
+    /// The same as `view_url` (upstream's alias for command and MCP outputs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub ui_link: Option<String>,
     /// Client-side tool calls the waiting turn needs results for (`GET` only).
     #[serde(
         default,

@@ -737,34 +737,67 @@ class SyncEventsClient(_Sub):
         session_id: str,
         *,
         after_sequence: Optional[int] = None,
+        around: Optional[str] = None,
         before_sequence: Optional[int] = None,
         exclude: Optional[Sequence[str]] = None,
+        exec_id: Optional[str] = None,
+        from_ts: Optional[str] = None,
         limit: Optional[int] = None,
+        order_desc: Optional[bool] = None,
+        q: Optional[str] = None,
         since_id: Optional[str] = None,
+        tags: Optional[Sequence[str]] = None,
+        to_ts: Optional[str] = None,
+        tool_name: Optional[str] = None,
+        trace_id: Optional[str] = None,
         turn_id: Optional[str] = None,
         types: Optional[Sequence[str]] = None,
+        window: Optional[int] = None,
     ) -> builtins.list[Event]:
-        """Stored events, oldest first, filtered.
+        """Stored events, oldest first (newest first with ``order_desc``), filtered by type,
+        sequence, turn, time range, context ids, tags, tool name, text (``q``) or a window
+        ``around`` one event; every page is followed.
 
         Args:
             session_id: The session's id (``session_…``).
             after_sequence: Only events with a higher sequence.
+            around: Anchor event id: the events within ``window`` sequences of it (no other
+                cursor, no limit).
             before_sequence: Only events with a lower sequence.
             exclude: Not these types (applied after ``types``).
+            exec_id: Only events whose ``context.exec_id`` is this.
+            from_ts: Only events at or after this RFC 3339 time.
             limit: Only the last N matching events (1..=1000), oldest first.
+            order_desc: Newest first (default oldest first).
+            q: Text search: every word must occur in the payload's text (case-insensitive).
             since_id: Only events after this one (exclusive).
+            tags: Only events carrying any of these tags.
+            to_ts: Only events at or before this RFC 3339 time.
+            tool_name: Only events whose ``data.tool_name`` is this (``tool.*`` events).
+            trace_id: Only events whose ``context.trace_id`` is this.
             turn_id: Only events of this turn.
             types: Only these types (empty = all).
+            window: Events on each side of ``around`` (1..=500, default 50).
         """
         args = _args(
             session_id=session_id,
             after_sequence=after_sequence,
+            around=around,
             before_sequence=before_sequence,
             exclude=exclude,
+            exec_id=exec_id,
+            from_ts=from_ts,
             limit=limit,
+            order_desc=order_desc,
+            q=q,
             since_id=since_id,
+            tags=tags,
+            to_ts=to_ts,
+            tool_name=tool_name,
+            trace_id=trace_id,
             turn_id=turn_id,
             types=types,
+            window=window,
         )
         events: builtins.list[Event] = self._n.call_sync("events.list", args)
         return events

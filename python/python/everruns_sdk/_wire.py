@@ -47,6 +47,8 @@ class Agent(WireObject):
     """An agent: system prompt, default model and capabilities."""
 
     __slots__ = ()
+    #: Apps using this resource: always 0 (this server has no apps; upstream's ``app_count``).
+    app_count: Optional[int]
     #: When the agent was archived.
     archived_at: Optional[str]
     #: Enabled capabilities, in order.
@@ -86,9 +88,13 @@ class Agent(WireObject):
     tags: list[str]
     #: Client-side tools.
     tools: list[dict[str, Any]]
+    #: The same as ``view_url`` (upstream's alias for command and MCP outputs).
+    ui_link: Optional[str]
     #: Last update time.
     updated_at: str
     usage: Optional[dict[str, Any]]
+    #: Absolute URL of this resource in the web console (upstream's ``view_url``).
+    view_url: Optional[str]
 
 
 class Session(WireObject):
@@ -142,9 +148,13 @@ class Session(WireObject):
     title: Optional[str]
     #: Client-side tools added to the agent's.
     tools: list[dict[str, Any]]
+    #: The same as ``view_url`` (upstream's alias for command and MCP outputs).
+    ui_link: Optional[str]
     #: Last update time.
     updated_at: str
     usage: Optional[dict[str, Any]]
+    #: Absolute URL of this resource in the web console (upstream's ``view_url``).
+    view_url: Optional[str]
     #: ``wsp_<32hex>``: the workspace that owns the session's files.
     workspace_id: Optional[str]
 
@@ -432,12 +442,18 @@ class CapabilityInfo(WireObject):
     name: str
     #: True when the capability needs outbound network access.
     requires_network: Optional[bool]
+    #: Absolute API URL of this resource (upstream's ``self_url``).
+    self_url: Optional[str]
     #: ``active`` for usable capabilities.
     status: Optional[str]
     #: Prompt text the capability adds.
     system_prompt: Optional[str]
     #: Tools the capability provides.
     tool_definitions: list[dict[str, Any]]
+    #: The same as ``view_url`` (upstream's alias for command and MCP outputs).
+    ui_link: Optional[str]
+    #: Absolute URL of this resource in the web console (upstream's ``view_url``).
+    view_url: Optional[str]
 
 
 class Harness(WireObject):
@@ -446,6 +462,8 @@ class Harness(WireObject):
     """
 
     __slots__ = ()
+    #: Apps using this resource: always 0 (this server has no apps; upstream's ``app_count``).
+    app_count: Optional[int]
     #: Capabilities every session of this harness gets.
     capabilities: list[dict[str, Any]]
     #: Creation time.
@@ -469,14 +487,22 @@ class Harness(WireObject):
     parallel_tool_calls: Optional[bool]
     #: Parent harness for inheritance.
     parent_harness_id: Optional[str]
+    #: Absolute API URL of this resource (upstream's ``self_url``).
+    self_url: Optional[str]
+    #: Sessions running on this harness (upstream's ``session_count``).
+    session_count: Optional[int]
     #: Lifecycle status.
     status: str
     #: Base system prompt.
     system_prompt: Optional[str]
     #: Tags.
     tags: list[str]
+    #: The same as ``view_url`` (upstream's alias for command and MCP outputs).
+    ui_link: Optional[str]
     #: Last update time.
     updated_at: str
+    #: Absolute URL of this resource in the web console (upstream's ``view_url``).
+    view_url: Optional[str]
 
 
 class Model(WireObject):
@@ -507,10 +533,16 @@ class Model(WireObject):
     provider_name: str
     #: Driver, e.g. ``llmsim``, ``openai``, ``anthropic``.
     provider_type: str
+    #: Absolute API URL of this resource (upstream's ``self_url``).
+    self_url: Optional[str]
     #: Where the entry came from.
     source: str
+    #: The same as ``view_url`` (upstream's alias for command and MCP outputs).
+    ui_link: Optional[str]
     #: Last update time.
     updated_at: str
+    #: Absolute URL of this resource in the web console (upstream's ``view_url``).
+    view_url: Optional[str]
 
 
 class SubmitToolResultsResponse(WireObject):

@@ -27,7 +27,7 @@ class InputMessageData(TypedDict, total=False):
 class TurnStartedData(TypedDict, total=False):
     """``turn.started``."""
 
-    input_content: list[dict[str, Any]]
+    input_content: str
     input_message_id: str
     turn_id: str
 
@@ -78,7 +78,7 @@ class LlmGenerationData(TypedDict, total=False):
     are not repeated, so the log grows with the conversation rather than with its square
     (docs/wire.md#13.1)."""
 
-    messages: list[Any]
+    messages: list[dict[str, Any]]
     messages_digest: str
     messages_omitted: int
     messages_total: int
@@ -207,6 +207,42 @@ class SessionIdledData(TypedDict, total=False):
     usage: dict[str, Any]
 
 
+class ReasonThinkingStartedData(TypedDict, total=False):
+    """``reason.thinking.started``: the model began a thinking (reasoning) block."""
+
+    turn_id: str
+
+
+class ReasonThinkingDeltaData(TypedDict, total=False):
+    """``reason.thinking.delta``: a chunk of the model's thinking."""
+
+    delta: str
+    turn_id: str
+
+
+class ReasonThinkingCompletedData(TypedDict, total=False):
+    """``reason.thinking.completed``: the whole thinking block of one step."""
+
+    signature: str
+    thinking: str
+    turn_id: str
+
+
+class ReasonRecoveredData(TypedDict, total=False):
+    """``reason.recovered``: a turn interrupted by a crash resumed (docs/runtime.md)."""
+
+    accumulated_len: int
+    mode: str
+    turn_id: str
+
+
+class TurnSteeredData(TypedDict, total=False):
+    """``turn.steered``: user messages sent while the turn ran joined it at a step boundary."""
+
+    input_message_ids: list[str]
+    turn_id: str
+
+
 class ConnectedData(TypedDict, total=False):
     """``connected``: ``{"status":"connected"}``."""
 
@@ -243,6 +279,11 @@ EVENT_DATA: dict[str, type] = {
     "turn.failed": TurnFailedData,
     "turn.cancelled": TurnCancelledData,
     "session.idled": SessionIdledData,
+    "reason.thinking.started": ReasonThinkingStartedData,
+    "reason.thinking.delta": ReasonThinkingDeltaData,
+    "reason.thinking.completed": ReasonThinkingCompletedData,
+    "reason.recovered": ReasonRecoveredData,
+    "turn.steered": TurnSteeredData,
     "connected": ConnectedData,
     "disconnecting": DisconnectingData,
 }

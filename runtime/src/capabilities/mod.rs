@@ -271,6 +271,9 @@ pub trait Capability: Send + Sync {
                 })
                 .collect(),
             requires_network: self.requires_network(),
+            self_url: None,
+            view_url: None,
+            ui_link: None,
         }
     }
 }

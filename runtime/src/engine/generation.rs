@@ -59,6 +59,25 @@ pub(crate) fn store(mut sent: Vec<Value>, previous: Option<&SentList>) -> Stored
     }
 }
 
+/// The system message as an `llm.generation` records it: like every other message item it has
+/// an `id` and a `created_at` (upstream's message shape). Both are stable for a session and a
+/// prompt, so consecutive calls still share their prefix: the id is `message_` and the first
+/// 32 hex digits of SHA-256 over the session id and the prompt, the time the session's creation.
+pub(crate) fn system_message(session: &everruns_core::Session, prompt: &str) -> Value {
+    let mut h = Sha256::new();
+    h.update(b"system\n");
+    h.update(session.id.as_bytes());
+    h.update(b"\n");
+    h.update(prompt.as_bytes());
+    let digest = hex(h.finalize().as_slice());
+    serde_json::json!({
+        "id": format!("message_{}", &digest[..32]),
+        "role": "system",
+        "content": [{"type": "text", "text": prompt}],
+        "created_at": session.created_at,
+    })
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -952,7 +952,7 @@ impl TurnEngine {
                 TurnStartedData {
                     turn_id: request.turn_id.clone(),
                     input_message_id: request.input_message_id.clone(),
-                    input_content: input.content.clone(),
+                    input_content: Some(input.text()).filter(|t| !t.is_empty()),
                 },
             )
             .await?;

@@ -203,10 +203,10 @@ impl TurnEngine {
             reasoning_effort: effort,
             max_tokens: None,
         };
-        let mut gen_messages = vec![json!({
-            "role": "system",
-            "content": [{"type": "text", "text": llm_request.system_prompt}]
-        })];
+        let mut gen_messages = vec![super::generation::system_message(
+            &request.session,
+            &llm_request.system_prompt,
+        )];
         gen_messages.extend(
             llm_request
                 .messages

@@ -26,11 +26,7 @@ pub(crate) fn not_found(key: &str) -> ApiError {
 }
 
 fn with_urls(app: &App, headers: &HeaderMap, mut a: Agent, count: Option<u64>) -> Agent {
-    a.self_url = Some(format!(
-        "{}/api/v1/agents/{}",
-        origin(&app.config, headers),
-        a.id
-    ));
+    crate::links::agent(app, headers, &mut a);
     if count.is_some() {
         a.session_count = count;
     }
@@ -170,6 +166,9 @@ pub(crate) async fn upsert(
         usage: existing.as_ref().and_then(|e| e.usage.clone()),
         session_count: None,
         self_url: None,
+        view_url: None,
+        ui_link: None,
+        app_count: None,
     };
     app.store.put_agent(&agent).await?;
     Ok((agent, created))

@@ -19,11 +19,12 @@ use crate::App;
 pub async fn list_harnesses(
     State(app): State<App>,
     OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
 ) -> ApiResult<Json<ListResponse<Harness>>> {
     let q = Qs::parse(uri.query());
     let include_archived = q.bool("include_archived")?.unwrap_or(false);
     let needle = q.get("search").map(str::to_lowercase);
-    let data = app
+    let mut data: Vec<Harness> = app
         .store
         .list_harnesses(include_archived)
         .await?
@@ -41,6 +42,9 @@ pub async fn list_harnesses(
             })
         })
         .collect();
+    for h in &mut data {
+        crate::links::harness(&app, &headers, h).await?;
+    }
     Ok(Json(ListResponse::new(data)))
 }
 
@@ -52,6 +56,7 @@ pub async fn list_harnesses(
 pub async fn get_harness(
     State(app): State<App>,
     Path(key): Path<String>,
+    headers: HeaderMap,
 ) -> ApiResult<Json<Harness>> {
     if key.starts_with("harness_") {
         check_id(IdKind::Harness, &key)?;
@@ -61,9 +66,11 @@ pub async fn get_harness(
             format!("Invalid harness id or name {key:?}."),
         ));
     }
-    app.store.get_harness(&key).await?.map(Json).ok_or_else(|| {
+    let mut h = app.store.get_harness(&key).await?.ok_or_else(|| {
         ApiError::not_found("harness_not_found", format!("Harness {key} not found."))
-    })
+    })?;
+    crate::links::harness(&app, &headers, &mut h).await?;
+    Ok(Json(h))
 }
 
 /// M1: list models.
@@ -73,6 +80,7 @@ pub async fn get_harness(
 pub async fn list_models(
     State(app): State<App>,
     OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
 ) -> ApiResult<Json<ListResponse<Model>>> {
     let q = Qs::parse(uri.query());
     let source = match q.get("source") {
@@ -98,6 +106,10 @@ pub async fn list_models(
         .into_iter()
         .filter(|m| source.as_ref().is_none_or(|s| &m.source == s))
         .filter(|m| !favorites_only || m.is_favorite)
+        .map(|mut m| {
+            crate::links::model(&app, &headers, &mut m);
+            m
+        })
         .collect();
     Ok(Json(ListResponse::new(data)))
 }
@@ -107,12 +119,19 @@ pub async fn list_models(
     params(("model_id" = String, Path, description = "`model_…` id")),
     responses((status = 200, body = Model), (status = 400, body = ErrorResponse),
               (status = 404, body = ErrorResponse)))]
-pub async fn get_model(State(app): State<App>, Path(id): Path<String>) -> ApiResult<Json<Model>> {
+pub async fn get_model(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Model>> {
     check_id(IdKind::Model, &id)?;
     app.store
         .get_model(&id)
         .await?
-        .map(Json)
+        .map(|mut m| {
+            crate::links::model(&app, &headers, &mut m);
+            Json(m)
+        })
         .ok_or_else(|| ApiError::not_found("model_not_found", format!("Model {id} not found.")))
 }
 
@@ -145,6 +164,10 @@ pub async fn list_capabilities(
         .into_iter()
         .skip(offset as usize)
         .take(limit as usize)
+        .map(|mut c| {
+            crate::links::capability(&app, &headers, &mut c);
+            c
+        })
         .collect();
     let base = format!("{}/api/v1/capabilities", origin(&app.config, &headers));
     let (next_url, prev_url) = page_urls(&base, &q, offset, limit, total);
@@ -165,12 +188,17 @@ pub async fn list_capabilities(
 pub async fn get_capability(
     State(app): State<App>,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> ApiResult<Json<CapabilityInfo>> {
     app.engine
         .platform()
         .capabilities
         .get(&id)
-        .map(|c| Json(c.info()))
+        .map(|c| {
+            let mut info = c.info();
+            crate::links::capability(&app, &headers, &mut info);
+            Json(info)
+        })
         .ok_or_else(|| {
             ApiError::not_found(
                 "capability_not_found",

@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod channel_interaction;
 pub mod channels;
 pub mod connections;
+pub mod events;
 pub mod fs;
 pub mod interaction;
 pub mod memories;
@@ -76,7 +77,7 @@ pub fn v1_routes() -> Router<App> {
             "/sessions/{session_id}/messages",
             post(sessions::create_message).get(sessions::list_messages),
         )
-        .route("/sessions/{session_id}/events", get(sessions::list_events))
+        .route("/sessions/{session_id}/events", get(events::list_events))
         .route("/sessions/{session_id}/sse", get(crate::sse::stream))
         .route("/sessions/{session_id}/llmsim", put(sessions::put_llmsim))
         .route(

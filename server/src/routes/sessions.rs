@@ -2,20 +2,20 @@
 
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use everruns_core::event_types;
 use everruns_core::ids::{self, IdKind};
 use everruns_core::{
     CancelStatus, CancelTurnResponse, ContentPart, CreateMessageRequest, CreateSessionRequest,
-    ErrorResponse, Event, ListResponse, LlmSimScript, Message, MessageRole, Page, Session,
-    SessionStatus, UpdateSessionRequest,
+    ErrorResponse, ListResponse, LlmSimScript, Message, MessageRole, Page, Session, SessionStatus,
+    UpdateSessionRequest,
 };
 
 use super::validate;
 use crate::error::{ApiError, ApiResult};
-use crate::store::{now, EventQuery};
+use crate::store::now;
 use crate::util::{check_id, check_len, origin, page_urls, ApiJson, Qs};
 use crate::worker::CancelOutcome;
 use crate::App;
@@ -37,11 +37,7 @@ pub(crate) async fn load(app: &App, id: &str) -> ApiResult<Session> {
 }
 
 fn with_url(app: &App, headers: &HeaderMap, mut s: Session) -> Session {
-    s.self_url = Some(format!(
-        "{}/api/v1/sessions/{}",
-        origin(&app.config, headers),
-        s.id
-    ));
+    crate::links::session(app, headers, &mut s);
     s
 }
 
@@ -146,6 +142,8 @@ pub async fn create_session(
         updated_at: t,
         started_at: None,
         self_url: None,
+        view_url: None,
+        ui_link: None,
         pending_tool_calls: Vec::new(),
         pending_approvals: Vec::new(),
         pending_questions: Vec::new(),
@@ -443,74 +441,6 @@ pub(crate) async fn cursor(app: &App, session_id: &str, since_id: &str) -> ApiRe
                 format!("Event {since_id} is not part of session {session_id}; it cannot be used as a cursor."),
             )
         })
-}
-
-/// E1: the session's events (polling). Without `limit` an answer holds at most
-/// `--events-page-size` events, oldest first, and says `has_more` when more follow; a client
-/// asks again after the last one.
-#[utoipa::path(get, path = "/api/v1/sessions/{session_id}/events", tag = "events",
-    params(("session_id" = String, Path, description = "`session_…` id"),
-           ("since_id" = Option<String>, Query, description = "Only events after this one (exclusive)"),
-           ("types" = Option<Vec<String>>, Query, description = "Only these types (repeated key, ≤25)", explode = true),
-           ("exclude" = Option<Vec<String>>, Query, description = "Not these types (repeated key, ≤25)", explode = true),
-           ("limit" = Option<u32>, Query, description = "The last N matching events (1..=1000), oldest first; adds X-Total-Count. Without it: the first `--events-page-size` (default 1000) after the cursor, with `has_more: true` when more follow (ask again with `after_sequence` = the last one's sequence)"),
-           ("before_sequence" = Option<i64>, Query, description = "Only sequence < value"),
-           ("after_sequence" = Option<i64>, Query, description = "Only sequence > value"),
-           ("turn_id" = Option<String>, Query, description = "Only events of this turn")),
-    responses((status = 200, body = ListResponse<Event>), (status = 400, body = ErrorResponse),
-              (status = 404, body = ErrorResponse)))]
-pub async fn list_events(
-    State(app): State<App>,
-    Path(id): Path<String>,
-    OriginalUri(uri): OriginalUri,
-) -> ApiResult<Response> {
-    load(&app, &id).await?;
-    let q = Qs::parse(uri.query());
-    let (types, exclude) = filters(&q)?;
-    let mut eq = EventQuery {
-        types,
-        exclude,
-        before_sequence: q.i64("before_sequence")?,
-        after_sequence: q.i64("after_sequence")?,
-        ..Default::default()
-    };
-    if let Some(since) = q.get("since_id") {
-        let seq = cursor(&app, &id, since).await?;
-        eq.after_sequence = Some(eq.after_sequence.map_or(seq, |a| a.max(seq)));
-    }
-    if let Some(t) = q.get("turn_id") {
-        check_id(IdKind::Turn, t)?;
-        eq.turn_id = Some(t.to_string());
-    }
-    let limit = q.u64("limit")?;
-    if let Some(l) = limit {
-        if !(1..=1000).contains(&l) {
-            return Err(ApiError::bad_request(
-                "invalid_query",
-                format!("Query parameter `limit` must be between 1 and 1000, got {l}."),
-            ));
-        }
-        eq.last = Some(l as u32);
-    } else {
-        // Without `limit`, one bounded page from the cursor (one more read to know whether
-        // more follow); the client asks again after its last event.
-        eq.first = Some(app.config.events_page_size.saturating_add(1));
-    }
-    let mut events = app.store.query_events(&id, &eq).await?;
-    let has_more = limit.is_none() && events.len() > app.config.events_page_size as usize;
-    events.truncate(app.config.events_page_size as usize);
-    let mut resp = Json(ListResponse {
-        data: events,
-        has_more: Some(has_more).filter(|m| *m),
-    })
-    .into_response();
-    if limit.is_some() {
-        let total = app.store.count_non_delta_events(&id).await?;
-        if let Ok(v) = HeaderValue::from_str(&total.to_string()) {
-            resp.headers_mut().insert("x-total-count", v);
-        }
-    }
-    Ok(resp)
 }
 
 /// Dev only: set the session's llmsim script (404 unless the server runs with `--dev`).

@@ -21,12 +21,14 @@ pub mod catalog;
 mod channels;
 pub mod connections;
 pub mod db;
+pub mod event_list;
 pub mod events;
 pub mod files;
 mod interaction;
 pub mod keys;
 pub mod llmsim;
 pub mod memories;
+mod resource_counts;
 pub use channels::{AgentKeyRow, IdempotencyState, SessionOwner};
 mod rows;
 pub mod runtime;
@@ -47,6 +49,7 @@ pub use catalog::{
     seeded, PredefinedModel, PredefinedProvider, PREDEFINED_MODELS, PREDEFINED_PROVIDERS,
 };
 pub use db::Backend;
+pub use event_list::EventListQuery;
 pub use events::{EventQuery, EventRow, NewEvent};
 pub use files::ENTRY_OVERHEAD_BYTES;
 pub use interaction::AnswerLock;

@@ -26,6 +26,9 @@ pub(crate) fn model_from_row(r: &AnyRow) -> StoreResult<Model> {
         is_default: r.get::<i64, _>(10) != 0,
         created_at: parse_ts(&r.get::<String, _>(11)),
         updated_at: parse_ts(&r.get::<String, _>(12)),
+        self_url: None,
+        view_url: None,
+        ui_link: None,
     })
 }
 

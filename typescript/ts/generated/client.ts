@@ -605,7 +605,9 @@ export class MessagesClient extends SubClient {
 /** `client.events`. */
 export class EventsClient extends SubClient {
   /**
-   * Stored events, oldest first, filtered.
+   * Stored events, oldest first (newest first with `order_desc`), filtered by type, sequence,
+   * turn, time range, context ids, tags, tool name, text (`q`) or a window `around` one event;
+   * every page is followed.
    */
   list(sessionId: string, options?: EventsListOptions & CallOptions): Promise<W.Event[]> {
     return call<W.Event[]>(this, "events.list", { sessionId }, options);

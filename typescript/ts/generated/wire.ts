@@ -22,6 +22,8 @@ export type ContentPart =
 
 /** An agent: system prompt, default model and capabilities. */
 export interface Agent {
+  /** Apps using this resource: always 0 (this server has no apps; upstream's `app_count`). */
+  appCount?: number | null;
   /** When the agent was archived. */
   archivedAt?: string | null;
   /** Enabled capabilities, in order. */
@@ -61,9 +63,13 @@ export interface Agent {
   tags?: string[];
   /** Client-side tools. */
   tools?: ToolDefinition[];
+  /** The same as `view_url` (upstream's alias for command and MCP outputs). */
+  uiLink?: string | null;
   /** Last update time. */
   updatedAt: string;
   usage?: null | TokenUsage;
+  /** Absolute URL of this resource in the web console (upstream's `view_url`). */
+  viewUrl?: string | null;
 }
 
 /** Answer of `PUT /v1/sessions/{id}/storage/secrets`. */
@@ -148,12 +154,18 @@ export interface CapabilityInfo {
   name: string;
   /** True when the capability needs outbound network access. */
   requiresNetwork: boolean;
+  /** Absolute API URL of this resource (upstream's `self_url`). */
+  selfUrl?: string | null;
   /** `active` for usable capabilities. */
   status: string;
   /** Prompt text the capability adds. */
   systemPrompt?: string | null;
   /** Tools the capability provides. */
   toolDefinitions?: CapabilityToolInfo[];
+  /** The same as `view_url` (upstream's alias for command and MCP outputs). */
+  uiLink?: string | null;
+  /** Absolute URL of this resource in the web console (upstream's `view_url`). */
+  viewUrl?: string | null;
 }
 
 /**
@@ -414,6 +426,8 @@ export interface GrepResult {
  * the default of every agent and session.
  */
 export interface Harness {
+  /** Apps using this resource: always 0 (this server has no apps; upstream's `app_count`). */
+  appCount?: number | null;
   /** Capabilities every session of this harness gets. */
   capabilities?: CapabilityRef[];
   /** Creation time. */
@@ -437,14 +451,22 @@ export interface Harness {
   parallelToolCalls?: boolean | null;
   /** Parent harness for inheritance. */
   parentHarnessId?: string | null;
+  /** Absolute API URL of this resource (upstream's `self_url`). */
+  selfUrl?: string | null;
+  /** Sessions running on this harness (upstream's `session_count`). */
+  sessionCount?: number | null;
   /** Lifecycle status. */
   status: ResourceStatus;
   /** Base system prompt. */
   systemPrompt?: string | null;
   /** Tags. */
   tags?: string[];
+  /** The same as `view_url` (upstream's alias for command and MCP outputs). */
+  uiLink?: string | null;
   /** Last update time. */
   updatedAt: string;
+  /** Absolute URL of this resource in the web console (upstream's `view_url`). */
+  viewUrl?: string | null;
 }
 
 /** A file seeded into a session's workspace at creation (`/workspace` prefix accepted). */
@@ -514,18 +536,38 @@ export interface ListCapabilitiesParams {
 export interface ListEventsParams {
   /** Only events with a higher sequence. */
   afterSequence?: number | null;
+  /** Anchor event id: the events within `window` sequences of it (no other cursor, no limit). */
+  around?: string | null;
   /** Only events with a lower sequence. */
   beforeSequence?: number | null;
   /** Not these types (applied after `types`). */
   exclude?: string[];
+  /** Only events whose `context.exec_id` is this. */
+  execId?: string | null;
+  /** Only events at or after this RFC 3339 time. */
+  fromTs?: string | null;
   /** Only the last N matching events (1..=1000), oldest first. */
   limit?: number | null;
+  /** Newest first (default oldest first). */
+  orderDesc?: boolean | null;
+  /** Text search: every word must occur in the payload's text (case-insensitive). */
+  q?: string | null;
   /** Only events after this one (exclusive). */
   sinceId?: string | null;
+  /** Only events carrying any of these tags. */
+  tags?: string[];
+  /** Only events at or before this RFC 3339 time. */
+  toTs?: string | null;
+  /** Only events whose `data.tool_name` is this (`tool.*` events). */
+  toolName?: string | null;
+  /** Only events whose `context.trace_id` is this. */
+  traceId?: string | null;
   /** Only events of this turn. */
   turnId?: string | null;
   /** Only these types (empty = all). */
   types?: string[];
+  /** Events on each side of `around` (1..=500, default 50). */
+  window?: number | null;
 }
 
 /** Query of `GET /v1/harnesses`. */
@@ -695,10 +737,16 @@ export interface Model {
   providerName: string;
   /** Driver, e.g. `llmsim`, `openai`, `anthropic`. */
   providerType: LlmProviderType;
+  /** Absolute API URL of this resource (upstream's `self_url`). */
+  selfUrl?: string | null;
   /** Where the entry came from. */
   source: ModelSource;
+  /** The same as `view_url` (upstream's alias for command and MCP outputs). */
+  uiLink?: string | null;
   /** Last update time. */
   updatedAt: string;
+  /** Absolute URL of this resource in the web console (upstream's `view_url`). */
+  viewUrl?: string | null;
 }
 
 export type ModelSource = "manual" | "discovered" | "predefined" | (string & {});
@@ -838,9 +886,13 @@ export interface Session {
   title?: string | null;
   /** Client-side tools added to the agent's. */
   tools?: ToolDefinition[];
+  /** The same as `view_url` (upstream's alias for command and MCP outputs). */
+  uiLink?: string | null;
   /** Last update time. */
   updatedAt: string;
   usage?: null | TokenUsage;
+  /** Absolute URL of this resource in the web console (upstream's `view_url`). */
+  viewUrl?: string | null;
   /** `wsp_<32hex>`: the workspace that owns the session's files. */
   workspaceId?: string | null;
 }
@@ -1126,8 +1178,12 @@ export interface InputMessageData {
  * rather than with its square (docs/wire.md#13.1).
  */
 export interface LlmGenerationData {
-  /** Messages sent (provider-neutral form), after the `messages_omitted` leading ones. */
-  messages?: JsonValue[];
+  /**
+   * Messages sent (provider-neutral form), after the `messages_omitted` leading ones. Each
+   * has the shape of a [`Message`] (`id`, `role`, `content`, `created_at`, …), the system
+   * prompt included (role `system`).
+   */
+  messages?: WireMessage[];
   /**
    * SHA-256 (hex) over the whole list this call sent, each message's JSON followed by a
    * newline: the next call omits this list only when its own list starts with it.
@@ -1253,6 +1309,19 @@ export interface ReasonCompletedData {
   usage?: null | WireTokenUsage;
 }
 
+/** `reason.recovered`: a turn interrupted by a crash resumed (docs/runtime.md). */
+export interface ReasonRecoveredData {
+  /** Length of the reply text streamed before the interruption. */
+  accumulated_len: number;
+  /**
+   * `restart` (the step runs again) or `finalize` (the reply was complete: only the
+   * turn's end is written).
+   */
+  mode: string;
+  /** The turn. */
+  turn_id: string;
+}
+
 /** `reason.started`. */
 export interface ReasonStartedData {
   /** The agent. */
@@ -1260,6 +1329,30 @@ export interface ReasonStartedData {
   /** The harness. */
   harness_id: string;
   metadata?: null | ModelMetadata;
+}
+
+/** `reason.thinking.completed`: the whole thinking block of one step. */
+export interface ReasonThinkingCompletedData {
+  /** The provider's signature of the block (sent back with it on the next call). */
+  signature?: string | null;
+  /** The thinking text. */
+  thinking: string;
+  /** The turn. */
+  turn_id: string;
+}
+
+/** `reason.thinking.delta`: a chunk of the model's thinking. */
+export interface ReasonThinkingDeltaData {
+  /** The new thinking text. */
+  delta: string;
+  /** The turn. */
+  turn_id: string;
+}
+
+/** `reason.thinking.started`: the model began a thinking (reasoning) block. */
+export interface ReasonThinkingStartedData {
+  /** The turn. */
+  turn_id: string;
 }
 
 /** `session.activated`. */
@@ -1408,10 +1501,22 @@ export interface TurnFailedData {
 
 /** `turn.started`. */
 export interface TurnStartedData {
-  /** That message's content. */
-  input_content?: ContentPart[];
+  /**
+   * That message's text (its text parts joined by newlines), for observability; absent
+   * when it has no text. Upstream's shape (`string | null`); the full parts are in the
+   * `input.message` event.
+   */
+  input_content?: string | null;
   /** The user message that started it. */
   input_message_id: string;
+  /** The turn. */
+  turn_id: string;
+}
+
+/** `turn.steered`: user messages sent while the turn ran joined it at a step boundary. */
+export interface TurnSteeredData {
+  /** The messages that joined it, oldest first. */
+  input_message_ids: string[];
   /** The turn. */
   turn_id: string;
 }
@@ -1439,6 +1544,11 @@ export interface EventDataMap {
   "turn.failed": TurnFailedData;
   "turn.cancelled": TurnCancelledData;
   "session.idled": SessionIdledData;
+  "reason.thinking.started": ReasonThinkingStartedData;
+  "reason.thinking.delta": ReasonThinkingDeltaData;
+  "reason.thinking.completed": ReasonThinkingCompletedData;
+  "reason.recovered": ReasonRecoveredData;
+  "turn.steered": TurnSteeredData;
   "connected": ConnectedData;
   "disconnecting": DisconnectingData;
 }

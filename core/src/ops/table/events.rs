@@ -93,7 +93,9 @@ pub(crate) const EVENTS: &[Op] = &[
     Op {
         group: "events",
         name: "list",
-        doc: "Stored events, oldest first, filtered.",
+        doc: "Stored events, oldest first (newest first with `order_desc`), filtered by type, \
+              sequence, turn, time range, context ids, tags, tool name, text (`q`) or a window \
+              `around` one event; every page is followed.",
         params: &[SESSION_ID],
         fields: Some(Fields {
             schema: "ListEventsParams",

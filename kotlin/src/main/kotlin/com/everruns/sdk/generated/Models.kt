@@ -7,6 +7,8 @@ package com.everruns.sdk
 
 /** An agent: system prompt, default model and capabilities. */
 public data class Agent(
+    /** Apps using this resource: always 0 (this server has no apps; upstream's `app_count`). */
+    val appCount: Long?,
     /** When the agent was archived. */
     val archivedAt: String?,
     /** Enabled capabilities, in order. */
@@ -46,15 +48,20 @@ public data class Agent(
     val tags: List<String>,
     /** Client-side tools. */
     val tools: List<Map<String, Any?>>,
+    /** The same as `view_url` (upstream's alias for command and MCP outputs). */
+    val uiLink: String?,
     /** Last update time. */
     val updatedAt: String,
     val usage: Map<String, Any?>?,
+    /** Absolute URL of this resource in the web console (upstream's `view_url`). */
+    val viewUrl: String?,
 ) {
     public companion object {
         /** Decodes parsed wire JSON (snake_case keys). */
         public fun fromJson(v: Any?): Agent {
             val f = Fields.of("Agent", v)
             return Agent(
+                appCount = f.optLong("app_count"),
                 archivedAt = f.optStr("archived_at"),
                 capabilities = f.list("capabilities", { x -> Fields.asObject(x) }),
                 createdAt = f.str("created_at"),
@@ -75,8 +82,10 @@ public data class Agent(
                 systemPrompt = f.optStr("system_prompt"),
                 tags = f.list("tags", ::asString),
                 tools = f.list("tools", { x -> Fields.asObject(x) }),
+                uiLink = f.optStr("ui_link"),
                 updatedAt = f.str("updated_at"),
                 usage = f.optObj("usage"),
+                viewUrl = f.optStr("view_url"),
             )
         }
     }
@@ -131,9 +140,13 @@ public data class Session(
     val title: String?,
     /** Client-side tools added to the agent's. */
     val tools: List<Map<String, Any?>>,
+    /** The same as `view_url` (upstream's alias for command and MCP outputs). */
+    val uiLink: String?,
     /** Last update time. */
     val updatedAt: String,
     val usage: Map<String, Any?>?,
+    /** Absolute URL of this resource in the web console (upstream's `view_url`). */
+    val viewUrl: String?,
     /** `wsp_<32hex>`: the workspace that owns the session's files. */
     val workspaceId: String?,
 ) {
@@ -166,8 +179,10 @@ public data class Session(
                 tags = f.list("tags", ::asString),
                 title = f.optStr("title"),
                 tools = f.list("tools", { x -> Fields.asObject(x) }),
+                uiLink = f.optStr("ui_link"),
                 updatedAt = f.str("updated_at"),
                 usage = f.optObj("usage"),
+                viewUrl = f.optStr("view_url"),
                 workspaceId = f.optStr("workspace_id"),
             )
         }
@@ -630,12 +645,18 @@ public data class CapabilityInfo(
     val name: String,
     /** True when the capability needs outbound network access. */
     val requiresNetwork: Boolean?,
+    /** Absolute API URL of this resource (upstream's `self_url`). */
+    val selfUrl: String?,
     /** `active` for usable capabilities. */
     val status: String?,
     /** Prompt text the capability adds. */
     val systemPrompt: String?,
     /** Tools the capability provides. */
     val toolDefinitions: List<Map<String, Any?>>,
+    /** The same as `view_url` (upstream's alias for command and MCP outputs). */
+    val uiLink: String?,
+    /** Absolute URL of this resource in the web console (upstream's `view_url`). */
+    val viewUrl: String?,
 ) {
     public companion object {
         /** Decodes parsed wire JSON (snake_case keys). */
@@ -649,9 +670,12 @@ public data class CapabilityInfo(
                 id = f.str("id"),
                 name = f.str("name"),
                 requiresNetwork = f.optBool("requires_network"),
+                selfUrl = f.optStr("self_url"),
                 status = f.optStr("status"),
                 systemPrompt = f.optStr("system_prompt"),
                 toolDefinitions = f.list("tool_definitions", { x -> Fields.asObject(x) }),
+                uiLink = f.optStr("ui_link"),
+                viewUrl = f.optStr("view_url"),
             )
         }
     }
@@ -662,6 +686,8 @@ public data class CapabilityInfo(
  * the default of every agent and session.
  */
 public data class Harness(
+    /** Apps using this resource: always 0 (this server has no apps; upstream's `app_count`). */
+    val appCount: Long?,
     /** Capabilities every session of this harness gets. */
     val capabilities: List<Map<String, Any?>>,
     /** Creation time. */
@@ -685,20 +711,29 @@ public data class Harness(
     val parallelToolCalls: Boolean?,
     /** Parent harness for inheritance. */
     val parentHarnessId: String?,
+    /** Absolute API URL of this resource (upstream's `self_url`). */
+    val selfUrl: String?,
+    /** Sessions running on this harness (upstream's `session_count`). */
+    val sessionCount: Long?,
     /** Lifecycle status. */
     val status: String,
     /** Base system prompt. */
     val systemPrompt: String?,
     /** Tags. */
     val tags: List<String>,
+    /** The same as `view_url` (upstream's alias for command and MCP outputs). */
+    val uiLink: String?,
     /** Last update time. */
     val updatedAt: String,
+    /** Absolute URL of this resource in the web console (upstream's `view_url`). */
+    val viewUrl: String?,
 ) {
     public companion object {
         /** Decodes parsed wire JSON (snake_case keys). */
         public fun fromJson(v: Any?): Harness {
             val f = Fields.of("Harness", v)
             return Harness(
+                appCount = f.optLong("app_count"),
                 capabilities = f.list("capabilities", { x -> Fields.asObject(x) }),
                 createdAt = f.str("created_at"),
                 defaultModelId = f.optStr("default_model_id"),
@@ -711,10 +746,14 @@ public data class Harness(
                 networkAccess = f.optObj("network_access"),
                 parallelToolCalls = f.optBool("parallel_tool_calls"),
                 parentHarnessId = f.optStr("parent_harness_id"),
+                selfUrl = f.optStr("self_url"),
+                sessionCount = f.optLong("session_count"),
                 status = f.str("status"),
                 systemPrompt = f.optStr("system_prompt"),
                 tags = f.list("tags", ::asString),
+                uiLink = f.optStr("ui_link"),
                 updatedAt = f.str("updated_at"),
+                viewUrl = f.optStr("view_url"),
             )
         }
     }
@@ -746,10 +785,16 @@ public data class Model(
     val providerName: String,
     /** Driver, e.g. `llmsim`, `openai`, `anthropic`. */
     val providerType: String,
+    /** Absolute API URL of this resource (upstream's `self_url`). */
+    val selfUrl: String?,
     /** Where the entry came from. */
     val source: String,
+    /** The same as `view_url` (upstream's alias for command and MCP outputs). */
+    val uiLink: String?,
     /** Last update time. */
     val updatedAt: String,
+    /** Absolute URL of this resource in the web console (upstream's `view_url`). */
+    val viewUrl: String?,
 ) {
     public companion object {
         /** Decodes parsed wire JSON (snake_case keys). */
@@ -768,8 +813,11 @@ public data class Model(
                 providerId = f.str("provider_id"),
                 providerName = f.str("provider_name"),
                 providerType = f.str("provider_type"),
+                selfUrl = f.optStr("self_url"),
                 source = f.str("source"),
+                uiLink = f.optStr("ui_link"),
                 updatedAt = f.str("updated_at"),
+                viewUrl = f.optStr("view_url"),
             )
         }
     }

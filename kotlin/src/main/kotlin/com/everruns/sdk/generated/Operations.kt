@@ -507,18 +507,31 @@ public class MessagesClient internal constructor(private val native: Native) {
 /** The `events` operations of [Everruns]. */
 public class EventsClient internal constructor(private val native: Native) {
     /**
-     * Stored events, oldest first, filtered.
+     * Stored events, oldest first (newest first with `order_desc`), filtered by type, sequence,
+     * turn, time range, context ids, tags, tool name, text (`q`) or a window `around` one event;
+     * every page is followed.
      * @param sessionId The session's id (`session_…`).
      * @param afterSequence Only events with a higher sequence.
+     * @param around Anchor event id: the events within `window` sequences of it (no other cursor,
+     * no limit).
      * @param beforeSequence Only events with a lower sequence.
      * @param exclude Not these types (applied after `types`).
+     * @param execId Only events whose `context.exec_id` is this.
+     * @param fromTs Only events at or after this RFC 3339 time.
      * @param limit Only the last N matching events (1..=1000), oldest first.
+     * @param orderDesc Newest first (default oldest first).
+     * @param q Text search: every word must occur in the payload's text (case-insensitive).
      * @param sinceId Only events after this one (exclusive).
+     * @param tags Only events carrying any of these tags.
+     * @param toTs Only events at or before this RFC 3339 time.
+     * @param toolName Only events whose `data.tool_name` is this (`tool.*` events).
+     * @param traceId Only events whose `context.trace_id` is this.
      * @param turnId Only events of this turn.
      * @param types Only these types (empty = all).
+     * @param window Events on each side of `around` (1..=500, default 50).
      */
-    public suspend fun list(sessionId: String, afterSequence: Int? = null, beforeSequence: Int? = null, exclude: List<String>? = null, limit: Int? = null, sinceId: String? = null, turnId: String? = null, types: List<String>? = null): List<Event> {
-        val raw = native.call("events.list", args("session_id" to sessionId, "after_sequence" to afterSequence, "before_sequence" to beforeSequence, "exclude" to exclude, "limit" to limit, "since_id" to sinceId, "turn_id" to turnId, "types" to types))
+    public suspend fun list(sessionId: String, afterSequence: Int? = null, around: String? = null, beforeSequence: Int? = null, exclude: List<String>? = null, execId: String? = null, fromTs: String? = null, limit: Int? = null, orderDesc: Boolean? = null, q: String? = null, sinceId: String? = null, tags: List<String>? = null, toTs: String? = null, toolName: String? = null, traceId: String? = null, turnId: String? = null, types: List<String>? = null, window: Int? = null): List<Event> {
+        val raw = native.call("events.list", args("session_id" to sessionId, "after_sequence" to afterSequence, "around" to around, "before_sequence" to beforeSequence, "exclude" to exclude, "exec_id" to execId, "from_ts" to fromTs, "limit" to limit, "order_desc" to orderDesc, "q" to q, "since_id" to sinceId, "tags" to tags, "to_ts" to toTs, "tool_name" to toolName, "trace_id" to traceId, "turn_id" to turnId, "types" to types, "window" to window))
         return (raw as List<*>).map(Event::fromJson)
     }
 
