@@ -31,6 +31,8 @@ pub enum IdKind {
     Workspace,
     /// `file_…`
     File,
+    /// `agentver_…` (an agent version)
+    AgentVersion,
 }
 
 impl IdKind {
@@ -49,6 +51,7 @@ impl IdKind {
             IdKind::Org => "org",
             IdKind::Workspace => "wsp",
             IdKind::File => "file",
+            IdKind::AgentVersion => "agentver",
         }
     }
 
@@ -67,6 +70,7 @@ impl IdKind {
             IdKind::Org => "organization id",
             IdKind::Workspace => "workspace id",
             IdKind::File => "file id",
+            IdKind::AgentVersion => "agent version id",
         }
     }
 }

@@ -148,6 +148,9 @@ impl AgentBuilder {
                 usage: None,
                 session_count: None,
                 self_url: None,
+                default_version_id: None,
+                forked_from_agent_id: None,
+                forked_from_version_id: None,
             },
         }
     }
@@ -248,6 +251,8 @@ impl SessionBuilder {
                 pending_tool_calls: Vec::new(),
                 pending_approvals: Vec::new(),
                 pending_questions: Vec::new(),
+                agent_version_id: None,
+                is_pinned: false,
             },
         }
     }

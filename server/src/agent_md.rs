@@ -279,6 +279,9 @@ mod tests {
                 usage: None,
                 session_count: None,
                 self_url: None,
+                default_version_id: None,
+                forked_from_agent_id: None,
+                forked_from_version_id: None,
             }
         }
 

@@ -17,6 +17,7 @@ pub mod interaction;
 pub mod openapi;
 pub mod providers;
 pub mod routes;
+pub mod service;
 pub mod sse;
 pub mod store;
 pub mod util;

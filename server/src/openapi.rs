@@ -26,7 +26,8 @@ use crate::routes::{agents, catalog, fs, interaction, sessions};
     paths(
         agents::create_agent, agents::list_agents, agents::get_agent, agents::put_agent,
         agents::update_agent, agents::delete_agent, agents::import_agent, agents::export_agent,
-        catalog::list_harnesses, catalog::get_harness, catalog::list_models, catalog::get_model,
+        catalog::list_harnesses, catalog::get_harness, catalog::create_harness,
+        catalog::update_harness, catalog::delete_harness, catalog::list_models, catalog::get_model,
         catalog::list_capabilities, catalog::get_capability,
         sessions::create_session, sessions::list_sessions, sessions::get_session,
         sessions::update_session, sessions::delete_session, sessions::cancel,
@@ -97,6 +98,8 @@ pub fn spec_json() -> &'static str {
         let mut doc = ApiDoc::openapi();
         doc.merge(crate::routes::channels::ChannelsDoc::openapi());
         doc.merge(crate::routes::channel_interaction::ChannelInteractionDoc::openapi());
+        doc.merge(crate::routes::versions::VersionsDoc::openapi());
+        doc.merge(crate::routes::session_ops::SessionOpsDoc::openapi());
         // after the merges, so the channel routes get the shared answers too
         utoipa::Modify::modify(&SharedAnswers, &mut doc);
         let mut s = doc

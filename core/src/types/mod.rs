@@ -24,6 +24,7 @@ pub mod models;
 #[cfg(feature = "openapi")]
 pub mod schemas;
 pub mod sessions;
+pub mod versions;
 
 pub use agents::*;
 pub use capabilities::*;
@@ -39,3 +40,4 @@ pub use llmsim::*;
 pub use messages::*;
 pub use models::*;
 pub use sessions::*;
+pub use versions::*;

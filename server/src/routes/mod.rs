@@ -6,8 +6,11 @@ pub mod channel_interaction;
 pub mod channels;
 pub mod fs;
 pub mod interaction;
+pub mod reason;
+pub mod session_ops;
 pub mod sessions;
 pub mod validate;
+pub mod versions;
 
 use axum::body::Bytes;
 use axum::http::{header, HeaderMap, Uri};
@@ -18,6 +21,8 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 use crate::App;
+
+pub(crate) use reason::change;
 
 /// Routes under `/api/v1` (authenticated).
 pub fn v1_routes() -> Router<App> {
@@ -37,8 +42,18 @@ pub fn v1_routes() -> Router<App> {
         )
         .route("/agents/{agent}/export", get(agents::export_agent))
         .merge(channels::management_routes())
-        .route("/harnesses", get(catalog::list_harnesses))
-        .route("/harnesses/{harness}", get(catalog::get_harness))
+        .merge(versions::routes())
+        .merge(session_ops::routes())
+        .route(
+            "/harnesses",
+            get(catalog::list_harnesses).post(catalog::create_harness),
+        )
+        .route(
+            "/harnesses/{harness}",
+            get(catalog::get_harness)
+                .patch(catalog::update_harness)
+                .delete(catalog::delete_harness),
+        )
         .route("/models", get(catalog::list_models))
         .route("/models/{model}", get(catalog::get_model))
         .route("/capabilities", get(catalog::list_capabilities))

@@ -30,6 +30,7 @@ pub mod runtime;
 pub mod sessions;
 pub mod storage;
 pub mod turns;
+pub mod versions;
 
 use std::sync::Arc;
 
