@@ -37,6 +37,7 @@ mod net;
 pub mod retry;
 mod sessions;
 pub(crate) mod transport;
+mod versions;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -57,6 +58,9 @@ pub use net::{redact_proxy, TlsReason};
 pub use reqwest::Method;
 pub use retry::{AttemptOutcome, RetryDecision, RetryPolicy, StopReason};
 pub use sessions::SessionsClient;
+pub use versions::{
+    check_change_reason, encode_change_reason, CHANGE_REASON_HEADER, MAX_CHANGE_REASON_CHARS,
+};
 
 /// Environment variable holding the API token.
 pub const ENV_API_KEY: &str = "EVERRUNS_API_KEY";

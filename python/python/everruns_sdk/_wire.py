@@ -44,10 +44,16 @@ class Agent(WireObject):
     created_at: str
     #: Default model (``model_…``).
     default_model_id: Optional[str]
+    #: The version new sessions of this agent record (``agentver_…``).
+    default_version_id: Optional[str]
     #: What the agent is for.
     description: Optional[str]
     #: Human label.
     display_name: Optional[str]
+    #: The agent this one was copied or forked from.
+    forked_from_agent_id: Optional[str]
+    #: The version this agent was forked from.
+    forked_from_version_id: Optional[str]
     #: The harness the agent runs in (defaults to the built-in ``generic``).
     harness_id: Optional[str]
     #: ``agent_<32hex>``.
@@ -84,6 +90,8 @@ class Session(WireObject):
     __slots__ = ()
     #: The session's agent, if any.
     agent_id: Optional[str]
+    #: The agent version the session runs (``agentver_…``), recorded at creation.
+    agent_version_id: Optional[str]
     #: Capabilities added to the agent's and harness's.
     capabilities: list[dict[str, Any]]
     #: Creation time.
@@ -94,6 +102,8 @@ class Session(WireObject):
     id: str
     #: Files seeded at creation.
     initial_files: list[dict[str, Any]]
+    #: Whether the session is pinned (``PUT``/``DELETE /v1/sessions/{id}/pin``).
+    is_pinned: Optional[bool]
     #: BCP 47 locale.
     locale: Optional[str]
     #: Iteration limit override.

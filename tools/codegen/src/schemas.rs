@@ -31,5 +31,10 @@ pub fn all() -> BTreeMap<String, Value> {
     collect::<t::ListHarnessesParams>(&mut m);
     collect::<t::ListModelsParams>(&mut m);
     collect::<t::LlmSimScript>(&mut m);
+    collect::<t::CreateAgentVersionRequest>(&mut m);
+    collect::<t::ForkAgentVersionRequest>(&mut m);
+    collect::<t::RollbackAgentVersionRequest>(&mut m);
+    collect::<t::CreateHarnessRequest>(&mut m);
+    collect::<t::UpdateHarnessRequest>(&mut m);
     m
 }

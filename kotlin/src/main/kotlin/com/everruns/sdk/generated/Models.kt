@@ -15,10 +15,16 @@ public data class Agent(
     val createdAt: String,
     /** Default model (`model_…`). */
     val defaultModelId: String?,
+    /** The version new sessions of this agent record (`agentver_…`). */
+    val defaultVersionId: String?,
     /** What the agent is for. */
     val description: String?,
     /** Human label. */
     val displayName: String?,
+    /** The agent this one was copied or forked from. */
+    val forkedFromAgentId: String?,
+    /** The version this agent was forked from. */
+    val forkedFromVersionId: String?,
     /** The harness the agent runs in (defaults to the built-in `generic`). */
     val harnessId: String?,
     /** `agent_<32hex>`. */
@@ -57,8 +63,11 @@ public data class Agent(
                 capabilities = f.list("capabilities", { x -> Fields.asObject(x) }),
                 createdAt = f.str("created_at"),
                 defaultModelId = f.optStr("default_model_id"),
+                defaultVersionId = f.optStr("default_version_id"),
                 description = f.optStr("description"),
                 displayName = f.optStr("display_name"),
+                forkedFromAgentId = f.optStr("forked_from_agent_id"),
+                forkedFromVersionId = f.optStr("forked_from_version_id"),
                 harnessId = f.optStr("harness_id"),
                 id = f.str("id"),
                 initialFiles = f.list("initial_files", { x -> Fields.asObject(x) }),
@@ -83,6 +92,8 @@ public data class Agent(
 public data class Session(
     /** The session's agent, if any. */
     val agentId: String?,
+    /** The agent version the session runs (`agentver_…`), recorded at creation. */
+    val agentVersionId: String?,
     /** Capabilities added to the agent's and harness's. */
     val capabilities: List<Map<String, Any?>>,
     /** Creation time. */
@@ -93,6 +104,8 @@ public data class Session(
     val id: String,
     /** Files seeded at creation. */
     val initialFiles: List<Map<String, Any?>>,
+    /** Whether the session is pinned (`PUT`/`DELETE /v1/sessions/{id}/pin`). */
+    val isPinned: Boolean?,
     /** BCP 47 locale. */
     val locale: String?,
     /** Iteration limit override. */
@@ -140,11 +153,13 @@ public data class Session(
             val f = Fields.of("Session", v)
             return Session(
                 agentId = f.optStr("agent_id"),
+                agentVersionId = f.optStr("agent_version_id"),
                 capabilities = f.list("capabilities", { x -> Fields.asObject(x) }),
                 createdAt = f.str("created_at"),
                 harnessId = f.optStr("harness_id"),
                 id = f.str("id"),
                 initialFiles = f.list("initial_files", { x -> Fields.asObject(x) }),
+                isPinned = f.optBool("is_pinned"),
                 locale = f.optStr("locale"),
                 maxIterations = f.optLong("max_iterations"),
                 modelId = f.optStr("model_id"),
