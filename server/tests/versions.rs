@@ -562,3 +562,57 @@ async fn export_of_100k_events_in_bounded_memory() {
         "peak RSS grew by {growth_mib} MiB while streaming {size_mib} MiB"
     );
 }
+
+/// The Rust SDK: `with_reason` derives a client (same pool) whose changes carry the reason;
+/// the version operations and session pins go through the core's sub-clients.
+#[tokio::test]
+async fn rust_sdk_versions_and_with_reason() {
+    use everruns_sdk::{Everruns, RollbackAgentVersionRequest, UpdateAgentRequest};
+    let s = Server::start(Opts::dev());
+    let client = Everruns::new("dev", format!("{}/api", s.origin)).unwrap();
+    let agent = client
+        .agents()
+        .create("Rust Versioned", "One.")
+        .await
+        .unwrap();
+    let why = client.with_reason("rename for launch").unwrap();
+    let update = UpdateAgentRequest {
+        system_prompt: Some("Two.".into()),
+        ..Default::default()
+    };
+    why.agents().update(&agent.id, update).await.unwrap();
+    let versions = client.agents().list_versions(&agent.id).await.unwrap();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(
+        versions[0].change_reason.as_deref(),
+        Some("rename for launch")
+    );
+    assert_eq!(versions[1].change_reason, None);
+    let diff = client
+        .agents()
+        .diff_versions(&agent.id, &versions[1].id, &versions[0].id)
+        .await
+        .unwrap();
+    assert_eq!(diff.authored_diff[0].field, "system_prompt");
+    let back = client
+        .agents()
+        .rollback_version(
+            &agent.id,
+            &versions[1].id,
+            RollbackAgentVersionRequest::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(back.system_prompt, "One.");
+    assert!(client.with_reason("bad\u{7}").is_err());
+    let session = client.sessions().create_for_agent(&agent.id).await.unwrap();
+    assert_eq!(session.agent_version_id, back.default_version_id);
+    client.sessions().pin(&session.id).await.unwrap();
+    assert!(client.sessions().get(&session.id).await.unwrap().is_pinned);
+    let err = client
+        .agents()
+        .get_version(&agent.id, "agentver_0123456789abcdef0123456789abcdef")
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(404));
+}

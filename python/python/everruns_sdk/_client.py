@@ -199,7 +199,7 @@ class _ClientBase:
         The reason is stored with what the request changes: on the agent version a change
         creates and in a new session's ``session.started`` event. A blank reason sends no
         header; one over 1000 characters or with control characters (other than newline and
-        tab) raises :class:`~everruns_sdk.ConfigurationError`.
+        tab) raises :class:`~everruns_sdk.ValidationError`.
         """
         return self.with_options(reason=reason)
 

@@ -10,6 +10,8 @@ from typing import Any, Generic, Optional, TypeVar
 
 from ._wire import (
     Agent,
+    AgentVersion,
+    AgentVersionDiffResponse,
     CancelTurnResponse,
     CapabilityInfo,
     Event,
@@ -21,6 +23,7 @@ from ._wire import (
     Message,
     Model,
     QuestionAnswersResponse,
+    ResourceStats,
     Session,
     SessionFile,
     SubmitToolApprovalsResponse,
@@ -49,6 +52,9 @@ __all__ = [
     "CapabilityInfo",
     "Harness",
     "Model",
+    "AgentVersion",
+    "AgentVersionDiffResponse",
+    "ResourceStats",
     "Page",
 ]
 

@@ -13,6 +13,8 @@ from typing import Any, Mapping, Optional, Protocol, Sequence, Union
 from . import _native
 from ._models import (
     Agent,
+    AgentVersion,
+    AgentVersionDiffResponse,
     CancelTurnResponse,
     CapabilityInfo,
     Event,
@@ -24,6 +26,7 @@ from ._models import (
     Model,
     Page,
     QuestionAnswersResponse,
+    ResourceStats,
     Session,
     SessionFile,
     SubmitToolApprovalsResponse,

@@ -125,28 +125,4 @@ impl Store {
             .await?;
         Ok(row.is_some())
     }
-
-    /// The pinned sessions among `ids`.
-    pub async fn pinned_among(
-        &self,
-        ids: &[String],
-    ) -> StoreResult<std::collections::HashSet<String>> {
-        let mut out = std::collections::HashSet::new();
-        if ids.is_empty() {
-            return Ok(out);
-        }
-        let mut qb =
-            super::db::Sql::new("SELECT session_id FROM session_pins WHERE session_id IN (");
-        for (i, id) in ids.iter().enumerate() {
-            if i > 0 {
-                qb.push(", ");
-            }
-            qb.bind_text(id.clone());
-        }
-        qb.push(")");
-        for r in qb.query().fetch_all(&self.read).await? {
-            out.insert(r.get::<String, _>(0));
-        }
-        Ok(out)
-    }
 }

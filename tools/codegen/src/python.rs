@@ -303,6 +303,8 @@ class _Sub:
 /// The result classes the generated sub-clients name (async and sync modules alike).
 const RESULT_CLASSES: &[&str] = &[
     "Agent",
+    "AgentVersion",
+    "AgentVersionDiffResponse",
     "CancelTurnResponse",
     "CapabilityInfo",
     "Event",
@@ -314,6 +316,7 @@ const RESULT_CLASSES: &[&str] = &[
     "Model",
     "Page",
     "QuestionAnswersResponse",
+    "ResourceStats",
     "Session",
     "SessionFile",
     "SubmitToolApprovalsResponse",
