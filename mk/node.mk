@@ -33,9 +33,7 @@ node: node-native node-ts ## Node: build @everruns/sdk (addon + TypeScript)
 NODE_TESTS ?= test/package.test.mjs test/pack.test.mjs test/errors.test.mjs test/net.test.mjs test/tutorial.test.mjs test/streams.test.mjs \
 	test/example.test.mjs test/delivery.test.mjs \
 	test/conformance.test.mjs test/parity.test.mjs test/logging.test.mjs test/agent_client.test.mjs \
-	test/budgets.test.mjs
-	test/workspaces.test.mjs
-	test/event_filters.test.mjs
+	test/budgets.test.mjs test/workspaces.test.mjs test/event_filters.test.mjs test/versions.test.mjs
 
 test-node: node ## Node: node --test (server-backed suites start the real reference server)
 	CARGO_TARGET_DIR=$(NODE_TARGET_DIR) $(CARGO) build -p everruns-server -p everruns-conformance

@@ -33,6 +33,8 @@ pub enum IdKind {
     File,
     /// `mem_…` (a memory: files mounted read-only into agents' sessions)
     Memory,
+    /// `agentver_…` (an agent version)
+    AgentVersion,
 }
 
 impl IdKind {
@@ -52,6 +54,7 @@ impl IdKind {
             IdKind::Workspace => "wsp",
             IdKind::File => "file",
             IdKind::Memory => "mem",
+            IdKind::AgentVersion => "agentver",
         }
     }
 
@@ -71,6 +74,7 @@ impl IdKind {
             IdKind::Workspace => "workspace id",
             IdKind::File => "file id",
             IdKind::Memory => "memory id",
+            IdKind::AgentVersion => "agent version id",
         }
     }
 }

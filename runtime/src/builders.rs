@@ -157,6 +157,9 @@ impl AgentBuilder {
                 view_url: None,
                 ui_link: None,
                 app_count: None,
+                default_version_id: None,
+                forked_from_agent_id: None,
+                forked_from_version_id: None,
             },
         }
     }
@@ -259,6 +262,8 @@ impl SessionBuilder {
                 pending_tool_calls: Vec::new(),
                 pending_approvals: Vec::new(),
                 pending_questions: Vec::new(),
+                agent_version_id: None,
+                is_pinned: false,
             },
         }
     }

@@ -284,6 +284,9 @@ mod tests {
                 view_url: None,
                 ui_link: None,
                 app_count: None,
+                default_version_id: None,
+                forked_from_agent_id: None,
+                forked_from_version_id: None,
             }
         }
 

@@ -27,7 +27,8 @@ use crate::routes::{agents, catalog, events, fs, interaction, sessions};
     paths(
         agents::create_agent, agents::list_agents, agents::get_agent, agents::put_agent,
         agents::update_agent, agents::delete_agent, agents::import_agent, agents::export_agent,
-        catalog::list_harnesses, catalog::get_harness, catalog::list_models, catalog::get_model,
+        catalog::list_harnesses, catalog::get_harness, catalog::create_harness,
+        catalog::update_harness, catalog::delete_harness, catalog::list_models, catalog::get_model,
         catalog::list_capabilities, catalog::get_capability,
         sessions::create_session, sessions::list_sessions, sessions::get_session,
         sessions::update_session, sessions::delete_session, sessions::cancel,
@@ -102,6 +103,8 @@ pub fn spec_json() -> &'static str {
         doc.merge(crate::routes::budgets::BudgetsDoc::openapi());
         doc.merge(crate::routes::workspaces::WorkspacesDoc::openapi());
         doc.merge(crate::routes::memories::MemoriesDoc::openapi());
+        doc.merge(crate::routes::versions::VersionsDoc::openapi());
+        doc.merge(crate::routes::session_ops::SessionOpsDoc::openapi());
         // after the merges, so the channel routes get the shared answers too
         utoipa::Modify::modify(&SharedAnswers, &mut doc);
         utoipa::Modify::modify(&event_data::EventData, &mut doc);

@@ -68,6 +68,7 @@ both_backends!(
     llmsim_positions_are_shared,
     files_and_storage,
     delete_session_removes_everything,
+    agent_versions_and_pins,
 );
 
 async fn open(url: &str) -> Store {
@@ -493,4 +494,72 @@ async fn delete_session_removes_everything(url: String) {
         .unwrap()
         .is_empty());
     assert_eq!(store.position(&sid).await.unwrap(), 0);
+}
+
+/// Agent versions are read back as stored, newest first, visible to a second handle; pins
+/// show on get and list and go with the session.
+async fn agent_versions_and_pins(url: String) {
+    let a = open(&url).await;
+    let b = Store::open(&url).await.expect("second handle");
+    let agent_id = new_id(IdKind::Agent);
+    let mut ids = Vec::new();
+    for n in 1..=3u64 {
+        let v = everruns_core::AgentVersion {
+            id: new_id(IdKind::AgentVersion),
+            agent_id: agent_id.clone(),
+            version_number: n,
+            version: format!("1.0.{}", n - 1),
+            semver_major: 1,
+            semver_minor: 0,
+            semver_patch: n - 1,
+            change_kind: everruns_core::AgentVersionChangeKind::Auto,
+            config_hash: format!("{n:064}"),
+            authored_config: json!({"system_prompt": format!("v{n}")}),
+            resolved_config: json!({"system_prompt": format!("v{n}"), "harness_chain": []}),
+            parent_version_id: ids.last().cloned(),
+            source_version_id: None,
+            summary: Some("s".into()),
+            change_reason: (n == 2).then(|| "why ✓".to_string()),
+            is_published: None,
+            created_at: now(),
+        };
+        a.insert_agent_version(&v).await.expect("insert version");
+        ids.push(v.id);
+    }
+    let list = b.list_agent_versions(&agent_id).await.unwrap();
+    assert_eq!(
+        list.iter().map(|v| v.version_number).collect::<Vec<_>>(),
+        vec![3, 2, 1]
+    );
+    assert_eq!(list[1].change_reason.as_deref(), Some("why ✓"));
+    assert_eq!(list[0].parent_version_id.as_ref(), Some(&ids[1]));
+    assert_eq!(list[2].authored_config["system_prompt"], "v1");
+    let latest = b.latest_agent_version(&agent_id).await.unwrap().unwrap();
+    assert_eq!(latest.id, ids[2]);
+    assert_eq!(
+        b.get_agent_version(&ids[0]).await.unwrap().unwrap().version,
+        "1.0.0"
+    );
+    assert!(b
+        .latest_agent_version("agent_none")
+        .await
+        .unwrap()
+        .is_none());
+
+    let sid = new_session(&a).await;
+    let other = new_session(&a).await;
+    assert!(a.set_session_pinned(&sid, true).await.unwrap());
+    assert!(
+        !a.set_session_pinned(&sid, true).await.unwrap(),
+        "already pinned"
+    );
+    assert!(b.get_session(&sid).await.unwrap().unwrap().is_pinned);
+    assert!(!b.get_session(&other).await.unwrap().unwrap().is_pinned);
+    let (page, _) = b.list_sessions(None, None, 0, 100).await.unwrap();
+    for s in page.iter().filter(|s| s.id == sid || s.id == other) {
+        assert_eq!(s.is_pinned, s.id == sid);
+    }
+    assert!(b.session_pinned(&sid).await.unwrap());
+    a.delete_session(&sid).await.unwrap();
+    assert!(!b.session_pinned(&sid).await.unwrap());
 }

@@ -62,6 +62,14 @@ fn schemas() -> BTreeMap<String, Value> {
     collect::<t::BatchSetSecretsResponse>(&mut m);
     collect::<t::CreateBudgetRequest>(&mut m);
     collect::<t::UpdateBudgetRequest>(&mut m);
+    collect::<t::AgentVersion>(&mut m);
+    collect::<t::AgentVersionDiffResponse>(&mut m);
+    collect::<t::ResourceStats>(&mut m);
+    collect::<t::CreateAgentVersionRequest>(&mut m);
+    collect::<t::ForkAgentVersionRequest>(&mut m);
+    collect::<t::RollbackAgentVersionRequest>(&mut m);
+    collect::<t::CreateHarnessRequest>(&mut m);
+    collect::<t::UpdateHarnessRequest>(&mut m);
     // Hand-written below: free-form JSON on the wire.
     m.remove("ContentPart");
     m

@@ -103,6 +103,15 @@ export class Everruns extends SubClients {
     }
   }
 
+  /**
+   * A client sharing this one's connections whose every request records `reason` as its
+   * change reason (`Everruns-Change-Reason`, percent-encoded UTF-8): stored on the agent
+   * version a change creates and in a new session's `session.started` event.
+   */
+  withReason(reason: string): Everruns {
+    return this.withOptions({ reason });
+  }
+
   /** The normalised base URL (ends with `/`). */
   get baseUrl(): string {
     try {

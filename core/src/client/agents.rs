@@ -12,7 +12,7 @@ use crate::types::{Agent, CreateAgentRequest, ListAgentsParams, Page, UpdateAgen
 /// Agents: configuration of the agentic loop (docs/wire.md#6).
 #[derive(Debug, Clone)]
 pub struct AgentsClient {
-    client: Everruns,
+    pub(crate) client: Everruns,
 }
 
 /// Turns an id-or-name into the path segment: ids are validated, names are slugged

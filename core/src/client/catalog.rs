@@ -66,7 +66,7 @@ impl CapabilitiesClient {
 /// Harnesses (docs/wire.md#7).
 #[derive(Debug, Clone)]
 pub struct HarnessesClient {
-    client: Everruns,
+    pub(crate) client: Everruns,
 }
 
 impl HarnessesClient {

@@ -38,6 +38,7 @@ mod net;
 pub mod retry;
 mod sessions;
 pub(crate) mod transport;
+mod versions;
 mod workspaces;
 
 use std::collections::HashMap;
@@ -60,6 +61,9 @@ pub use net::{redact_proxy, TlsReason};
 pub use reqwest::Method;
 pub use retry::{AttemptOutcome, RetryDecision, RetryPolicy, StopReason};
 pub use sessions::SessionsClient;
+pub use versions::{
+    check_change_reason, encode_change_reason, CHANGE_REASON_HEADER, MAX_CHANGE_REASON_CHARS,
+};
 pub use workspaces::{MemoriesClient, WorkspaceFilesClient, WorkspacesClient};
 
 /// Environment variable holding the API token.

@@ -14,7 +14,7 @@ use crate::types::{
 /// Sessions: running conversations with a workspace of files (docs/wire.md#10).
 #[derive(Debug, Clone)]
 pub struct SessionsClient {
-    client: Everruns,
+    pub(crate) client: Everruns,
 }
 
 impl SessionsClient {

@@ -139,6 +139,12 @@ pub const CALL_SETTINGS: &[Param] = &[
         "Sent as `Idempotency-Key`: makes a POST safe to retry. Use a fresh key per logical operation.",
     ),
     optional("headers", Ty::Json, None, "Extra request headers (name → value)."),
+    optional(
+        "reason",
+        Ty::Str,
+        None,
+        "Change reason recorded with what the call changes (sent as `Everruns-Change-Reason`).",
+    ),
 ];
 
 /// Per-call options from a host's `with_options` arguments.
@@ -159,6 +165,9 @@ pub fn request_options(settings: Value, spelling: Spelling) -> Result<RequestOpt
         for (k, v) in h {
             o = o.header(k, v);
         }
+    }
+    if let Some(r) = a.opt::<String>("reason")? {
+        o = o.reason(&r)?;
     }
     a.done()?;
     Ok(o)

@@ -91,6 +91,15 @@ pub struct Agent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub app_count: Option<u64>,
+    /// The version new sessions of this agent record (`agentver_…`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_version_id: Option<String>,
+    /// The agent this one was copied or forked from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forked_from_agent_id: Option<String>,
+    /// The version this agent was forked from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forked_from_version_id: Option<String>,
 }
 
 /// Body of `POST /v1/agents` and `PUT /v1/agents/{id_or_name}` (create or upsert).

@@ -25,6 +25,7 @@ pub mod models;
 #[cfg(feature = "openapi")]
 pub mod schemas;
 pub mod sessions;
+pub mod versions;
 pub mod workspaces;
 
 pub use agents::*;
@@ -42,4 +43,5 @@ pub use llmsim::*;
 pub use messages::*;
 pub use models::*;
 pub use sessions::*;
+pub use versions::*;
 pub use workspaces::*;

@@ -125,6 +125,12 @@ pub struct Session {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub pending_questions: Vec<PendingQuestions>,
+    /// The agent version the session runs (`agentver_…`), recorded at creation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_version_id: Option<String>,
+    /// Whether the session is pinned (`PUT`/`DELETE /v1/sessions/{id}/pin`).
+    #[serde(default)]
+    pub is_pinned: bool,
 }
 
 /// Body of `POST /v1/sessions` (every field optional).

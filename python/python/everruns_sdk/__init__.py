@@ -47,6 +47,8 @@ from ._errors import (
 )
 from ._models import (
     Agent,
+    AgentVersion,
+    AgentVersionDiffResponse,
     CancelTurnResponse,
     CapabilityInfo,
     Event,
@@ -59,6 +61,7 @@ from ._models import (
     Message,
     Model,
     Page,
+    ResourceStats,
     Session,
     SessionFile,
     WireObject,
@@ -127,6 +130,9 @@ __all__ = [
     "CapabilityInfo",
     "Harness",
     "Model",
+    "AgentVersion",
+    "AgentVersionDiffResponse",
+    "ResourceStats",
     "Page",
     "ContentPart",
     "extract_tool_calls",

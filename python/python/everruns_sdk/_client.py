@@ -178,6 +178,7 @@ class _ClientBase:
         max_retries: Optional[int] = None,
         idempotency_key: Optional[str] = None,
         headers: Optional[Mapping[str, str]] = None,
+        reason: Optional[str] = None,
     ) -> _C:
         """A client sharing this one's connections whose calls use these settings."""
         native = self._native.with_options(
@@ -186,9 +187,21 @@ class _ClientBase:
                 max_retries=max_retries,
                 idempotency_key=idempotency_key,
                 headers=dict(headers) if headers else None,
+                reason=reason,
             )
         )
         return type(self)(_native_client=native)
+
+    def with_reason(self: _C, reason: str) -> _C:
+        """A client sharing this one's connections whose every request records ``reason``
+        as its change reason (the ``Everruns-Change-Reason`` header, percent-encoded UTF-8).
+
+        The reason is stored with what the request changes: on the agent version a change
+        creates and in a new session's ``session.started`` event. A blank reason sends no
+        header; one over 1000 characters or with control characters (other than newline and
+        tab) raises :class:`~everruns_sdk.ValidationError`.
+        """
+        return self.with_options(reason=reason)
 
     def __repr__(self) -> str:
         if getattr(self, "_client", None) is None or self._client is None:

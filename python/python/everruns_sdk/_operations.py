@@ -16,6 +16,8 @@ from ._models import (
     BatchSetSecretsResponse,
     Budget,
     BudgetCheckResult,
+    AgentVersion,
+    AgentVersionDiffResponse,
     CancelTurnResponse,
     CapabilityInfo,
     Connection,
@@ -35,6 +37,7 @@ from ._models import (
     Page,
     QuestionAnswersResponse,
     ResumeSessionResponse,
+    ResourceStats,
     Session,
     SessionFile,
     SubmitToolApprovalsResponse,
@@ -411,6 +414,143 @@ class AgentsClient(_Sub):
         result: str = await self._n.call("agents.export", args)
         return result
 
+    async def list_versions(self, agent_id: str) -> builtins.list[AgentVersion]:
+        """The agent's versions, newest first (every change to an agent makes one).
+
+        Args:
+            agent_id: The agent's id (``agent_…``) or name.
+        """
+        args = _args(agent_id=agent_id)
+        return [AgentVersion(x) for x in await self._n.call("agents.list_versions", args)]
+
+    async def get_version(self, agent_id: str, version_id: str) -> AgentVersion:
+        """One version of the agent.
+
+        Args:
+            agent_id: The agent's id (``agent_…``) or name.
+            version_id: The version's id (``agentver_…``).
+        """
+        args = _args(agent_id=agent_id, version_id=version_id)
+        return AgentVersion(await self._n.call("agents.get_version", args))
+
+    async def create_version(
+        self,
+        agent_id: str,
+        *,
+        change_kind: Any = None,
+        summary: Optional[str] = None,
+    ) -> AgentVersion:
+        """Saves the agent's current configuration as a version (``change_kind``: manual, patch,
+        minor or major).
+
+        Args:
+            agent_id: The agent's id (``agent_…``) or name.
+            summary: A note stored with the version.
+        """
+        args = _args(agent_id=agent_id, change_kind=change_kind, summary=summary)
+        return AgentVersion(await self._n.call("agents.create_version", args))
+
+    async def set_default_version(self, agent_id: str, version_id: str) -> Agent:
+        """Makes a version the agent's default: its configuration becomes the agent's and new
+        sessions record it.
+
+        Args:
+            agent_id: The agent's id (``agent_…``) or name.
+            version_id: The version's id (``agentver_…``).
+        """
+        args = _args(agent_id=agent_id, version_id=version_id)
+        return Agent(await self._n.call("agents.set_default_version", args))
+
+    async def diff_versions(
+        self,
+        agent_id: str,
+        from_version_id: str,
+        to_version_id: str,
+    ) -> AgentVersionDiffResponse:
+        """The fields that differ between two versions of the agent (authored and resolved).
+
+        Args:
+            agent_id: The agent's id (``agent_…``) or name.
+            from_version_id: The first version (``agentver_…``).
+            to_version_id: The second version (``agentver_…``).
+        """
+        args = _args(
+            agent_id=agent_id,
+            from_version_id=from_version_id,
+            to_version_id=to_version_id,
+        )
+        return AgentVersionDiffResponse(await self._n.call("agents.diff_versions", args))
+
+    async def fork_version(
+        self,
+        agent_id: str,
+        version_id: str,
+        *,
+        description: Optional[str] = None,
+        display_name: Optional[str] = None,
+        name: Optional[str] = None,
+    ) -> Agent:
+        """A new agent from a version, under a new ``name``.
+
+        Args:
+            agent_id: The agent's id (``agent_…``) or name.
+            version_id: The version's id (``agentver_…``).
+            description: The new agent's description.
+            display_name: The new agent's label.
+            name: The new agent's name (a slug, unused).
+        """
+        args = _args(
+            agent_id=agent_id,
+            version_id=version_id,
+            description=description,
+            display_name=display_name,
+            name=name,
+        )
+        return Agent(await self._n.call("agents.fork_version", args))
+
+    async def rollback_version(
+        self,
+        agent_id: str,
+        version_id: str,
+        *,
+        save_version: Optional[bool] = None,
+        summary: Optional[str] = None,
+    ) -> Agent:
+        """Restores the agent from a version (saved as a new ``rollback`` version unless
+        ``save_version`` is false).
+
+        Args:
+            agent_id: The agent's id (``agent_…``) or name.
+            version_id: The version's id (``agentver_…``).
+            save_version: Record the restored configuration as a new version (default true).
+            summary: A note stored with that version.
+        """
+        args = _args(
+            agent_id=agent_id,
+            version_id=version_id,
+            save_version=save_version,
+            summary=summary,
+        )
+        return Agent(await self._n.call("agents.rollback_version", args))
+
+    async def copy(self, agent_id: str) -> Agent:
+        """A copy of the agent named ``NAME-copy`` (``NAME-copy-2``, … when taken).
+
+        Args:
+            agent_id: The agent's id (``agent_…``) or name.
+        """
+        args = _args(agent_id=agent_id)
+        return Agent(await self._n.call("agents.copy", args))
+
+    async def stats(self, agent_id: str) -> ResourceStats:
+        """Aggregates over the agent's sessions and turns.
+
+        Args:
+            agent_id: The agent's id (``agent_…``) or name.
+        """
+        args = _args(agent_id=agent_id)
+        return ResourceStats(await self._n.call("agents.stats", args))
+
 class SessionsClient(_Sub):
     """``client.sessions``."""
 
@@ -598,6 +738,36 @@ class SessionsClient(_Sub):
         """
         args = _args(session_id=session_id, text=text)
         result: str = await self._n.call("sessions.run", args)
+        return result
+
+    async def pin(self, session_id: str) -> None:
+        """Pins the session (shown as ``is_pinned``).
+
+        Args:
+            session_id: The session's id (``session_…``).
+        """
+        args = _args(session_id=session_id)
+        await self._n.call("sessions.pin", args)
+        return None
+
+    async def unpin(self, session_id: str) -> None:
+        """Unpins the session.
+
+        Args:
+            session_id: The session's id (``session_…``).
+        """
+        args = _args(session_id=session_id)
+        await self._n.call("sessions.unpin", args)
+        return None
+
+    async def export(self, session_id: str) -> str:
+        """Every event of the session as JSON Lines (one envelope per line, in order).
+
+        Args:
+            session_id: The session's id (``session_…``).
+        """
+        args = _args(session_id=session_id)
+        result: str = await self._n.call("sessions.export", args)
         return result
 
     async def submit_tool_approvals(
@@ -1566,6 +1736,112 @@ class HarnessesClient(_Sub):
         """
         args = _args(harness_id=harness_id)
         return Harness(await self._n.call("harnesses.get", args))
+
+    async def search(self, query: str) -> builtins.list[Harness]:
+        """Harnesses whose name, label or description contains ``query`` (case-insensitive).
+
+        Args:
+            query: The text to look for.
+        """
+        args = _args(query=query)
+        return [Harness(x) for x in await self._n.call("harnesses.search", args)]
+
+    async def create(
+        self,
+        name: str,
+        system_prompt: str,
+        *,
+        capabilities: Optional[Sequence[Any]] = None,
+        default_model_id: Optional[str] = None,
+        description: Optional[str] = None,
+        display_name: Optional[str] = None,
+        initial_files: Optional[Sequence[Any]] = None,
+        network_access: Any = None,
+        parent_harness_id: Optional[str] = None,
+        tags: Optional[Sequence[str]] = None,
+    ) -> Harness:
+        """Creates a harness (``name``: a unique slug).
+
+        Args:
+            name: The harness's name (a slug).
+            system_prompt: The base system prompt.
+            capabilities: Capabilities every session of this harness gets.
+            default_model_id: Default model (``model_…``).
+            description: What the harness is for.
+            display_name: Human label.
+            initial_files: Starter files.
+            parent_harness_id: Parent harness to inherit from.
+            tags: Tags.
+        """
+        args = _args(
+            name=name,
+            system_prompt=system_prompt,
+            capabilities=capabilities,
+            default_model_id=default_model_id,
+            description=description,
+            display_name=display_name,
+            initial_files=initial_files,
+            network_access=network_access,
+            parent_harness_id=parent_harness_id,
+            tags=tags,
+        )
+        return Harness(await self._n.call("harnesses.create", args))
+
+    async def update(
+        self,
+        harness_id: str,
+        *,
+        capabilities: Optional[Sequence[Any]] = None,
+        default_model_id: Optional[str] = None,
+        description: Optional[str] = None,
+        display_name: Optional[str] = None,
+        initial_files: Optional[Sequence[Any]] = None,
+        name: Optional[str] = None,
+        network_access: Any = None,
+        parent_harness_id: Optional[str] = None,
+        status: Any = None,
+        system_prompt: Optional[str] = None,
+        tags: Optional[Sequence[str]] = None,
+    ) -> Harness:
+        """Changes only the fields given (built-in harnesses are read-only).
+
+        Args:
+            harness_id: The harness's id (``harness_…``) or name.
+            capabilities: New capabilities.
+            default_model_id: New default model.
+            description: New description.
+            display_name: New label.
+            initial_files: New starter files.
+            name: New slug.
+            parent_harness_id: New parent harness.
+            system_prompt: New base system prompt.
+            tags: New tags.
+        """
+        args = _args(
+            harness_id=harness_id,
+            capabilities=capabilities,
+            default_model_id=default_model_id,
+            description=description,
+            display_name=display_name,
+            initial_files=initial_files,
+            name=name,
+            network_access=network_access,
+            parent_harness_id=parent_harness_id,
+            status=status,
+            system_prompt=system_prompt,
+            tags=tags,
+        )
+        return Harness(await self._n.call("harnesses.update", args))
+
+    async def delete(self, harness_id: str) -> None:
+        """Archives a harness.
+
+        Args:
+            harness_id: The harness's id (``harness_…``) or name.
+        """
+        args = _args(harness_id=harness_id)
+        await self._n.call("harnesses.delete", args)
+        return None
 
 class ModelsClient(_Sub):
     """``client.models``."""

@@ -30,6 +30,9 @@ __all__ = [
     "CapabilityInfo",
     "Harness",
     "Model",
+    "AgentVersion",
+    "AgentVersionDiffResponse",
+    "ResourceStats",
     "SubmitToolResultsResponse",
     "SubmitToolApprovalsResponse",
     "QuestionAnswersResponse",
@@ -57,10 +60,16 @@ class Agent(WireObject):
     created_at: str
     #: Default model (``model_…``).
     default_model_id: Optional[str]
+    #: The version new sessions of this agent record (``agentver_…``).
+    default_version_id: Optional[str]
     #: What the agent is for.
     description: Optional[str]
     #: Human label.
     display_name: Optional[str]
+    #: The agent this one was copied or forked from.
+    forked_from_agent_id: Optional[str]
+    #: The version this agent was forked from.
+    forked_from_version_id: Optional[str]
     #: The harness the agent runs in (defaults to the built-in ``generic``).
     harness_id: Optional[str]
     #: ``agent_<32hex>``.
@@ -103,6 +112,8 @@ class Session(WireObject):
     __slots__ = ()
     #: The session's agent, if any.
     agent_id: Optional[str]
+    #: The agent version the session runs (``agentver_…``), recorded at creation.
+    agent_version_id: Optional[str]
     #: Capabilities added to the agent's and harness's.
     capabilities: list[dict[str, Any]]
     #: Creation time.
@@ -113,6 +124,8 @@ class Session(WireObject):
     id: str
     #: Files seeded at creation.
     initial_files: list[dict[str, Any]]
+    #: Whether the session is pinned (``PUT``/``DELETE /v1/sessions/{id}/pin``).
+    is_pinned: Optional[bool]
     #: BCP 47 locale.
     locale: Optional[str]
     #: Iteration limit override.
@@ -543,6 +556,98 @@ class Model(WireObject):
     updated_at: str
     #: Absolute URL of this resource in the web console (upstream's ``view_url``).
     view_url: Optional[str]
+
+
+class AgentVersion(WireObject):
+    """An immutable snapshot of an agent: what its author wrote and what a session runs (the
+    agent folded over its harness chain), with a content hash and the version it follows.
+    """
+
+    __slots__ = ()
+    #: The agent.
+    agent_id: str
+    #: The agent's fields as written (name, prompt, harness, model, capabilities, tools…).
+    authored_config: dict[str, Any]
+    #: Why it was made.
+    change_kind: str
+    #: The ``Everruns-Change-Reason`` of the request that made it.
+    change_reason: Optional[str]
+    #: SHA-256 (hex) of the authored configuration's canonical JSON.
+    config_hash: str
+    #: Creation time.
+    created_at: str
+    #: ``agentver_<32hex>``.
+    id: str
+    #: Whether it is the agent's default version.
+    is_published: Optional[bool]
+    #: The version this one follows (the agent's previous version).
+    parent_version_id: Optional[str]
+    #: The configuration a session runs: the agent folded over its harness chain.
+    resolved_config: dict[str, Any]
+    #: Semver major number.
+    semver_major: int
+    #: Semver minor number.
+    semver_minor: int
+    #: Semver patch number.
+    semver_patch: int
+    #: The version it was restored or forked from.
+    source_version_id: Optional[str]
+    #: A note given with ``create_version``/``rollback_version``.
+    summary: Optional[str]
+    #: ``MAJOR.MINOR.PATCH``.
+    version: str
+    #: 1, 2, 3… per agent.
+    version_number: int
+
+
+class AgentVersionDiffResponse(WireObject):
+    """`GET /v1/agents/{agent_id}/versions/{from}/diff/{to}`: the fields that differ."""
+
+    __slots__ = ()
+    #: Changed fields of the authored configuration, in field order.
+    authored_diff: list[dict[str, Any]]
+    #: The first version.
+    from_version_id: str
+    #: Changed fields of the resolved configuration, in field order.
+    resolved_diff: list[dict[str, Any]]
+    #: The second version.
+    to_version_id: str
+
+
+class ResourceStats(WireObject):
+    """`GET /v1/agents/{agent_id}/stats`: aggregates over the agent's sessions."""
+
+    __slots__ = ()
+    #: Sessions running a turn.
+    active_session_count: int
+    #: Mean session duration, milliseconds.
+    avg_session_duration_ms: Optional[int]
+    #: Turns run.
+    execution_count: int
+    #: First session's creation time.
+    first_session_at: Optional[str]
+    #: Sessions waiting for input.
+    idle_session_count: int
+    #: Start of the last turn.
+    last_execution_at: Optional[str]
+    #: Last session's creation time.
+    last_session_at: Optional[str]
+    #: Sessions of the agent.
+    session_count: int
+    #: Sessions created but never run.
+    started_session_count: int
+    #: Cache creation tokens over all sessions.
+    total_cache_creation_tokens: int
+    #: Cache read tokens over all sessions.
+    total_cache_read_tokens: int
+    #: Input tokens over all sessions.
+    total_input_tokens: int
+    #: Output tokens over all sessions.
+    total_output_tokens: int
+    #: Summed session durations (creation to last update), milliseconds.
+    total_session_duration_ms: int
+    #: Sessions waiting for client-side tool results.
+    waiting_for_tool_results_session_count: int
 
 
 class SubmitToolResultsResponse(WireObject):

@@ -1,4 +1,4 @@
-//! Harnesses (H1–H2), models (M1–M2) and capabilities (C1–C2): read-only catalogues.
+//! Harnesses (H1–H2 and writes), models (M1–M2) and capabilities (C1–C2).
 
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::HeaderMap;
@@ -9,6 +9,7 @@ use everruns_core::{
 };
 
 use crate::error::{ApiError, ApiResult};
+use crate::service;
 use crate::util::{check_id, origin, page_urls, Qs};
 use crate::App;
 
@@ -71,6 +72,53 @@ pub async fn get_harness(
     })?;
     crate::links::harness(&app, &headers, &mut h).await?;
     Ok(Json(h))
+}
+
+/// Create a harness.
+#[utoipa::path(post, path = "/api/v1/harnesses", tag = "harnesses",
+    request_body = everruns_core::CreateHarnessRequest,
+    responses((status = 201, body = Harness), (status = 400, body = ErrorResponse),
+              (status = 404, body = ErrorResponse), (status = 409, body = ErrorResponse)))]
+pub async fn create_harness(
+    State(app): State<App>,
+    headers: HeaderMap,
+    crate::util::ApiJson(req): crate::util::ApiJson<everruns_core::CreateHarnessRequest>,
+) -> ApiResult<(axum::http::StatusCode, Json<Harness>)> {
+    let h = service::harnesses::create(&app, req, &super::change(&headers)?).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(h)))
+}
+
+/// Update a harness (only the given fields; built-in harnesses are read-only).
+#[utoipa::path(patch, path = "/api/v1/harnesses/{harness_id}", tag = "harnesses",
+    params(("harness_id" = String, Path, description = "`harness_…` id or slug name")),
+    request_body = everruns_core::UpdateHarnessRequest,
+    responses((status = 200, body = Harness), (status = 400, body = ErrorResponse),
+              (status = 403, description = "Built-in harness", body = ErrorResponse),
+              (status = 404, body = ErrorResponse), (status = 409, body = ErrorResponse)))]
+pub async fn update_harness(
+    State(app): State<App>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+    crate::util::ApiJson(req): crate::util::ApiJson<everruns_core::UpdateHarnessRequest>,
+) -> ApiResult<Json<Harness>> {
+    Ok(Json(
+        service::harnesses::update(&app, &key, req, &super::change(&headers)?).await?,
+    ))
+}
+
+/// Archive a harness (built-in harnesses are read-only).
+#[utoipa::path(delete, path = "/api/v1/harnesses/{harness_id}", tag = "harnesses",
+    params(("harness_id" = String, Path, description = "`harness_…` id or slug name")),
+    responses((status = 204, description = "Archived"), (status = 400, body = ErrorResponse),
+              (status = 403, description = "Built-in harness", body = ErrorResponse),
+              (status = 404, body = ErrorResponse)))]
+pub async fn delete_harness(
+    State(app): State<App>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<axum::http::StatusCode> {
+    service::harnesses::archive(&app, &key, &super::change(&headers)?).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
 /// M1: list models.

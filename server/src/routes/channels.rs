@@ -548,21 +548,17 @@ pub async fn create_session(
         return Err(ApiError::invalid("title must be at most 200 characters."));
     }
     idempotent(&app, &caller, &headers, "sessions", &body, || async {
-        let create = json!({
-            "agent_id": caller.channel.agent_id,
-            "title": req.title,
-            "tags": [format!("api_channel:{}", caller.channel.id),
-                     format!("api_key:{}", caller.owner.key_id)],
-        });
-        let mut h = HeaderMap::new();
-        h.insert(
-            header::CONTENT_TYPE,
-            "application/json".parse().expect("header"),
-        );
-        let resp =
-            super::sessions::create_session(State(app.clone()), h, Bytes::from(create.to_string()))
-                .await?;
-        let session: Session = body_json(resp).await?;
+        let create = everruns_core::CreateSessionRequest {
+            agent_id: Some(caller.channel.agent_id.clone()),
+            title: req.title.clone(),
+            tags: vec![
+                format!("api_channel:{}", caller.channel.id),
+                format!("api_key:{}", caller.owner.key_id),
+            ],
+            ..Default::default()
+        };
+        let session =
+            crate::service::sessions::create(&app, create, &super::change(&headers)?).await?;
         app.store
             .set_session_owner(&session.id, &caller.owner)
             .await?;

@@ -10,8 +10,11 @@ pub mod events;
 pub mod fs;
 pub mod interaction;
 pub mod memories;
+pub mod reason;
+pub mod session_ops;
 pub mod sessions;
 pub mod validate;
+pub mod versions;
 pub mod workspaces;
 
 use axum::body::Bytes;
@@ -23,6 +26,8 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 use crate::App;
+
+pub(crate) use reason::change;
 
 /// Routes under `/api/v1` (authenticated).
 pub fn v1_routes() -> Router<App> {
@@ -44,8 +49,18 @@ pub fn v1_routes() -> Router<App> {
         .merge(channels::management_routes())
         .merge(connections::routes())
         .merge(budgets::routes())
-        .route("/harnesses", get(catalog::list_harnesses))
-        .route("/harnesses/{harness}", get(catalog::get_harness))
+        .merge(versions::routes())
+        .merge(session_ops::routes())
+        .route(
+            "/harnesses",
+            get(catalog::list_harnesses).post(catalog::create_harness),
+        )
+        .route(
+            "/harnesses/{harness}",
+            get(catalog::get_harness)
+                .patch(catalog::update_harness)
+                .delete(catalog::delete_harness),
+        )
         .route("/models", get(catalog::list_models))
         .route("/models/{model}", get(catalog::get_model))
         .route("/capabilities", get(catalog::list_capabilities))

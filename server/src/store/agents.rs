@@ -93,3 +93,62 @@ impl Store {
         Ok(row.get::<i64, _>(0) as u64)
     }
 }
+
+impl Store {
+    /// Aggregates over an agent's sessions and turns (`GET /v1/agents/{id}/stats`). Reads
+    /// the agent's session documents one page at a time.
+    pub async fn agent_stats(&self, agent_id: &str) -> StoreResult<everruns_core::ResourceStats> {
+        use everruns_core::SessionStatus;
+        let mut st = everruns_core::ResourceStats::default();
+        let mut offset = 0u64;
+        let page = 500u64;
+        loop {
+            let (items, total) = self
+                .list_sessions(Some(agent_id), None, offset, page)
+                .await?;
+            for s in &items {
+                st.session_count += 1;
+                match s.status {
+                    SessionStatus::Active => st.active_session_count += 1,
+                    SessionStatus::Idle => st.idle_session_count += 1,
+                    SessionStatus::Started => st.started_session_count += 1,
+                    SessionStatus::WaitingForToolResults => {
+                        st.waiting_for_tool_results_session_count += 1
+                    }
+                    _ => {}
+                }
+                if let Some(u) = &s.usage {
+                    st.total_input_tokens += u.input_tokens;
+                    st.total_output_tokens += u.output_tokens;
+                    st.total_cache_read_tokens += u.cache_read_tokens.unwrap_or(0);
+                    st.total_cache_creation_tokens += u.cache_creation_tokens.unwrap_or(0);
+                }
+                let ms = (s.updated_at - s.created_at).num_milliseconds().max(0) as u64;
+                st.total_session_duration_ms += ms;
+                st.first_session_at = Some(
+                    st.first_session_at
+                        .map_or(s.created_at, |f| f.min(s.created_at)),
+                );
+                st.last_session_at = Some(
+                    st.last_session_at
+                        .map_or(s.created_at, |f| f.max(s.created_at)),
+                );
+            }
+            offset += items.len() as u64;
+            if items.is_empty() || offset >= total {
+                break;
+            }
+        }
+        st.avg_session_duration_ms = st.total_session_duration_ms.checked_div(st.session_count);
+        let row = sqlx::query(
+            "SELECT COUNT(*), MAX(t.created_at) FROM turns t JOIN sessions s ON s.id = t.session_id
+             WHERE s.agent_id = $1",
+        )
+        .bind(agent_id)
+        .fetch_one(&self.read)
+        .await?;
+        st.execution_count = row.get::<i64, _>(0) as u64;
+        st.last_execution_at = row.get::<Option<String>, _>(1).map(|t| super::parse_ts(&t));
+        Ok(st)
+    }
+}

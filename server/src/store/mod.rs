@@ -35,6 +35,7 @@ pub mod runtime;
 pub mod sessions;
 pub mod storage;
 pub mod turns;
+pub mod versions;
 pub mod workspaces;
 
 use std::sync::Arc;

@@ -9,9 +9,26 @@ use super::events::append_in_tx;
 use super::rows::session_from_row;
 use super::{ts, NewEvent, Store, StoreResult};
 
+/// A session row with its pin (`pinned_at` as the fourth column).
+fn with_pin(r: &sqlx::any::AnyRow) -> StoreResult<Session> {
+    let mut s = session_from_row(r)?;
+    s.is_pinned = r.get::<Option<String>, _>(3).is_some();
+    Ok(s)
+}
+
 impl Store {
     /// Stores a new session and its `session.started` event.
     pub async fn create_session(&self, session: &Session) -> StoreResult<Event> {
+        self.create_session_noted(session, None).await
+    }
+
+    /// [`Store::create_session`], recording the request's change reason in the
+    /// `session.started` event (`data.change_reason`).
+    pub async fn create_session_noted(
+        &self,
+        session: &Session,
+        change_reason: Option<&str>,
+    ) -> StoreResult<Event> {
         let mut tx = self.write.begin().await?;
         sqlx::query(
             "INSERT INTO sessions (id, agent_id, harness_id, status, title, doc, last_sequence,
@@ -31,6 +48,8 @@ impl Store {
             "harness_id": session.harness_id,
             "agent_id": session.agent_id,
             "model_id": session.model_id,
+            "agent_version_id": session.agent_version_id,
+            "change_reason": change_reason,
         });
         let mut data = data;
         if let Some(m) = data.as_object_mut() {
@@ -54,11 +73,14 @@ impl Store {
 
     /// A session (status and timestamps from their columns).
     pub async fn get_session(&self, id: &str) -> StoreResult<Option<Session>> {
-        let row = sqlx::query("SELECT doc, status, updated_at FROM sessions WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.read)
-            .await?;
-        row.map(|r| session_from_row(&r)).transpose()
+        let row = sqlx::query(
+            "SELECT s.doc, s.status, s.updated_at, p.pinned_at FROM sessions s
+             LEFT JOIN session_pins p ON p.session_id = s.id WHERE s.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|r| with_pin(&r)).transpose()
     }
 
     /// Replaces a session's document (title, tags, …).
@@ -81,22 +103,25 @@ impl Store {
         offset: u64,
         limit: u64,
     ) -> StoreResult<(Vec<Session>, u64)> {
-        let mut qb = Sql::new("SELECT doc, status, updated_at FROM sessions WHERE 1 = 1");
+        let mut qb = Sql::new(
+            "SELECT s.doc, s.status, s.updated_at, p.pinned_at FROM sessions s
+             LEFT JOIN session_pins p ON p.session_id = s.id WHERE 1 = 1",
+        );
         if let Some(a) = agent_id {
-            qb.push(" AND agent_id = ").bind_text(a);
+            qb.push(" AND s.agent_id = ").bind_text(a);
         }
         if let Some(s) = search {
-            qb.push(" AND LOWER(COALESCE(title, '')) LIKE ")
+            qb.push(" AND LOWER(COALESCE(s.title, '')) LIKE ")
                 .bind_text(format!("%{}%", s.to_lowercase()));
         }
-        qb.push(" ORDER BY created_at DESC, id DESC");
+        qb.push(" ORDER BY s.created_at DESC, s.id DESC");
         let rows = qb.query().fetch_all(&self.read).await?;
         let total = rows.len() as u64;
         let page = rows
             .iter()
             .skip(offset as usize)
             .take(limit as usize)
-            .map(session_from_row)
+            .map(with_pin)
             .collect::<StoreResult<Vec<_>>>()?;
         Ok((page, total))
     }
@@ -110,6 +135,7 @@ impl Store {
             .await?
             .rows_affected();
         for table in [
+            "session_pins",
             "events",
             "files",
             "kv_entries",

@@ -32,6 +32,9 @@ pub const CLASSES: &[&str] = &[
     "CapabilityInfo",
     "Harness",
     "Model",
+    "AgentVersion",
+    "AgentVersionDiffResponse",
+    "ResourceStats",
     "ToolCall",
     "SubmitToolResultsResponse",
     "SubmitToolApprovalsResponse",
@@ -64,6 +67,9 @@ fn schemas() -> BTreeMap<String, Value> {
     collect::<t::CapabilityInfo>(&mut m);
     collect::<t::Harness>(&mut m);
     collect::<t::Model>(&mut m);
+    collect::<t::AgentVersion>(&mut m);
+    collect::<t::AgentVersionDiffResponse>(&mut m);
+    collect::<t::ResourceStats>(&mut m);
     collect::<t::ToolCall>(&mut m);
     collect::<t::SubmitToolResultsResponse>(&mut m);
     collect::<t::SubmitToolApprovalsResponse>(&mut m);

@@ -31,6 +31,9 @@ const CLASSES: &[&str] = &[
     "CapabilityInfo",
     "Harness",
     "Model",
+    "AgentVersion",
+    "AgentVersionDiffResponse",
+    "ResourceStats",
     "SubmitToolResultsResponse",
     "SubmitToolApprovalsResponse",
     "QuestionAnswersResponse",
@@ -76,6 +79,9 @@ fn schemas() -> BTreeMap<String, Value> {
     collect::<t::CapabilityInfo>(&mut m);
     collect::<t::Harness>(&mut m);
     collect::<t::Model>(&mut m);
+    collect::<t::AgentVersion>(&mut m);
+    collect::<t::AgentVersionDiffResponse>(&mut m);
+    collect::<t::ResourceStats>(&mut m);
     collect::<t::SubmitToolResultsResponse>(&mut m);
     collect::<t::SubmitToolApprovalsResponse>(&mut m);
     collect::<t::QuestionAnswersResponse>(&mut m);

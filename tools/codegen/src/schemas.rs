@@ -33,5 +33,10 @@ pub fn all() -> BTreeMap<String, Value> {
     collect::<t::LlmSimScript>(&mut m);
     collect::<t::CreateBudgetRequest>(&mut m);
     collect::<t::UpdateBudgetRequest>(&mut m);
+    collect::<t::CreateAgentVersionRequest>(&mut m);
+    collect::<t::ForkAgentVersionRequest>(&mut m);
+    collect::<t::RollbackAgentVersionRequest>(&mut m);
+    collect::<t::CreateHarnessRequest>(&mut m);
+    collect::<t::UpdateHarnessRequest>(&mut m);
     m
 }

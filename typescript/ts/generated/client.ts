@@ -58,6 +58,8 @@ export interface RequestOptions {
   idempotencyKey?: string;
   /** Extra request headers (name → value). */
   headers?: unknown;
+  /** Change reason recorded with what the call changes (sent as `Everruns-Change-Reason`). */
+  reason?: string;
 }
 
 /** @internal The duration keys of {@link RequestOptions} (given in ms, sent in seconds). */
@@ -86,6 +88,15 @@ export type AgentsImportAgentOptions = {
   /** The agent file's text. */
   markdown: string;
 };
+
+/** Options of `agents.createVersion`. */
+export type AgentsCreateVersionOptions = W.CreateAgentVersionRequest;
+
+/** Options of `agents.forkVersion`. */
+export type AgentsForkVersionOptions = W.ForkAgentVersionRequest;
+
+/** Options of `agents.rollbackVersion`. */
+export type AgentsRollbackVersionOptions = W.RollbackAgentVersionRequest;
 
 /** Options of `sessions.create`. */
 export type SessionsCreateOptions = W.CreateSessionRequest;
@@ -366,6 +377,18 @@ export type ConnectionsSetOptions = {
   apiKey: string;
 };
 
+/** Options of `harnesses.search`. */
+export type HarnessesSearchOptions = {
+  /** The text to look for. */
+  query: string;
+};
+
+/** Options of `harnesses.create`. */
+export type HarnessesCreateOptions = W.CreateHarnessRequest;
+
+/** Options of `harnesses.update`. */
+export type HarnessesUpdateOptions = W.UpdateHarnessRequest;
+
 /** `client.agents`. */
 export class AgentsClient extends SubClient {
   /**
@@ -446,6 +469,72 @@ export class AgentsClient extends SubClient {
   export(agentId: string, options?: CallOptions): Promise<string> {
     return call<string>(this, "agents.export", { agentId }, options);
   }
+
+  /**
+   * The agent's versions, newest first (every change to an agent makes one).
+   */
+  listVersions(agentId: string, options?: CallOptions): Promise<W.AgentVersion[]> {
+    return call<W.AgentVersion[]>(this, "agents.list_versions", { agentId }, options);
+  }
+
+  /**
+   * One version of the agent.
+   */
+  getVersion(agentId: string, versionId: string, options?: CallOptions): Promise<W.AgentVersion> {
+    return call<W.AgentVersion>(this, "agents.get_version", { agentId, versionId }, options);
+  }
+
+  /**
+   * Saves the agent's current configuration as a version (`change_kind`: manual, patch, minor or
+   * major).
+   */
+  createVersion(agentId: string, options?: AgentsCreateVersionOptions & CallOptions): Promise<W.AgentVersion> {
+    return call<W.AgentVersion>(this, "agents.create_version", { agentId }, options);
+  }
+
+  /**
+   * Makes a version the agent's default: its configuration becomes the agent's and new sessions
+   * record it.
+   */
+  setDefaultVersion(agentId: string, versionId: string, options?: CallOptions): Promise<W.Agent> {
+    return call<W.Agent>(this, "agents.set_default_version", { agentId, versionId }, options);
+  }
+
+  /**
+   * The fields that differ between two versions of the agent (authored and resolved).
+   */
+  diffVersions(agentId: string, fromVersionId: string, toVersionId: string, options?: CallOptions): Promise<W.AgentVersionDiffResponse> {
+    return call<W.AgentVersionDiffResponse>(this, "agents.diff_versions", { agentId, fromVersionId, toVersionId }, options);
+  }
+
+  /**
+   * A new agent from a version, under a new `name`.
+   */
+  forkVersion(agentId: string, versionId: string, options?: AgentsForkVersionOptions & CallOptions): Promise<W.Agent> {
+    return call<W.Agent>(this, "agents.fork_version", { agentId, versionId }, options);
+  }
+
+  /**
+   * Restores the agent from a version (saved as a new `rollback` version unless `save_version`
+   * is false).
+   */
+  rollbackVersion(agentId: string, versionId: string, options?: AgentsRollbackVersionOptions & CallOptions): Promise<W.Agent> {
+    return call<W.Agent>(this, "agents.rollback_version", { agentId, versionId }, options);
+  }
+
+  /**
+   * A copy of the agent named `NAME-copy` (`NAME-copy-2`, … when taken).
+   */
+  copy(agentId: string, options?: CallOptions): Promise<W.Agent> {
+    return call<W.Agent>(this, "agents.copy", { agentId }, options);
+  }
+
+  /**
+   * Aggregates over the agent's sessions and turns.
+   */
+  stats(agentId: string, options?: CallOptions): Promise<W.ResourceStats> {
+    return call<W.ResourceStats>(this, "agents.stats", { agentId }, options);
+  }
 }
 
 /** `client.sessions`. */
@@ -515,6 +604,27 @@ export class SessionsClient extends SubClient {
    */
   run(sessionId: string, options: string | (SessionsRunOptions & CallOptions)): Promise<string> {
     return call<string>(this, "sessions.run", { sessionId }, options, { shorthand: "text" });
+  }
+
+  /**
+   * Pins the session (shown as `is_pinned`).
+   */
+  pin(sessionId: string, options?: CallOptions): Promise<void> {
+    return call<void>(this, "sessions.pin", { sessionId }, options);
+  }
+
+  /**
+   * Unpins the session.
+   */
+  unpin(sessionId: string, options?: CallOptions): Promise<void> {
+    return call<void>(this, "sessions.unpin", { sessionId }, options);
+  }
+
+  /**
+   * Every event of the session as JSON Lines (one envelope per line, in order).
+   */
+  export(sessionId: string, options?: CallOptions): Promise<string> {
+    return call<string>(this, "sessions.export", { sessionId }, options);
   }
 
   /**
@@ -972,6 +1082,34 @@ export class HarnessesClient extends SubClient {
    */
   get(harnessId: string, options?: CallOptions): Promise<W.Harness> {
     return call<W.Harness>(this, "harnesses.get", { harnessId }, options);
+  }
+
+  /**
+   * Harnesses whose name, label or description contains `query` (case-insensitive).
+   */
+  search(options: string | (HarnessesSearchOptions & CallOptions)): Promise<W.Harness[]> {
+    return call<W.Harness[]>(this, "harnesses.search", {}, options, { shorthand: "query" });
+  }
+
+  /**
+   * Creates a harness (`name`: a unique slug).
+   */
+  create(options: HarnessesCreateOptions & CallOptions): Promise<W.Harness> {
+    return call<W.Harness>(this, "harnesses.create", {}, options);
+  }
+
+  /**
+   * Changes only the fields given (built-in harnesses are read-only).
+   */
+  update(harnessId: string, options?: HarnessesUpdateOptions & CallOptions): Promise<W.Harness> {
+    return call<W.Harness>(this, "harnesses.update", { harnessId }, options);
+  }
+
+  /**
+   * Archives a harness.
+   */
+  delete(harnessId: string, options?: CallOptions): Promise<void> {
+    return call<void>(this, "harnesses.delete", { harnessId }, options);
   }
 }
 

@@ -32,10 +32,16 @@ export interface Agent {
   createdAt: string;
   /** Default model (`model_…`). */
   defaultModelId?: string | null;
+  /** The version new sessions of this agent record (`agentver_…`). */
+  defaultVersionId?: string | null;
   /** What the agent is for. */
   description?: string | null;
   /** Human label. */
   displayName?: string | null;
+  /** The agent this one was copied or forked from. */
+  forkedFromAgentId?: string | null;
+  /** The version this agent was forked from. */
+  forkedFromVersionId?: string | null;
   /** The harness the agent runs in (defaults to the built-in `generic`). */
   harnessId: string;
   /** `agent_<32hex>`. */
@@ -70,6 +76,61 @@ export interface Agent {
   usage?: null | TokenUsage;
   /** Absolute URL of this resource in the web console (upstream's `view_url`). */
   viewUrl?: string | null;
+}
+
+/**
+ * An immutable snapshot of an agent: what its author wrote and what a session runs (the
+ * agent folded over its harness chain), with a content hash and the version it follows.
+ */
+export interface AgentVersion {
+  /** The agent. */
+  agentId: string;
+  /** The agent's fields as written (name, prompt, harness, model, capabilities, tools…). */
+  authoredConfig: { [key: string]: JsonValue };
+  /** Why it was made. */
+  changeKind: AgentVersionChangeKind;
+  /** The `Everruns-Change-Reason` of the request that made it. */
+  changeReason?: string | null;
+  /** SHA-256 (hex) of the authored configuration's canonical JSON. */
+  configHash: string;
+  /** Creation time. */
+  createdAt: string;
+  /** `agentver_<32hex>`. */
+  id: string;
+  /** Whether it is the agent's default version. */
+  isPublished?: boolean | null;
+  /** The version this one follows (the agent's previous version). */
+  parentVersionId?: string | null;
+  /** The configuration a session runs: the agent folded over its harness chain. */
+  resolvedConfig: { [key: string]: JsonValue };
+  /** Semver major number. */
+  semverMajor: number;
+  /** Semver minor number. */
+  semverMinor: number;
+  /** Semver patch number. */
+  semverPatch: number;
+  /** The version it was restored or forked from. */
+  sourceVersionId?: string | null;
+  /** A note given with `create_version`/`rollback_version`. */
+  summary?: string | null;
+  /** `MAJOR.MINOR.PATCH`. */
+  version: string;
+  /** 1, 2, 3… per agent. */
+  versionNumber: number;
+}
+
+export type AgentVersionChangeKind = "auto" | "manual" | "patch" | "minor" | "major" | "import" | "rollback" | "fork" | (string & {});
+
+/** `GET /v1/agents/{agent_id}/versions/{from}/diff/{to}`: the fields that differ. */
+export interface AgentVersionDiffResponse {
+  /** Changed fields of the authored configuration, in field order. */
+  authoredDiff?: ConfigFieldChange[];
+  /** The first version. */
+  fromVersionId: string;
+  /** Changed fields of the resolved configuration, in field order. */
+  resolvedDiff?: ConfigFieldChange[];
+  /** The second version. */
+  toVersionId: string;
 }
 
 /** Answer of `PUT /v1/sessions/{id}/storage/secrets`. */
@@ -191,6 +252,16 @@ export interface CapabilityToolInfo {
   parameters: JsonValue;
 }
 
+/** One changed field between two versions. */
+export interface ConfigFieldChange {
+  /** Top-level field name. */
+  field: string;
+  /** Its value in the first version (absent: not set). */
+  from?: { [key: string]: JsonValue } | null;
+  /** Its value in the second version (absent: not set). */
+  to?: { [key: string]: JsonValue } | null;
+}
+
 /** A provider connection: a per-user API key, stored encrypted and never returned. */
 export interface Connection {
   /** Same as `updated_at` (upstream's name). */
@@ -252,6 +323,13 @@ export interface CreateAgentRequest {
   tools?: ToolDefinition[];
 }
 
+/** Body of `POST /v1/agents/{agent_id}/versions`. */
+export interface CreateAgentVersionRequest {
+  changeKind?: null | AgentVersionChangeKind;
+  /** A note stored with the version. */
+  summary?: string | null;
+}
+
 /** Body of `POST /v1/budgets`. */
 export interface CreateBudgetRequest {
   /** `usd` or `tokens`. */
@@ -279,6 +357,29 @@ export interface CreateFileRequest {
   isDirectory?: boolean | null;
   /** Create the file read-only. */
   isReadonly?: boolean | null;
+}
+
+/** Body of `POST /v1/harnesses`. */
+export interface CreateHarnessRequest {
+  /** Capabilities every session of this harness gets. */
+  capabilities?: Array<CapabilityRef | string>;
+  /** Default model (`model_…`). */
+  defaultModelId?: string | null;
+  /** What the harness is for. */
+  description?: string | null;
+  /** Human label. */
+  displayName?: string | null;
+  /** Starter files. */
+  initialFiles?: InitialFile[];
+  /** Addressable slug, unique. */
+  name: string;
+  networkAccess?: null | NetworkAccess;
+  /** Parent harness to inherit from. */
+  parentHarnessId?: string | null;
+  /** Base system prompt. */
+  systemPrompt?: string | null;
+  /** Tags. */
+  tags?: string[];
 }
 
 /** Body of `POST /v1/sessions` (every field optional). */
@@ -393,6 +494,16 @@ export interface FileStat {
   sizeBytes: number;
   /** Last update time. */
   updatedAt: string;
+}
+
+/** Body of `POST /v1/agents/{agent_id}/versions/{version_id}/fork`. */
+export interface ForkAgentVersionRequest {
+  /** The new agent's description. */
+  description?: string | null;
+  /** The new agent's label. */
+  displayName?: string | null;
+  /** The new agent's name (a slug, unused). */
+  name: string;
 }
 
 /** One matching line. */
@@ -827,6 +938,40 @@ export interface QuestionOption {
   label: string;
 }
 
+/** `GET /v1/agents/{agent_id}/stats`: aggregates over the agent's sessions. */
+export interface ResourceStats {
+  /** Sessions running a turn. */
+  activeSessionCount: number;
+  /** Mean session duration, milliseconds. */
+  avgSessionDurationMs?: number | null;
+  /** Turns run. */
+  executionCount: number;
+  /** First session's creation time. */
+  firstSessionAt?: string | null;
+  /** Sessions waiting for input. */
+  idleSessionCount: number;
+  /** Start of the last turn. */
+  lastExecutionAt?: string | null;
+  /** Last session's creation time. */
+  lastSessionAt?: string | null;
+  /** Sessions of the agent. */
+  sessionCount: number;
+  /** Sessions created but never run. */
+  startedSessionCount: number;
+  /** Cache creation tokens over all sessions. */
+  totalCacheCreationTokens: number;
+  /** Cache read tokens over all sessions. */
+  totalCacheReadTokens: number;
+  /** Input tokens over all sessions. */
+  totalInputTokens: number;
+  /** Output tokens over all sessions. */
+  totalOutputTokens: number;
+  /** Summed session durations (creation to last update), milliseconds. */
+  totalSessionDurationMs: number;
+  /** Sessions waiting for client-side tool results. */
+  waitingForToolResultsSessionCount: number;
+}
+
 export type ResourceStatus = "active" | "archived" | "deleted" | (string & {});
 
 /** Answer of `POST /v1/sessions/{id}/resume`. */
@@ -837,10 +982,20 @@ export interface ResumeSessionResponse {
   sessionId: string;
 }
 
+/** Body of `POST /v1/agents/{agent_id}/versions/{version_id}/rollback`. */
+export interface RollbackAgentVersionRequest {
+  /** Record the restored configuration as a new version (default true). */
+  saveVersion?: boolean | null;
+  /** A note stored with that version. */
+  summary?: string | null;
+}
+
 /** A session. */
 export interface Session {
   /** The session's agent, if any. */
   agentId?: string | null;
+  /** The agent version the session runs (`agentver_…`), recorded at creation. */
+  agentVersionId?: string | null;
   /** Capabilities added to the agent's and harness's. */
   capabilities?: CapabilityRef[];
   /** Creation time. */
@@ -851,6 +1006,8 @@ export interface Session {
   id: string;
   /** Files seeded at creation. */
   initialFiles?: InitialFile[];
+  /** Whether the session is pinned (`PUT`/`DELETE /v1/sessions/{id}/pin`). */
+  isPinned: boolean;
   /** BCP 47 locale. */
   locale?: string | null;
   /** Iteration limit override. */
@@ -1060,6 +1217,30 @@ export interface UpdateFileRequest {
   encoding?: null | FileEncoding;
   /** New read-only flag. */
   isReadonly?: boolean | null;
+}
+
+/** Body of `PATCH /v1/harnesses/{harness_id}`: only the given fields change. */
+export interface UpdateHarnessRequest {
+  /** New capabilities. */
+  capabilities?: Array<CapabilityRef | string> | null;
+  /** New default model. */
+  defaultModelId?: string | null;
+  /** New description. */
+  description?: string | null;
+  /** New label. */
+  displayName?: string | null;
+  /** New starter files. */
+  initialFiles?: InitialFile[] | null;
+  /** New slug. */
+  name?: string | null;
+  networkAccess?: null | NetworkAccess;
+  /** New parent harness. */
+  parentHarnessId?: string | null;
+  status?: null | ResourceStatus;
+  /** New base system prompt. */
+  systemPrompt?: string | null;
+  /** New tags. */
+  tags?: string[] | null;
 }
 
 /** Body of `PATCH /v1/sessions/{id}`. */

@@ -7,6 +7,7 @@ mod events;
 mod files;
 mod interaction;
 mod memories;
+mod versions;
 mod workspaces;
 
 use super::spec::Op;
@@ -14,7 +15,9 @@ use super::spec::Op;
 /// Every group's operations, in the order hosts list sub-clients.
 pub(crate) const GROUPS: &[&[Op]] = &[
     agents::AGENTS,
+    versions::AGENTS,
     agents::SESSIONS,
+    versions::SESSIONS,
     interaction::SESSIONS,
     budgets::SESSIONS,
     events::MESSAGES,
@@ -27,4 +30,5 @@ pub(crate) const GROUPS: &[&[Op]] = &[
     catalog::CATALOG,
     budgets::BUDGETS,
     budgets::CONNECTIONS,
+    versions::HARNESSES,
 ];

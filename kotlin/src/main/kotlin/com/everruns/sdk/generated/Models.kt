@@ -17,10 +17,16 @@ public data class Agent(
     val createdAt: String,
     /** Default model (`model_…`). */
     val defaultModelId: String?,
+    /** The version new sessions of this agent record (`agentver_…`). */
+    val defaultVersionId: String?,
     /** What the agent is for. */
     val description: String?,
     /** Human label. */
     val displayName: String?,
+    /** The agent this one was copied or forked from. */
+    val forkedFromAgentId: String?,
+    /** The version this agent was forked from. */
+    val forkedFromVersionId: String?,
     /** The harness the agent runs in (defaults to the built-in `generic`). */
     val harnessId: String?,
     /** `agent_<32hex>`. */
@@ -66,8 +72,11 @@ public data class Agent(
                 capabilities = f.list("capabilities", { x -> Fields.asObject(x) }),
                 createdAt = f.str("created_at"),
                 defaultModelId = f.optStr("default_model_id"),
+                defaultVersionId = f.optStr("default_version_id"),
                 description = f.optStr("description"),
                 displayName = f.optStr("display_name"),
+                forkedFromAgentId = f.optStr("forked_from_agent_id"),
+                forkedFromVersionId = f.optStr("forked_from_version_id"),
                 harnessId = f.optStr("harness_id"),
                 id = f.str("id"),
                 initialFiles = f.list("initial_files", { x -> Fields.asObject(x) }),
@@ -95,6 +104,8 @@ public data class Agent(
 public data class Session(
     /** The session's agent, if any. */
     val agentId: String?,
+    /** The agent version the session runs (`agentver_…`), recorded at creation. */
+    val agentVersionId: String?,
     /** Capabilities added to the agent's and harness's. */
     val capabilities: List<Map<String, Any?>>,
     /** Creation time. */
@@ -105,6 +116,8 @@ public data class Session(
     val id: String,
     /** Files seeded at creation. */
     val initialFiles: List<Map<String, Any?>>,
+    /** Whether the session is pinned (`PUT`/`DELETE /v1/sessions/{id}/pin`). */
+    val isPinned: Boolean?,
     /** BCP 47 locale. */
     val locale: String?,
     /** Iteration limit override. */
@@ -156,11 +169,13 @@ public data class Session(
             val f = Fields.of("Session", v)
             return Session(
                 agentId = f.optStr("agent_id"),
+                agentVersionId = f.optStr("agent_version_id"),
                 capabilities = f.list("capabilities", { x -> Fields.asObject(x) }),
                 createdAt = f.str("created_at"),
                 harnessId = f.optStr("harness_id"),
                 id = f.str("id"),
                 initialFiles = f.list("initial_files", { x -> Fields.asObject(x) }),
+                isPinned = f.optBool("is_pinned"),
                 locale = f.optStr("locale"),
                 maxIterations = f.optLong("max_iterations"),
                 modelId = f.optStr("model_id"),
@@ -818,6 +833,156 @@ public data class Model(
                 uiLink = f.optStr("ui_link"),
                 updatedAt = f.str("updated_at"),
                 viewUrl = f.optStr("view_url"),
+            )
+        }
+    }
+}
+
+/**
+ * An immutable snapshot of an agent: what its author wrote and what a session runs (the agent
+ * folded over its harness chain), with a content hash and the version it follows.
+ */
+public data class AgentVersion(
+    /** The agent. */
+    val agentId: String,
+    /** The agent's fields as written (name, prompt, harness, model, capabilities, tools…). */
+    val authoredConfig: Map<String, Any?>,
+    /** Why it was made. */
+    val changeKind: String,
+    /** The `Everruns-Change-Reason` of the request that made it. */
+    val changeReason: String?,
+    /** SHA-256 (hex) of the authored configuration's canonical JSON. */
+    val configHash: String,
+    /** Creation time. */
+    val createdAt: String,
+    /** `agentver_<32hex>`. */
+    val id: String,
+    /** Whether it is the agent's default version. */
+    val isPublished: Boolean?,
+    /** The version this one follows (the agent's previous version). */
+    val parentVersionId: String?,
+    /** The configuration a session runs: the agent folded over its harness chain. */
+    val resolvedConfig: Map<String, Any?>,
+    /** Semver major number. */
+    val semverMajor: Long,
+    /** Semver minor number. */
+    val semverMinor: Long,
+    /** Semver patch number. */
+    val semverPatch: Long,
+    /** The version it was restored or forked from. */
+    val sourceVersionId: String?,
+    /** A note given with `create_version`/`rollback_version`. */
+    val summary: String?,
+    /** `MAJOR.MINOR.PATCH`. */
+    val version: String,
+    /** 1, 2, 3… per agent. */
+    val versionNumber: Long,
+) {
+    public companion object {
+        /** Decodes parsed wire JSON (snake_case keys). */
+        public fun fromJson(v: Any?): AgentVersion {
+            val f = Fields.of("AgentVersion", v)
+            return AgentVersion(
+                agentId = f.str("agent_id"),
+                authoredConfig = f.obj("authored_config"),
+                changeKind = f.str("change_kind"),
+                changeReason = f.optStr("change_reason"),
+                configHash = f.str("config_hash"),
+                createdAt = f.str("created_at"),
+                id = f.str("id"),
+                isPublished = f.optBool("is_published"),
+                parentVersionId = f.optStr("parent_version_id"),
+                resolvedConfig = f.obj("resolved_config"),
+                semverMajor = f.long("semver_major"),
+                semverMinor = f.long("semver_minor"),
+                semverPatch = f.long("semver_patch"),
+                sourceVersionId = f.optStr("source_version_id"),
+                summary = f.optStr("summary"),
+                version = f.str("version"),
+                versionNumber = f.long("version_number"),
+            )
+        }
+    }
+}
+
+/** `GET /v1/agents/{agent_id}/versions/{from}/diff/{to}`: the fields that differ. */
+public data class AgentVersionDiffResponse(
+    /** Changed fields of the authored configuration, in field order. */
+    val authoredDiff: List<Map<String, Any?>>,
+    /** The first version. */
+    val fromVersionId: String,
+    /** Changed fields of the resolved configuration, in field order. */
+    val resolvedDiff: List<Map<String, Any?>>,
+    /** The second version. */
+    val toVersionId: String,
+) {
+    public companion object {
+        /** Decodes parsed wire JSON (snake_case keys). */
+        public fun fromJson(v: Any?): AgentVersionDiffResponse {
+            val f = Fields.of("AgentVersionDiffResponse", v)
+            return AgentVersionDiffResponse(
+                authoredDiff = f.list("authored_diff", { x -> Fields.asObject(x) }),
+                fromVersionId = f.str("from_version_id"),
+                resolvedDiff = f.list("resolved_diff", { x -> Fields.asObject(x) }),
+                toVersionId = f.str("to_version_id"),
+            )
+        }
+    }
+}
+
+/** `GET /v1/agents/{agent_id}/stats`: aggregates over the agent's sessions. */
+public data class ResourceStats(
+    /** Sessions running a turn. */
+    val activeSessionCount: Long,
+    /** Mean session duration, milliseconds. */
+    val avgSessionDurationMs: Long?,
+    /** Turns run. */
+    val executionCount: Long,
+    /** First session's creation time. */
+    val firstSessionAt: String?,
+    /** Sessions waiting for input. */
+    val idleSessionCount: Long,
+    /** Start of the last turn. */
+    val lastExecutionAt: String?,
+    /** Last session's creation time. */
+    val lastSessionAt: String?,
+    /** Sessions of the agent. */
+    val sessionCount: Long,
+    /** Sessions created but never run. */
+    val startedSessionCount: Long,
+    /** Cache creation tokens over all sessions. */
+    val totalCacheCreationTokens: Long,
+    /** Cache read tokens over all sessions. */
+    val totalCacheReadTokens: Long,
+    /** Input tokens over all sessions. */
+    val totalInputTokens: Long,
+    /** Output tokens over all sessions. */
+    val totalOutputTokens: Long,
+    /** Summed session durations (creation to last update), milliseconds. */
+    val totalSessionDurationMs: Long,
+    /** Sessions waiting for client-side tool results. */
+    val waitingForToolResultsSessionCount: Long,
+) {
+    public companion object {
+        /** Decodes parsed wire JSON (snake_case keys). */
+        public fun fromJson(v: Any?): ResourceStats {
+            val f = Fields.of("ResourceStats", v)
+            return ResourceStats(
+                activeSessionCount = f.long("active_session_count"),
+                avgSessionDurationMs = f.optLong("avg_session_duration_ms"),
+                executionCount = f.long("execution_count"),
+                firstSessionAt = f.optStr("first_session_at"),
+                idleSessionCount = f.long("idle_session_count"),
+                lastExecutionAt = f.optStr("last_execution_at"),
+                lastSessionAt = f.optStr("last_session_at"),
+                sessionCount = f.long("session_count"),
+                startedSessionCount = f.long("started_session_count"),
+                totalCacheCreationTokens = f.long("total_cache_creation_tokens"),
+                totalCacheReadTokens = f.long("total_cache_read_tokens"),
+                totalInputTokens = f.long("total_input_tokens"),
+                totalOutputTokens = f.long("total_output_tokens"),
+                totalSessionDurationMs = f.long("total_session_duration_ms"),
+                waitingForToolResultsSessionCount = f.long("waiting_for_tool_results_session_count"),
             )
         }
     }

@@ -93,11 +93,13 @@ public class Everruns private constructor(private val native: Native) : AutoClos
         maxRetries: Int? = null,
         idempotencyKey: String? = null,
         headers: Map<String, String>? = null,
+        reason: String? = null,
     ): Everruns = Everruns(Native(Native.mapped { native.client.withOptions(Json.write(args(
         "timeout" to timeout?.seconds(),
         "max_retries" to maxRetries,
         "idempotency_key" to idempotencyKey,
         "headers" to headers,
+        "reason" to reason,
     ))) }))
 
     /** The normalised base URL (ends with `/`). */
@@ -276,6 +278,102 @@ public class AgentsClient internal constructor(private val native: Native) {
         val raw = native.call("agents.export", args("agent_id" to agentId))
         return asString(raw)
     }
+
+    /**
+     * The agent's versions, newest first (every change to an agent makes one).
+     * @param agentId The agent's id (`agent_…`) or name.
+     */
+    public suspend fun listVersions(agentId: String): List<AgentVersion> {
+        val raw = native.call("agents.list_versions", args("agent_id" to agentId))
+        return (raw as List<*>).map(AgentVersion::fromJson)
+    }
+
+    /**
+     * One version of the agent.
+     * @param agentId The agent's id (`agent_…`) or name.
+     * @param versionId The version's id (`agentver_…`).
+     */
+    public suspend fun getVersion(agentId: String, versionId: String): AgentVersion {
+        val raw = native.call("agents.get_version", args("agent_id" to agentId, "version_id" to versionId))
+        return AgentVersion.fromJson(raw)
+    }
+
+    /**
+     * Saves the agent's current configuration as a version (`change_kind`: manual, patch, minor or
+     * major).
+     * @param agentId The agent's id (`agent_…`) or name.
+     * @param summary A note stored with the version.
+     */
+    public suspend fun createVersion(agentId: String, changeKind: Any? = null, summary: String? = null): AgentVersion {
+        val raw = native.call("agents.create_version", args("agent_id" to agentId, "change_kind" to changeKind, "summary" to summary))
+        return AgentVersion.fromJson(raw)
+    }
+
+    /**
+     * Makes a version the agent's default: its configuration becomes the agent's and new sessions
+     * record it.
+     * @param agentId The agent's id (`agent_…`) or name.
+     * @param versionId The version's id (`agentver_…`).
+     */
+    public suspend fun setDefaultVersion(agentId: String, versionId: String): Agent {
+        val raw = native.call("agents.set_default_version", args("agent_id" to agentId, "version_id" to versionId))
+        return Agent.fromJson(raw)
+    }
+
+    /**
+     * The fields that differ between two versions of the agent (authored and resolved).
+     * @param agentId The agent's id (`agent_…`) or name.
+     * @param fromVersionId The first version (`agentver_…`).
+     * @param toVersionId The second version (`agentver_…`).
+     */
+    public suspend fun diffVersions(agentId: String, fromVersionId: String, toVersionId: String): AgentVersionDiffResponse {
+        val raw = native.call("agents.diff_versions", args("agent_id" to agentId, "from_version_id" to fromVersionId, "to_version_id" to toVersionId))
+        return AgentVersionDiffResponse.fromJson(raw)
+    }
+
+    /**
+     * A new agent from a version, under a new `name`.
+     * @param agentId The agent's id (`agent_…`) or name.
+     * @param versionId The version's id (`agentver_…`).
+     * @param description The new agent's description.
+     * @param displayName The new agent's label.
+     * @param name The new agent's name (a slug, unused).
+     */
+    public suspend fun forkVersion(agentId: String, versionId: String, description: String? = null, displayName: String? = null, name: String? = null): Agent {
+        val raw = native.call("agents.fork_version", args("agent_id" to agentId, "version_id" to versionId, "description" to description, "display_name" to displayName, "name" to name))
+        return Agent.fromJson(raw)
+    }
+
+    /**
+     * Restores the agent from a version (saved as a new `rollback` version unless `save_version`
+     * is false).
+     * @param agentId The agent's id (`agent_…`) or name.
+     * @param versionId The version's id (`agentver_…`).
+     * @param saveVersion Record the restored configuration as a new version (default true).
+     * @param summary A note stored with that version.
+     */
+    public suspend fun rollbackVersion(agentId: String, versionId: String, saveVersion: Boolean? = null, summary: String? = null): Agent {
+        val raw = native.call("agents.rollback_version", args("agent_id" to agentId, "version_id" to versionId, "save_version" to saveVersion, "summary" to summary))
+        return Agent.fromJson(raw)
+    }
+
+    /**
+     * A copy of the agent named `NAME-copy` (`NAME-copy-2`, … when taken).
+     * @param agentId The agent's id (`agent_…`) or name.
+     */
+    public suspend fun copy(agentId: String): Agent {
+        val raw = native.call("agents.copy", args("agent_id" to agentId))
+        return Agent.fromJson(raw)
+    }
+
+    /**
+     * Aggregates over the agent's sessions and turns.
+     * @param agentId The agent's id (`agent_…`) or name.
+     */
+    public suspend fun stats(agentId: String): ResourceStats {
+        val raw = native.call("agents.stats", args("agent_id" to agentId))
+        return ResourceStats.fromJson(raw)
+    }
 }
 
 /** The `sessions` operations of [Everruns]. */
@@ -385,6 +483,31 @@ public class SessionsClient internal constructor(private val native: Native) {
      */
     public suspend fun run(sessionId: String, text: String): String {
         val raw = native.call("sessions.run", args("session_id" to sessionId, "text" to text))
+        return asString(raw)
+    }
+
+    /**
+     * Pins the session (shown as `is_pinned`).
+     * @param sessionId The session's id (`session_…`).
+     */
+    public suspend fun pin(sessionId: String) {
+        native.call("sessions.pin", args("session_id" to sessionId))
+    }
+
+    /**
+     * Unpins the session.
+     * @param sessionId The session's id (`session_…`).
+     */
+    public suspend fun unpin(sessionId: String) {
+        native.call("sessions.unpin", args("session_id" to sessionId))
+    }
+
+    /**
+     * Every event of the session as JSON Lines (one envelope per line, in order).
+     * @param sessionId The session's id (`session_…`).
+     */
+    public suspend fun export(sessionId: String): String {
+        val raw = native.call("sessions.export", args("session_id" to sessionId))
         return asString(raw)
     }
 
@@ -1062,6 +1185,58 @@ public class HarnessesClient internal constructor(private val native: Native) {
     public suspend fun get(harnessId: String): Harness {
         val raw = native.call("harnesses.get", args("harness_id" to harnessId))
         return Harness.fromJson(raw)
+    }
+
+    /**
+     * Harnesses whose name, label or description contains `query` (case-insensitive).
+     * @param query The text to look for.
+     */
+    public suspend fun search(query: String): List<Harness> {
+        val raw = native.call("harnesses.search", args("query" to query))
+        return (raw as List<*>).map(Harness::fromJson)
+    }
+
+    /**
+     * Creates a harness (`name`: a unique slug).
+     * @param name The harness's name (a slug).
+     * @param systemPrompt The base system prompt.
+     * @param capabilities Capabilities every session of this harness gets.
+     * @param defaultModelId Default model (`model_…`).
+     * @param description What the harness is for.
+     * @param displayName Human label.
+     * @param initialFiles Starter files.
+     * @param parentHarnessId Parent harness to inherit from.
+     * @param tags Tags.
+     */
+    public suspend fun create(name: String, systemPrompt: String, capabilities: List<Any?>? = null, defaultModelId: String? = null, description: String? = null, displayName: String? = null, initialFiles: List<Any?>? = null, networkAccess: Any? = null, parentHarnessId: String? = null, tags: List<String>? = null): Harness {
+        val raw = native.call("harnesses.create", args("name" to name, "system_prompt" to systemPrompt, "capabilities" to capabilities, "default_model_id" to defaultModelId, "description" to description, "display_name" to displayName, "initial_files" to initialFiles, "network_access" to networkAccess, "parent_harness_id" to parentHarnessId, "tags" to tags))
+        return Harness.fromJson(raw)
+    }
+
+    /**
+     * Changes only the fields given (built-in harnesses are read-only).
+     * @param harnessId The harness's id (`harness_…`) or name.
+     * @param capabilities New capabilities.
+     * @param defaultModelId New default model.
+     * @param description New description.
+     * @param displayName New label.
+     * @param initialFiles New starter files.
+     * @param name New slug.
+     * @param parentHarnessId New parent harness.
+     * @param systemPrompt New base system prompt.
+     * @param tags New tags.
+     */
+    public suspend fun update(harnessId: String, capabilities: List<Any?>? = null, defaultModelId: String? = null, description: String? = null, displayName: String? = null, initialFiles: List<Any?>? = null, name: String? = null, networkAccess: Any? = null, parentHarnessId: String? = null, status: Any? = null, systemPrompt: String? = null, tags: List<String>? = null): Harness {
+        val raw = native.call("harnesses.update", args("harness_id" to harnessId, "capabilities" to capabilities, "default_model_id" to defaultModelId, "description" to description, "display_name" to displayName, "initial_files" to initialFiles, "name" to name, "network_access" to networkAccess, "parent_harness_id" to parentHarnessId, "status" to status, "system_prompt" to systemPrompt, "tags" to tags))
+        return Harness.fromJson(raw)
+    }
+
+    /**
+     * Archives a harness.
+     * @param harnessId The harness's id (`harness_…`) or name.
+     */
+    public suspend fun delete(harnessId: String) {
+        native.call("harnesses.delete", args("harness_id" to harnessId))
     }
 }
 
