@@ -14,12 +14,26 @@ use everruns_core::{
 use everruns_runtime::{InteractionError, Resolution, WaitingTurn};
 
 use crate::error::{ApiError, ApiResult};
-use crate::store::NewEvent;
+use crate::store::{EventQuery, NewEvent};
 use crate::App;
 
-/// The session's turn that waits for its caller, if any.
+/// The session's turn that waits for its caller, if any. Only an unfinished turn can wait,
+/// and only its own events say for what: a session without one costs one indexed lookup, and
+/// one with one reads from that turn's input message on, never the whole log.
 pub async fn waiting_turn(app: &App, session_id: &str) -> ApiResult<Option<WaitingTurn>> {
-    let events = app.store.all_events(session_id).await?;
+    let Some(turn) = app.store.current_turn(session_id).await? else {
+        return Ok(None);
+    };
+    let events = app
+        .store
+        .query_events(
+            session_id,
+            &EventQuery {
+                after_sequence: Some(turn.input_sequence - 1),
+                ..EventQuery::default()
+            },
+        )
+        .await?;
     Ok(everruns_runtime::waiting_turn(&events))
 }
 
