@@ -21,6 +21,8 @@ mod channels;
 pub mod db;
 pub mod events;
 pub mod files;
+pub mod frames;
+pub mod group;
 mod interaction;
 pub mod keys;
 pub mod llmsim;
@@ -45,6 +47,7 @@ pub use catalog::{
 pub use db::Backend;
 pub use events::{EventQuery, EventRow, NewEvent};
 pub use files::ENTRY_OVERHEAD_BYTES;
+pub use frames::{FrameBatch, FramedEvent};
 pub use rows::*;
 
 /// A transaction on either backend.
@@ -105,6 +108,8 @@ pub struct Store {
     hub: Arc<Hub>,
     org_id: Arc<String>,
     agent_writes: Arc<tokio::sync::Mutex<()>>,
+    /// The group committer of event appends (`group.rs`), spawned on first use.
+    group: Arc<std::sync::OnceLock<group::GroupCommit>>,
 }
 
 impl Store {
@@ -120,6 +125,7 @@ impl Store {
             hub: Arc::new(Hub::new()),
             org_id: Arc::new(org_id),
             agent_writes: Arc::new(tokio::sync::Mutex::new(())),
+            group: Arc::default(),
         })
     }
 
