@@ -7,7 +7,8 @@
 //! nobody and a wake-up costs one read per session and process.
 //!
 //! Across processes (PostgreSQL): every commit that appends events sends
-//! `NOTIFY everruns_events, 'SESSION:SEQ'` in its transaction; a queued turn or a released
+//! `NOTIFY everruns_events, 'SESSION:SEQ'` in its transaction (a group commit joins its
+//! sessions: `'S1:SEQ,S2:SEQ,…'`); a queued turn or a released
 //! phase sends `everruns_turns`, a cancel request `everruns_cancel`. Each process keeps one
 //! `LISTEN` connection ([`spawn_pg_listener`]) that turns notifications into the same
 //! in-process wake-ups. When that connection drops it is re-established, and every
@@ -261,8 +262,11 @@ pub fn spawn_pg_listener(
                 match n {
                     Ok(Some(n)) => match n.channel() {
                         EVENTS_CHANNEL => {
-                            if let Some((sid, seq)) = n.payload().rsplit_once(':') {
-                                hub.notify(sid, seq.parse().unwrap_or(0));
+                            // `SESSION:SEQ`, or several joined by `,` (a group commit).
+                            for item in n.payload().split(',') {
+                                if let Some((sid, seq)) = item.rsplit_once(':') {
+                                    hub.notify(sid, seq.parse().unwrap_or(0));
+                                }
                             }
                         }
                         TURNS_CHANNEL => signals.turns_changed(),

@@ -120,6 +120,7 @@ pub(crate) async fn connect(url: &str) -> StoreResult<(Backend, AnyPool, AnyPool
 enum Arg {
     Text(String),
     Int(i64),
+    NullText,
 }
 
 /// A query built piece by piece with numbered placeholders (`$1`, `$2`, …), which both
@@ -158,6 +159,13 @@ impl Sql {
         self
     }
 
+    /// Appends a placeholder bound to text or SQL `NULL`.
+    pub(crate) fn bind_opt_text(&mut self, v: Option<String>) -> &mut Self {
+        self.args.push(v.map_or(Arg::NullText, Arg::Text));
+        self.text.push_str(&format!("${}", self.args.len()));
+        self
+    }
+
     /// Appends `(…, …)` with one text placeholder per item.
     pub(crate) fn bind_list(&mut self, items: &[String]) -> &mut Self {
         self.text.push('(');
@@ -178,6 +186,7 @@ impl Sql {
             q = match a {
                 Arg::Text(s) => q.bind(s.as_str()),
                 Arg::Int(i) => q.bind(*i),
+                Arg::NullText => q.bind(None::<String>),
             };
         }
         q

@@ -348,7 +348,7 @@ pub(crate) async fn notify_in_tx(
     if backend != Backend::Postgres
         || !payload
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_-:".contains(&b))
+            .all(|b| b.is_ascii_alphanumeric() || b"_-:,".contains(&b))
     {
         return Ok(());
     }
@@ -359,7 +359,7 @@ pub(crate) async fn notify_in_tx(
 }
 
 /// The session status an event type moves the session to (docs/decisions.md#12).
-fn status_after(event_type: &str) -> Option<SessionStatus> {
+pub(crate) fn status_after(event_type: &str) -> Option<SessionStatus> {
     match event_type {
         "turn.started" | "session.activated" => Some(SessionStatus::Active),
         "tool.call_requested" => Some(SessionStatus::WaitingForToolResults),
