@@ -73,8 +73,8 @@ pub fn report_rows(p: &Params) -> Vec<(String, String, bool, String)> {
             "turns_per_sec_pg_1".into(),
             true,
             format!(
-                "`everruns-server serve --no-worker` + one `everruns-server worker` process on {pg}; {} sessions each get one message at once, timer until every `turn.completed` reached its stream (our Rust SDK); median of {} rounds.",
-                p.turn_sessions, p.turn_rounds
+                "`everruns-server serve --no-worker` + one `everruns-server worker` process on {pg}; {} sessions each get one message at once, timer until every `turn.completed` reached its stream (our Rust SDK); one round.",
+                p.turn_sessions
             ),
         ),
         (
@@ -492,7 +492,7 @@ async fn postgres_rows(
             .map_err(|e| e.to_string())?;
         let http = reqwest::Client::new();
         for (streams, count, interval, rounds) in
-            [(1usize, 200i64, 10_000u64, 3usize), (100, 50, 50_000, 2)]
+            [(1usize, 200i64, 10_000u64, 3usize), (100, 50, 50_000, 1)]
         {
             eprintln!(
                 "postgres fan-out: {streams} streams, {count} events {} ms apart",
@@ -564,6 +564,11 @@ async fn postgres_rows(
         .create("bench-pg-turns", "Replies.")
         .await
         .map_err(|e| e.to_string())?;
+    // One round each: the PostgreSQL phase comes last and should not double the run.
+    let params = &Params {
+        turn_rounds: 1,
+        ..params.clone()
+    };
     let w1 = WorkerProc::start(&server_bin, &url, &tmp.join("pg-worker-1.log"))?;
     if let Err(e) = turns(ctx, &sdk, &agent.id, params, "turns_per_sec_pg_1").await {
         ctx.err(Who::Floor, "postgres turns ×1 worker", e);
