@@ -342,9 +342,9 @@ fn create_db(admin: &str, name: &str) -> Result<String, String> {
     let st = Command::new("psql")
         .arg(admin)
         .arg("-qc")
-        .arg(format!(
-            "DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}"
-        ))
+        .arg(format!("DROP DATABASE IF EXISTS {name}"))
+        .arg("-c")
+        .arg(format!("CREATE DATABASE {name}"))
         .status()
         .map_err(|e| format!("psql: {e}"))?;
     if !st.success() {
