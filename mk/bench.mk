@@ -52,8 +52,9 @@ BENCH_RUN = $(BENCH_BIN_DIR)/everruns-bench run \
 	--py-ours $(BENCH_PY_VENV)/bin/python \
 	--py-upstream $(BENCH_UPSTREAM_VENV)/bin/python
 
+# The run sits inside a throwaway PostgreSQL cluster (fsync on) for the PostgreSQL rows.
 bench: bench-build bench-bindings $(BENCH_UPSTREAM_VENV)/.deps-ok ## Benchmarks vs peers: one table + bench/results/
-	$(BENCH_RUN) $(BENCH_ARGS)
+	PG_FSYNC=on scripts/pg-cluster.sh $(BENCH_RUN) $(BENCH_ARGS)
 
 bench-smoke: bench-build bench-bindings $(BENCH_UPSTREAM_VENV)/.deps-ok ## Bench harness at toy sizes (< 1 min once built)
 	$(BENCH_RUN) --quick $(BENCH_ARGS)

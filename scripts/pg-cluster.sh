@@ -6,7 +6,8 @@
 #   scripts/pg-cluster.sh CMD [ARGS…]
 #
 # runs CMD with EVERRUNS_TEST_PG_URL=postgres://postgres@127.0.0.1:PORT/postgres (a superuser
-# URL; tests create one database each) and exits with CMD's status. Installs the Debian
+# URL; tests create one database each) and exits with CMD's status. PG_FSYNC=on keeps fsync
+# (the default is off: tests need no durability across a power cut; the bench does). Installs the Debian
 # `postgresql` package only when `initdb`/`pg_ctl` are missing.
 set -euo pipefail
 
@@ -55,7 +56,7 @@ trap cleanup EXIT INT TERM
 as_pg "$INITDB" -D "$DIR/data" -A trust -U postgres -E UTF8 >"$DIR/initdb.log" 2>&1 \
   || { cat "$DIR/initdb.log" >&2; exit 1; }
 as_pg "$PG_CTL" -D "$DIR/data" -l "$DIR/server.log" \
-  -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off" -w start >/dev/null \
+  -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=${PG_FSYNC:-off}" -w start >/dev/null \
   || { cat "$DIR/server.log" >&2; exit 1; }
 echo "pg-cluster: PostgreSQL on 127.0.0.1:$PORT (data in $DIR/data)" >&2
 

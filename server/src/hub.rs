@@ -7,7 +7,8 @@
 //! nobody and a wake-up costs one read per session and process.
 //!
 //! Across processes (PostgreSQL): every commit that appends events sends
-//! `NOTIFY everruns_events, 'SESSION:SEQ'` in its transaction; a queued turn or a released
+//! `NOTIFY everruns_events, 'SESSION:SEQ'` in its transaction (a group commit joins its
+//! sessions: `'S1:SEQ,S2:SEQ,…'`); a queued turn or a released
 //! phase sends `everruns_turns`, a cancel request `everruns_cancel`. Each process keeps one
 //! `LISTEN` connection ([`spawn_pg_listener`]) that turns notifications into the same
 //! in-process wake-ups. When that connection drops it is re-established, and every
@@ -16,10 +17,11 @@
 //! (5 s) and the worker's poll (0.5 s) stay as a safety net.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use crate::store::{EventQuery, EventRow, Store, StoreResult};
+use crate::store::{EventQuery, FramedEvent, Store, StoreResult};
 
 use sqlx::postgres::PgListener;
 use tokio::sync::watch;
@@ -34,12 +36,22 @@ pub const CANCEL_CHANNEL: &str = "everruns_cancel";
 /// Rows a session's shared feed keeps for its live subscribers.
 pub const FEED_ROWS: usize = 2048;
 
+/// A subscriber's forced refresh (connect, fallback poll) is served by a feed read that
+/// started at most this long before it asked: a thousand subscribers connecting or polling
+/// together cost one read, not a thousand. Commits made meanwhile in this process signal
+/// the hub and commits of other processes arrive by `NOTIFY`, so nothing is missed.
+pub const REFRESH_SHARE: Duration = Duration::from_millis(500);
+
 /// The recent events of one session, read once per wake-up for all its subscribers in this
-/// process.
+/// process, as pre-framed SSE bytes (each subscriber gets refcounted copies, no re-encoding).
 #[derive(Debug, Default)]
 struct Feed {
-    /// Consecutive rows (by sequence), oldest first.
-    rows: VecDeque<EventRow>,
+    /// Every event after this sequence is in `rows` (up to the last read).
+    base: i64,
+    /// Consecutive events (by sequence), oldest first.
+    rows: VecDeque<FramedEvent>,
+    /// When the last store read started.
+    read_at: Option<Instant>,
 }
 
 /// Per-session "new events were committed" signals and shared reads.
@@ -47,7 +59,8 @@ struct Feed {
 pub struct Hub {
     sessions: Mutex<HashMap<String, watch::Sender<i64>>>,
     feeds: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Feed>>>>,
-    feed_reads: std::sync::atomic::AtomicU64,
+    feed_reads: AtomicU64,
+    direct_reads: AtomicU64,
 }
 
 impl Hub {
@@ -101,7 +114,18 @@ impl Hub {
 
     /// Store reads the shared feeds made so far (for tests and metrics).
     pub fn feed_reads(&self) -> u64 {
-        self.feed_reads.load(std::sync::atomic::Ordering::Relaxed)
+        self.feed_reads.load(Ordering::Relaxed)
+    }
+
+    /// Every read of the events table made for SSE so far: the shared feeds' reads plus the
+    /// reads of replaying subscribers ([`Hub::count_direct_read`]).
+    pub fn event_reads(&self) -> u64 {
+        self.feed_reads() + self.direct_reads.load(Ordering::Relaxed)
+    }
+
+    /// Counts a subscriber's own store read (a replay from before the feed).
+    pub fn count_direct_read(&self) {
+        self.direct_reads.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The last sequence signalled for a session (0 when none).
@@ -114,19 +138,21 @@ impl Hub {
             .unwrap_or(0)
     }
 
-    /// The live tail for a subscriber: rows after `q.after_sequence` matching its type
-    /// filters (at most `q.first`), served from the session's shared feed. The feed is
-    /// refreshed from the store at most once per signalled sequence, by whichever subscriber
-    /// asks first, so a wake-up costs one read per session, not one per subscriber. `None`
-    /// when the subscriber's cursor is older than the feed (a replay: it reads the store
-    /// itself) or `refresh` asks for a read regardless (fallback poll, reconnect).
+    /// The live tail for a subscriber: frames of the events after `q.after_sequence` matching
+    /// its type filters (at most `q.first`), served from the session's shared feed. The feed
+    /// is refreshed from the store at most once per signalled sequence, by whichever
+    /// subscriber asks first, so a wake-up costs one read per session, not one per
+    /// subscriber. `None` when the subscriber's cursor is older than the feed (a replay: it
+    /// reads the store itself). `refresh` (connect, fallback poll, reconnect) asks for a read
+    /// unless one started within [`REFRESH_SHARE`].
     pub async fn tail(
         &self,
         store: &Store,
         session_id: &str,
         q: &EventQuery,
         refresh: bool,
-    ) -> StoreResult<Option<Vec<EventRow>>> {
+    ) -> StoreResult<Option<Vec<FramedEvent>>> {
+        let asked = Instant::now();
         let after = q.after_sequence.unwrap_or(0);
         let target = self.latest(session_id);
         let feed = {
@@ -139,38 +165,35 @@ impl Hub {
             };
             let mut g = self.feeds.lock().expect("hub lock");
             // Feeds live as long as their session has subscribers here.
-            g.retain(|sid, f| sid == session_id || Arc::strong_count(f) > 1 || live.contains(sid));
+            if g.len() > live.len() {
+                g.retain(|sid, f| {
+                    sid == session_id || Arc::strong_count(f) > 1 || live.contains(sid)
+                });
+            }
             g.entry(session_id.to_string()).or_default().clone()
         };
         let mut f = feed.lock().await;
-        if f.rows
-            .front()
-            .is_some_and(|front| front.sequence > after + 1)
-        {
+        if f.read_at.is_none() {
+            f.base = after;
+        }
+        if after < f.base {
             return Ok(None); // a replay from before the feed: the subscriber reads the store
         }
-        let have = f.rows.back().map(|r| r.sequence).unwrap_or(after);
-        if refresh || have < target || f.rows.is_empty() {
-            self.feed_reads
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let have = f.rows.back().map(|r| r.sequence).unwrap_or(f.base);
+        let stale = f.read_at.is_none_or(|t| t + REFRESH_SHARE < asked);
+        if (refresh && stale) || have < target || f.read_at.is_none() {
+            self.feed_reads.fetch_add(1, Ordering::Relaxed);
+            f.read_at = Some(Instant::now());
             let new = store
-                .query_event_rows(
-                    session_id,
-                    &EventQuery {
-                        after_sequence: Some(have),
-                        first: Some(FEED_ROWS as u32),
-                        ..Default::default()
-                    },
-                )
+                .framed_events(session_id, have, FEED_ROWS as u32)
                 .await?;
             f.rows.extend(new);
             while f.rows.len() > FEED_ROWS {
-                f.rows.pop_front();
+                if let Some(old) = f.rows.pop_front() {
+                    f.base = old.sequence;
+                }
             }
-            if f.rows
-                .front()
-                .is_some_and(|front| front.sequence > after + 1)
-            {
+            if after < f.base {
                 return Ok(None);
             }
         }
@@ -239,8 +262,11 @@ pub fn spawn_pg_listener(
                 match n {
                     Ok(Some(n)) => match n.channel() {
                         EVENTS_CHANNEL => {
-                            if let Some((sid, seq)) = n.payload().rsplit_once(':') {
-                                hub.notify(sid, seq.parse().unwrap_or(0));
+                            // `SESSION:SEQ`, or several joined by `,` (a group commit).
+                            for item in n.payload().split(',') {
+                                if let Some((sid, seq)) = item.rsplit_once(':') {
+                                    hub.notify(sid, seq.parse().unwrap_or(0));
+                                }
                             }
                         }
                         TURNS_CHANNEL => signals.turns_changed(),

@@ -117,6 +117,27 @@ fn coalesce(first: Queued, rx: &mut mpsc::Receiver<Queued>) -> Bytes {
     Bytes::from(buf)
 }
 
+/// The frames of a live wake-up as one body chunk: a lone frame is handed on as is (the
+/// shared feed's bytes, refcounted), several are joined.
+fn join_frames(frames: Vec<crate::store::FramedEvent>) -> Bytes {
+    match frames.len() {
+        0 => Bytes::new(),
+        1 => frames
+            .into_iter()
+            .next()
+            .map(|f| f.frame)
+            .unwrap_or_default(),
+        _ => {
+            let len = frames.iter().map(|f| f.frame.len()).sum();
+            let mut buf = Vec::with_capacity(len);
+            for f in &frames {
+                buf.extend_from_slice(&f.frame);
+            }
+            Bytes::from(buf)
+        }
+    }
+}
+
 fn frame_framing(kind: &str, data: serde_json::Value) -> Bytes {
     Bytes::from(format!("event: {kind}\nretry: 100\ndata: {data}\n\n"))
 }
@@ -322,45 +343,86 @@ impl Subscriber {
     }
 
     async fn catch_up(&mut self) -> Result<(), Stop> {
+        if self.project.is_some() {
+            return self.catch_up_projected().await;
+        }
         loop {
-            // The live tail comes from the session's shared feed (one store read per wake-up
-            // for all subscribers of this process); a replay reads the store itself.
-            let shared = self
-                .store
-                .hub()
+            // The live tail comes from the session's shared feed of pre-framed events (one
+            // store read per wake-up for all subscribers of this process); a replay reads
+            // whole batches, framed and joined by the database, and sends each as one chunk.
+            let hub = self.store.hub().clone();
+            let shared = hub
                 .tail(&self.store, &self.session_id, &self.query, self.refresh)
                 .await;
             self.refresh = false;
-            let rows = match shared {
-                Ok(Some(rows)) => Ok(rows),
-                Ok(None) => {
-                    self.store
-                        .query_event_rows(&self.session_id, &self.query)
-                        .await
+            let (chunk, n, last) = match shared {
+                Ok(Some(frames)) => {
+                    let last = frames.last().map(|f| f.sequence);
+                    let n = frames.len();
+                    (join_frames(frames), n, last)
                 }
-                Err(e) => Err(e),
+                Ok(None) => {
+                    hub.count_direct_read();
+                    match self
+                        .store
+                        .frame_batch(&self.session_id, &self.query, BATCH)
+                        .await
+                    {
+                        Ok(b) => (b.bytes, b.count, b.last_sequence),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "sse read failed");
+                            return Ok(());
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "sse read failed");
+                    return Ok(());
+                }
             };
-            let rows = match rows {
+            if !chunk.is_empty() {
+                self.send(chunk).await?;
+            }
+            if let Some(last) = last {
+                self.query.after_sequence = Some(last);
+            }
+            if n < BATCH as usize {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Catch-up of a stream whose events are rewritten per caller (channel visibility):
+    /// rows are read, projected and framed one by one.
+    async fn catch_up_projected(&mut self) -> Result<(), Stop> {
+        let Some(project) = self.project.clone() else {
+            return Ok(());
+        };
+        loop {
+            self.store.hub().count_direct_read();
+            let rows = match self
+                .store
+                .query_event_rows(&self.session_id, &self.query)
+                .await
+            {
                 Ok(r) => r,
                 Err(e) => {
                     tracing::warn!(error = %e, "sse read failed");
                     return Ok(());
                 }
             };
+            self.refresh = false;
             let n = rows.len();
             for r in &rows {
-                let frame = match &self.project {
-                    None => Some(frame_event(r)),
-                    Some(p) => serde_json::from_str::<serde_json::Value>(&r.envelope)
-                        .ok()
-                        .and_then(|v| p(&v))
-                        .map(|v| {
-                            frame_event(&crate::store::EventRow {
-                                envelope: v.to_string(),
-                                ..r.clone()
-                            })
-                        }),
-                };
+                let frame = serde_json::from_str::<serde_json::Value>(&r.envelope)
+                    .ok()
+                    .and_then(|v| project(&v))
+                    .map(|v| {
+                        frame_event(&crate::store::EventRow {
+                            envelope: v.to_string(),
+                            ..r.clone()
+                        })
+                    });
                 if let Some(f) = frame {
                     self.send(f).await?;
                 }

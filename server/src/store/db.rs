@@ -152,6 +152,7 @@ fn redact_url(url: &str) -> String {
 enum Arg {
     Text(String),
     Int(i64),
+    NullText,
 }
 
 /// A query built piece by piece with numbered placeholders (`$1`, `$2`, …), which both
@@ -190,6 +191,13 @@ impl Sql {
         self
     }
 
+    /// Appends a placeholder bound to text or SQL `NULL`.
+    pub(crate) fn bind_opt_text(&mut self, v: Option<String>) -> &mut Self {
+        self.args.push(v.map_or(Arg::NullText, Arg::Text));
+        self.text.push_str(&format!("${}", self.args.len()));
+        self
+    }
+
     /// Appends `(…, …)` with one text placeholder per item.
     pub(crate) fn bind_list(&mut self, items: &[String]) -> &mut Self {
         self.text.push('(');
@@ -210,6 +218,7 @@ impl Sql {
             q = match a {
                 Arg::Text(s) => q.bind(s.as_str()),
                 Arg::Int(i) => q.bind(*i),
+                Arg::NullText => q.bind(None::<String>),
             };
         }
         q

@@ -73,17 +73,30 @@ pub struct EventQuery {
 }
 
 impl Store {
-    /// Appends events to a session in one transaction and wakes its subscribers.
+    /// Appends events to a session and wakes its subscribers once they are committed.
+    /// Concurrent calls share one transaction (group commit, `group.rs`); each call's events
+    /// are all-or-nothing and get consecutive sequences.
     pub async fn append_events(
         &self,
         session_id: &str,
         events: Vec<NewEvent>,
     ) -> StoreResult<Vec<Event>> {
-        let mut tx = self.write.begin().await?;
-        let out = append_in_tx(&mut tx, self.backend, session_id, events).await?;
-        tx.commit().await?;
-        self.notify(session_id, &out);
-        Ok(out)
+        self.group_commit().append(session_id, events).await
+    }
+
+    /// Transactions and append requests committed so far by the group committer.
+    pub fn append_stats(&self) -> (u64, u64) {
+        let s = self.group_commit().stats();
+        (
+            s.commits.load(std::sync::atomic::Ordering::Relaxed),
+            s.requests.load(std::sync::atomic::Ordering::Relaxed),
+        )
+    }
+
+    fn group_commit(&self) -> &super::group::GroupCommit {
+        self.group.get_or_init(|| {
+            super::group::GroupCommit::spawn(self.write.clone(), self.backend, self.hub.clone())
+        })
     }
 
     pub(crate) fn notify(&self, session_id: &str, events: &[Event]) {
@@ -335,7 +348,7 @@ pub(crate) async fn notify_in_tx(
     if backend != Backend::Postgres
         || !payload
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_-:".contains(&b))
+            .all(|b| b.is_ascii_alphanumeric() || b"_-:,".contains(&b))
     {
         return Ok(());
     }
@@ -346,7 +359,7 @@ pub(crate) async fn notify_in_tx(
 }
 
 /// The session status an event type moves the session to (docs/decisions.md#12).
-fn status_after(event_type: &str) -> Option<SessionStatus> {
+pub(crate) fn status_after(event_type: &str) -> Option<SessionStatus> {
     match event_type {
         "turn.started" | "session.activated" => Some(SessionStatus::Active),
         "tool.call_requested" => Some(SessionStatus::WaitingForToolResults),

@@ -24,6 +24,8 @@ pub mod db;
 pub mod event_list;
 pub mod events;
 pub mod files;
+pub mod frames;
+pub mod group;
 mod interaction;
 pub mod keys;
 pub mod llmsim;
@@ -54,6 +56,7 @@ pub use event_list::EventListQuery;
 pub use events::{EventQuery, EventRow, NewEvent};
 pub use files::ENTRY_OVERHEAD_BYTES;
 pub use interaction::AnswerLock;
+pub use frames::{FrameBatch, FramedEvent};
 pub use rows::*;
 pub use workspaces::WorkspaceRow;
 
@@ -115,6 +118,8 @@ pub struct Store {
     hub: Arc<Hub>,
     org_id: Arc<String>,
     agent_writes: Arc<tokio::sync::Mutex<()>>,
+    /// The group committer of event appends (`group.rs`), spawned on first use.
+    group: Arc<std::sync::OnceLock<group::GroupCommit>>,
 }
 
 impl Store {
@@ -130,6 +135,7 @@ impl Store {
             hub: Arc::new(Hub::new()),
             org_id: Arc::new(org_id),
             agent_writes: Arc::new(tokio::sync::Mutex::new(())),
+            group: Arc::default(),
         })
     }
 

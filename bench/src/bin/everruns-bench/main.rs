@@ -17,6 +17,7 @@ mod procs;
 mod report;
 mod run;
 mod stats;
+mod storebench;
 mod sys;
 
 use clap::{Parser, Subcommand};

@@ -159,6 +159,7 @@ pub fn markdown(r: &Results) -> String {
         let ratio = if metric.starts_with("turns")
             || metric.starts_with("subscriber")
             || metric.starts_with("appends")
+            || metric.starts_with("server_")
         {
             "–".to_string()
         } else {
@@ -274,6 +275,11 @@ pub fn markdown(r: &Results) -> String {
             p.append_rounds
         ),
     );
+    for (title, metric, higher, how) in crate::storebench::report_rows(p) {
+        if r.cells.contains_key(&metric) {
+            row(&mut md, &title, &metric, higher, how);
+        }
+    }
     let busy: Vec<String> = m
         .phase_busy
         .iter()

@@ -222,8 +222,8 @@ pub struct Machine {
 
 type BoxErr = Box<dyn std::error::Error + Send + Sync>;
 
-struct Ctx {
-    args: RunArgs,
+pub(crate) struct Ctx {
+    pub(crate) args: RunArgs,
     tmp: PathBuf,
     clients: Vec<ClientInfo>,
     cells: BTreeMap<String, BTreeMap<String, Cell>>,
@@ -232,7 +232,7 @@ struct Ctx {
 }
 
 impl Ctx {
-    fn put(&mut self, metric: &str, who: Who, values: &[f64], note: Option<String>) {
+    pub(crate) fn put(&mut self, metric: &str, who: Who, values: &[f64], note: Option<String>) {
         if let Some(summary) = Summary::of(values) {
             self.cells
                 .entry(metric.to_string())
@@ -241,13 +241,13 @@ impl Ctx {
         }
     }
 
-    fn err(&mut self, who: Who, what: &str, msg: impl std::fmt::Display) {
+    pub(crate) fn err(&mut self, who: Who, what: &str, msg: impl std::fmt::Display) {
         let line = format!("{} / {what}: {msg}", who.key());
         eprintln!("  ! {line}");
         self.errors.push(line);
     }
 
-    fn available(&self) -> Vec<(Who, ClientCmd)> {
+    pub(crate) fn available(&self) -> Vec<(Who, ClientCmd)> {
         self.clients
             .iter()
             .filter_map(|c| c.cmd.clone().map(|cmd| (c.who, cmd)))
@@ -364,10 +364,14 @@ pub async fn run(args: RunArgs) -> Result<String, BoxErr> {
     throughput(&mut ctx, &base, &replay_session, &mut params).await;
     phase.end(&mut ctx, "replay throughput");
     let phase = Phase::start();
+    let rounds = params.throughput_rounds;
+    crate::storebench::replay_raw(&mut ctx, &server.origin, &replay_session, rounds).await;
+    phase.end(&mut ctx, "replay raw socket");
+    let phase = Phase::start();
     calls(&mut ctx, &base, &agent.id, &params).await;
     phase.end(&mut ctx, "call overhead");
     let phase = Phase::start();
-    let turn_sessions = match turns(&mut ctx, &sdk, &agent.id, &params).await {
+    let turn_sessions = match turns(&mut ctx, &sdk, &agent.id, &params, "turns_per_sec").await {
         Ok(s) => s,
         Err(e) => {
             ctx.err(Who::Floor, "turns", &e);
@@ -400,6 +404,7 @@ pub async fn run(args: RunArgs) -> Result<String, BoxErr> {
     if let Err(e) = append_rate(&mut ctx, &host, &params).await {
         ctx.err(Who::Floor, "append rate", e);
     }
+    crate::storebench::append_rates(&mut ctx, &host.origin, &params, "").await;
     phase.end(&mut ctx, "append rate");
     let phase = Phase::start();
     latency(&mut ctx, &host, &params).await;
@@ -425,6 +430,11 @@ pub async fn run(args: RunArgs) -> Result<String, BoxErr> {
     reconnect(&mut ctx, &host, &params).await;
     phase.end(&mut ctx, "reconnect");
     host.stop().await;
+
+    // ---------------------------------------------------- phase 4: PostgreSQL (storebench.rs)
+    let phase = Phase::start();
+    crate::storebench::postgres(&mut ctx, &params, &tmp).await;
+    phase.end(&mut ctx, "postgres");
 
     let cpu1 = sys::cpu_times();
     let wall = started.elapsed().as_secs_f64();
@@ -991,11 +1001,12 @@ async fn calls(ctx: &mut Ctx, base: &str, agent_id: &str, params: &Params) {
 // ------------------------------------------------------------------------------ server: turns
 
 /// llmsim turns per second. Returns the sessions it created (reused by the subscriber test).
-async fn turns(
+pub(crate) async fn turns(
     ctx: &mut Ctx,
     sdk: &Everruns,
     agent_id: &str,
     params: &Params,
+    metric: &str,
 ) -> Result<Vec<String>, String> {
     eprintln!(
         "turns: {} sessions × {} rounds",
@@ -1055,7 +1066,7 @@ async fn turns(
         }
         rates.push(ok as f64 / secs);
     }
-    ctx.put("turns_per_sec", Who::Floor, &rates, None);
+    ctx.put(metric, Who::Floor, &rates, None);
     Ok(sessions)
 }
 
@@ -1157,7 +1168,7 @@ async fn open_subscriber(addr: &str, session: &str) -> Result<tokio::net::TcpStr
 
 // ------------------------------------------------------------------------- host: append rate
 
-async fn host_append(
+pub(crate) async fn host_append(
     http: &reqwest::Client,
     origin: &str,
     session: &str,
@@ -1179,7 +1190,10 @@ async fn host_append(
 }
 
 /// A fresh session on the host and the id of its first event (the stream cursor).
-async fn host_session(sdk: &Everruns, agent_id: &str) -> Result<(String, String), String> {
+pub(crate) async fn host_session(
+    sdk: &Everruns,
+    agent_id: &str,
+) -> Result<(String, String), String> {
     let s = sdk
         .sessions()
         .create_for_agent(agent_id)
