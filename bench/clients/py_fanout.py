@@ -116,7 +116,8 @@ def main() -> None:
             for mode in ("no hub", "hub"):
                 ms = run_once(origin, agent, a.streams, a.count, a.interval_ms, mode == "hub")
                 res[mode].append((pct(ms, 0.5), pct(ms, 0.99)))
-                print(f"round {r + 1} {mode:>6}: p50 {pct(ms, 0.5):8.1f} ms  p99 {pct(ms, 0.99):8.1f} ms", file=sys.stderr)
+                p50, p99 = pct(ms, 0.5), pct(ms, 0.99)
+                print(f"round {r + 1} {mode:>6}: p50 {p50:8.1f} ms  p99 {p99:8.1f} ms", file=sys.stderr)
         for mode, v in res.items():
             p50 = statistics.median(x for x, _ in v)
             p99 = statistics.median(y for _, y in v)
