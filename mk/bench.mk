@@ -7,6 +7,8 @@
 #   make bench-smoke    the same harness at toy sizes (one round each): proves it runs end to end;
 #                       writes bench/results/bench-quick.*. Not part of `make test` (it needs
 #                       release builds of every binding).
+#   make bench-client   only the client-only rows (SDK decoding against pre-framed SSE, no
+#                       server): writes bench/results/client/bench.* (bench-quick.* with --quick).
 #   make bench-parser   the SSE parser table (release); the criterion bench itself is
 #                       `cargo bench -p everruns-bench --bench sse_parser`
 #
@@ -23,6 +25,7 @@ BENCH_PY_BASE ?= $(shell pyenv which python3.11 2>/dev/null || command -v python
 BENCH_BINDINGS ?= 1
 BENCH_ARGS ?=
 
+.PHONY: bench-client
 .PHONY: bench bench-smoke bench-build bench-bindings bench-upstream-venv bench-parser
 
 $(BENCH_UPSTREAM_VENV)/.deps-ok:
@@ -61,3 +64,6 @@ bench-smoke: bench-build bench-bindings $(BENCH_UPSTREAM_VENV)/.deps-ok ## Bench
 
 bench-parser: ## SSE parser comparison table (release)
 	CARGO_TARGET_DIR=$(BENCH_TARGET_DIR) $(CARGO) run --release --locked -p everruns-bench --bin sse_parser_table
+
+bench-client: bench-build bench-bindings $(BENCH_UPSTREAM_VENV)/.deps-ok ## Bench: only the client-only decode rows (pre-framed SSE, no server)
+	$(BENCH_RUN) --client-row-only --out $(CURDIR)/bench/results/client $(BENCH_ARGS)

@@ -31,6 +31,7 @@ const { values: a } = parseArgs({
     count: { type: "string" },
     warmup: { type: "string", default: "100" },
     streams: { type: "string" },
+    read: { type: "string" },
   },
 });
 
@@ -49,13 +50,31 @@ if (cmd === "stream") {
   const start = process.hrtime.bigint();
   let n = 0;
   let typeChars = 0;
-  for await (const event of client.events.stream(a.session, { fromBeginning: true })) {
-    typeChars += event.type.length;
-    n += 1;
-    if (n === count) break;
+  let deltas = 0;
+  let deltaChars = 0;
+  const stream = client.events.stream(a.session, { fromBeginning: true });
+  if (a.read === "delta") {
+    for await (const event of stream) {
+      const t = event.type;
+      typeChars += t.length;
+      if (t === "output.message.delta") {
+        deltaChars += event.data.delta.length;
+        deltas += 1;
+      }
+      n += 1;
+      if (n === count) break;
+    }
+  } else if (a.read === "type" || a.read === undefined) {
+    for await (const event of stream) {
+      typeChars += event.type.length;
+      n += 1;
+      if (n === count) break;
+    }
+  } else {
+    throw new Error(`--read must be type or delta, not ${a.read}`);
   }
   const secs = Number(process.hrtime.bigint() - start) / 1e9;
-  emit({ events: n, secs, typeChars });
+  emit({ events: n, secs, typeChars, deltas, deltaChars });
 } else if (cmd === "calls") {
   const count = Number(a.count);
   for (let i = 0; i < Number(a.warmup); i++) await client.agents.get(a.agent);

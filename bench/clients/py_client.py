@@ -50,14 +50,27 @@ async def cmd_stream(a: argparse.Namespace) -> None:
     start = time.perf_counter()
     n = 0
     type_chars = 0
+    deltas = 0
+    delta_chars = 0
     stream = open_stream(client, a.session, None)
-    async for event in stream:
-        type_chars += len(event.type)
-        n += 1
-        if n == a.count:
-            break
+    if a.read == "delta":
+        async for event in stream:
+            t = event.type
+            type_chars += len(t)
+            if t == "output.message.delta":
+                delta_chars += len(event.data["delta"])
+                deltas += 1
+            n += 1
+            if n == a.count:
+                break
+    else:
+        async for event in stream:
+            type_chars += len(event.type)
+            n += 1
+            if n == a.count:
+                break
     secs = time.perf_counter() - start
-    emit({"events": n, "secs": secs})
+    emit({"events": n, "secs": secs, "deltas": deltas})
     await close(client)
 
 
@@ -115,6 +128,7 @@ def main() -> None:
     s.add_argument("--url", required=True)
     s.add_argument("--session", required=True)
     s.add_argument("--count", type=int, required=True)
+    s.add_argument("--read", choices=["type", "delta"], default="type")
     c = sub.add_parser("calls")
     c.add_argument("--url", required=True)
     c.add_argument("--agent", required=True)

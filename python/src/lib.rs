@@ -14,6 +14,7 @@ pub mod blocking;
 pub mod client;
 pub mod convert;
 pub mod errors;
+pub mod hub;
 pub mod logging;
 pub mod runtime;
 pub mod stream;
@@ -34,6 +35,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(agent::agent_operations, m)?)?;
     m.add_class::<stream::EventStream>()?;
     m.add_class::<stream::ItemStream>()?;
+    m.add_class::<hub::LoopHub>()?;
     m.add("CoreError", py.get_type::<errors::CoreError>())?;
     // The exit-crash guard: flag "exiting" and drain completion callbacks before finalisation.
     let hook = m.getattr("shutdown_hook")?;

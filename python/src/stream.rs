@@ -16,15 +16,48 @@ use pyo3::prelude::*;
 use serde_json::Value;
 
 use crate::client::{Out, Reply};
+use crate::hub::LoopHub;
 use crate::runtime::future_into_py;
 
 /// Largest batch one pull may return.
 const MAX_BATCH: usize = 4096;
 
+/// The core stream pulled in batches, with at most one batch read ahead.
+///
+/// An async pull through the loop's hub starts reading the next batch as soon as it has
+/// handed its own over, so the core decodes batch n+1 on a tokio thread while Python works
+/// through batch n. Events read ahead are not delivered: in acknowledged-delivery mode only
+/// the events Python hands to user code move the cursor, and stopping drops them.
+struct Pull {
+    batches: Batches<everruns_core::Event>,
+    ahead: Option<Result<Batch<everruns_core::Event>, Error>>,
+}
+
+impl Pull {
+    async fn next(&mut self, max: usize) -> Result<Batch<everruns_core::Event>, Error> {
+        match self.ahead.take() {
+            Some(r) => r,
+            None => self.batches.next(max, std::future::pending()).await,
+        }
+    }
+
+    fn close(&mut self) {
+        self.ahead = None;
+        self.batches.close();
+    }
+}
+
+fn events_reply(r: Result<Batch<everruns_core::Event>, Error>) -> Reply {
+    Reply(r.map(|b| match b {
+        Batch::Items(evs) => Out::Events(evs),
+        _ => Out::Events(Vec::new()),
+    }))
+}
+
 /// A session's event stream (wraps the core's resilient `EventStream`).
 #[pyclass(module = "everruns_sdk._native", frozen)]
 pub struct EventStream {
-    inner: Arc<tokio::sync::Mutex<Batches<everruns_core::Event>>>,
+    inner: Arc<tokio::sync::Mutex<Pull>>,
     stop: StopHandle,
     ack: AckHandle,
     session_id: String,
@@ -36,7 +69,10 @@ impl EventStream {
         let ack = s.deliver_on_ack();
         let session_id = s.session_id().to_string();
         Self {
-            inner: Arc::new(tokio::sync::Mutex::new(Batches::new(s.boxed()))),
+            inner: Arc::new(tokio::sync::Mutex::new(Pull {
+                batches: Batches::new(s.boxed()),
+                ahead: None,
+            })),
             stop,
             ack,
             session_id,
@@ -72,11 +108,38 @@ impl EventStream {
         let inner = self.inner.clone();
         let max = max.clamp(1, MAX_BATCH);
         future_into_py(py, async move {
-            let r = inner.lock().await.next(max, std::future::pending()).await;
-            Ok(Reply(r.map(|b| match b {
-                Batch::Items(evs) => Out::Events(evs),
-                _ => Out::Events(Vec::new()),
-            })))
+            Ok(events_reply(inner.lock().await.next(max).await))
+        })
+    }
+
+    /// `next_batch` resolved through the event loop's [`LoopHub`]: the batch (or the error)
+    /// is set on `fut` (from `loop.create_future()`) at the hub's next drain, together with
+    /// every other stream's batch that finished meanwhile.
+    #[pyo3(signature = (hub, fut, max=256))]
+    fn next_batch_into(
+        &self,
+        py: Python<'_>,
+        hub: &Bound<'_, LoopHub>,
+        fut: &Bound<'_, PyAny>,
+        max: usize,
+    ) -> PyResult<()> {
+        let inner = self.inner.clone();
+        let max = max.clamp(1, MAX_BATCH);
+        let stop = self.stop.clone();
+        hub.get().submit(py, fut, async move {
+            let r = inner.lock().await.next(max).await;
+            if matches!(r, Ok(Batch::Items(_))) && !stop.is_stopped() {
+                // Read the next batch ahead (not cancelled with this pull's future: what it
+                // reads waits in `ahead` for the next pull).
+                crate::runtime::runtime().spawn(async move {
+                    let mut g = inner.lock().await;
+                    if g.ahead.is_none() && !stop.is_stopped() {
+                        let r = g.batches.next(max, std::future::pending()).await;
+                        g.ahead = Some(r);
+                    }
+                });
+            }
+            events_reply(r)
         })
     }
 
@@ -86,14 +149,8 @@ impl EventStream {
     fn next_batch_sync<'py>(&self, py: Python<'py>, max: usize) -> PyResult<Bound<'py, PyAny>> {
         let inner = self.inner.clone();
         let max = max.clamp(1, MAX_BATCH);
-        let r = crate::blocking::block_on(py, async move {
-            inner.lock().await.next(max, std::future::pending()).await
-        })?;
-        Reply(r.map(|b| match b {
-            Batch::Items(evs) => Out::Events(evs),
-            _ => Out::Events(Vec::new()),
-        }))
-        .into_pyobject(py)
+        let r = crate::blocking::block_on(py, async move { inner.lock().await.next(max).await })?;
+        events_reply(r).into_pyobject(py)
     }
 
     /// Ends the stream: a pending `next_batch` returns an empty list promptly, no further

@@ -52,6 +52,12 @@ async fn main() -> Result<(), BoxErr> {
             let client = Everruns::with_base_url("dev", get(&f, "url")?)?;
             let session = get(&f, "session")?;
             let count: u64 = get(&f, "count")?.parse()?;
+            let deltas_too = match f.get("read").map(String::as_str) {
+                None | Some("type") => false,
+                Some("delta") => true,
+                Some(other) => return Err(format!("--read must be type or delta, not {other:?}").into()),
+            };
+            let (mut delta_bytes, mut deltas) = (0usize, 0u64);
             let start = Instant::now();
             // Without since_id the server replays from the first event.
             let mut stream = client.events().stream(session);
@@ -60,14 +66,18 @@ async fn main() -> Result<(), BoxErr> {
             while let Some(ev) = stream.next().await {
                 let ev = ev?;
                 type_bytes += std::hint::black_box(ev.event_type.len());
+                if deltas_too && ev.event_type == "output.message.delta" {
+                    delta_bytes += std::hint::black_box(ev.data["delta"].as_str().map_or(0, str::len));
+                    deltas += 1;
+                }
                 n += 1;
                 if n == count {
                     break;
                 }
             }
             let secs = start.elapsed().as_secs_f64();
-            std::hint::black_box(type_bytes);
-            println!("{}", json!({"events": n, "secs": secs}));
+            std::hint::black_box((type_bytes, delta_bytes));
+            println!("{}", json!({"events": n, "secs": secs, "deltas": deltas}));
         }
         "calls" => {
             let client = Everruns::with_base_url("dev", get(&f, "url")?)?;

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import weakref
 from collections import deque
 from types import TracebackType
-from typing import Any, AsyncIterator, Callable, Generic, Optional, TypeVar
+from typing import Any, AsyncIterator, Callable, Generic, Optional, TypeVar, Union
 
 from . import _native
 from ._models import Event
@@ -12,6 +15,34 @@ from ._models import Event
 __all__ = ["EventStream", "PageIterator"]
 
 T = TypeVar("T")
+
+#: The completion hub of each running event loop (``False``: the loop cannot watch a
+#: descriptor, e.g. the Windows proactor loop; pulls then complete one by one).
+_HUBS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Union[_native.LoopHub, bool]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+#: ``EVERRUNS_STREAM_HUB=0`` turns the hub off (one loop hand-off per pull, as before it
+#: existed): a switch for measuring what it buys, not a tuning knob.
+_HUB_ENABLED = os.environ.get("EVERRUNS_STREAM_HUB", "1") != "0"
+
+
+def _hub_of(loop: asyncio.AbstractEventLoop) -> Optional[_native.LoopHub]:
+    """The loop's hub: finished pulls of every stream on this loop are resolved together, in
+    one loop wake-up (see ``python/src/hub.rs``)."""
+    if not _HUB_ENABLED:
+        return None
+    hub = _HUBS.get(loop)
+    if hub is None:
+        new = _native.LoopHub()
+        try:
+            loop.add_reader(new.fileno(), new.drain)
+            hub = new
+        except (NotImplementedError, AttributeError):
+            hub = False
+        _HUBS[loop] = hub
+    return hub if isinstance(hub, _native.LoopHub) else None
 
 
 class EventStream(AsyncIterator[Event]):
@@ -26,13 +57,27 @@ class EventStream(AsyncIterator[Event]):
     closes its connection.
     """
 
-    __slots__ = ("_native", "_buf", "_done", "_batch_size", "__weakref__")
+    __slots__ = ("_native", "_buf", "_done", "_batch_size", "_loop", "_hub", "__weakref__")
 
     def __init__(self, native: _native.EventStream, batch_size: int = 256) -> None:
         self._native: _native.EventStream = native
         self._buf: deque[Event] = deque()
         self._done = False
         self._batch_size = max(1, int(batch_size))
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._hub: Optional[_native.LoopHub] = None
+
+    async def _pull(self) -> list[Event]:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._loop = loop
+            self._hub = _hub_of(loop)
+        hub = self._hub
+        if hub is None:
+            return await self._native.next_batch(self._batch_size)
+        fut: asyncio.Future[list[Event]] = loop.create_future()
+        self._native.next_batch_into(hub, fut, self._batch_size)
+        return await fut
 
     def __aiter__(self) -> EventStream:
         return self
@@ -42,7 +87,7 @@ class EventStream(AsyncIterator[Event]):
         if not buf:
             if self._done:
                 raise StopAsyncIteration
-            batch = await self._native.next_batch(self._batch_size)
+            batch = await self._pull()
             if not batch:
                 self._done = True
                 raise StopAsyncIteration

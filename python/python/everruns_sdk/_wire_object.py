@@ -8,9 +8,16 @@ are kept in the dict. ``to_dict()`` returns plain ``dict``/``list`` copies.
 
 from __future__ import annotations
 
+from operator import methodcaller
 from typing import Any, ClassVar
 
 __all__ = ["WireObject"]
+
+
+class _Field(property):
+    """Attribute access to a declared field: ``obj.name`` is ``obj.get("name")``, run in C
+    (``methodcaller``), so reading a field costs a dict lookup instead of a failed attribute
+    lookup followed by a Python-level ``__getattr__`` call."""
 
 def _plain(v: Any) -> Any:
     if isinstance(v, dict):
@@ -37,6 +44,15 @@ class WireObject(dict[str, Any]):
                 n for n in klass.__dict__.get("__annotations__", {}) if not n.startswith("_")
             )
         cls._fields = frozenset(names)
+        for name in names:
+            # Keep dict's own methods (``obj.items()``) and anything a class defines itself.
+            if hasattr(dict, name) or any(
+                name in k.__dict__ and not isinstance(k.__dict__[name], _Field)
+                for k in cls.__mro__
+            ):
+                continue
+            if name not in cls.__dict__:
+                type.__setattr__(cls, name, _Field(methodcaller("get", name)))
 
     def __init__(self, data: Any = (), /, **kwargs: Any) -> None:
         super().__init__(data, **kwargs)

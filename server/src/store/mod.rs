@@ -55,8 +55,8 @@ pub use db::Backend;
 pub use event_list::EventListQuery;
 pub use events::{EventQuery, EventRow, NewEvent};
 pub use files::ENTRY_OVERHEAD_BYTES;
-pub use interaction::AnswerLock;
 pub use frames::{FrameBatch, FramedEvent};
+pub use interaction::AnswerLock;
 pub use rows::*;
 pub use workspaces::WorkspaceRow;
 

@@ -5,6 +5,8 @@
 //! * `version` — prints `{"version"}` of the SDK under test.
 //! * `stream --url U --session S --count N` — replay the session from its first event; user
 //!   code touches each event's type; prints `{"events", "secs"}` (stream creation → N-th event).
+//!   `--read delta`: user code also reads `data["delta"]` of every `output.message.delta`
+//!   (counted in `"deltas"`).
 //! * `calls --url U --agent A --count N --warmup W` — W untimed then N timed sequential
 //!   `agents.get`; prints `{"us": [per-call microseconds…]}`.
 //! * `latency --url U --session S --since E --streams N --count M` — N concurrent streams
@@ -35,6 +37,9 @@ pub enum ClientCmd {
         session: String,
         #[arg(long)]
         count: u64,
+        /// What user code reads: `type`, or `delta` (also `data["delta"]` of every delta).
+        #[arg(long, default_value = "type")]
+        read: String,
     },
     /// Sequential `agents.get`.
     Calls {
@@ -74,7 +79,13 @@ pub async fn run(cmd: ClientCmd) -> Result<(), BoxErr> {
             url,
             session,
             count,
+            read,
         } => {
+            let deltas_too = match read.as_str() {
+                "type" => false,
+                "delta" => true,
+                other => return Err(format!("--read must be type or delta, not {other:?}").into()),
+            };
             let client = Everruns::new("dev", url)?;
             let start = Instant::now();
             let mut stream = client
@@ -82,17 +93,23 @@ pub async fn run(cmd: ClientCmd) -> Result<(), BoxErr> {
                 .stream(&session, StreamOptions::new().from_beginning());
             let mut n = 0u64;
             let mut type_bytes = 0usize;
+            let (mut delta_bytes, mut deltas) = (0usize, 0u64);
             while let Some(ev) = stream.next().await {
                 let ev = ev?;
                 type_bytes += std::hint::black_box(ev.event_type.len());
+                if deltas_too && ev.event_type == "output.message.delta" {
+                    delta_bytes +=
+                        std::hint::black_box(ev.data["delta"].as_str().map_or(0, str::len));
+                    deltas += 1;
+                }
                 n += 1;
                 if n == count {
                     break;
                 }
             }
             let secs = start.elapsed().as_secs_f64();
-            std::hint::black_box(type_bytes);
-            println!("{}", json!({"events": n, "secs": secs}));
+            std::hint::black_box((type_bytes, delta_bytes));
+            println!("{}", json!({"events": n, "secs": secs, "deltas": deltas}));
         }
         ClientCmd::Calls {
             url,

@@ -9,9 +9,12 @@
 //! * `everruns-bench seed --url … --database-url …` — seeds a replay session on a running
 //!   server and prints its id (for profiling one client by hand).
 //! * `everruns-bench client …` — the Rust SDK workloads (see `client.rs`).
+//! * `everruns-bench frames --events N` — a trivial server of pre-built SSE frames (the
+//!   client-only row; see `frames.rs`).
 
 mod chart;
 mod client;
+mod frames;
 mod host;
 mod procs;
 mod report;
@@ -37,6 +40,8 @@ enum Cmd {
     Host(host::HostArgs),
     /// Seed a replay session on a running server (as `run` does) and print its id.
     Seed(run::SeedArgs),
+    /// Serve pre-built Everruns SSE frames (no database): the client-only row.
+    Frames(frames::FramesArgs),
     /// A Rust SDK client workload.
     Client {
         #[command(subcommand)]
@@ -63,6 +68,7 @@ fn main() -> std::process::ExitCode {
                 Ok(())
             }
             Cmd::Host(args) => host::run(args).await.map_err(|e| e.to_string()),
+            Cmd::Frames(args) => frames::run(args).await.map_err(|e| e.to_string()),
             Cmd::Client { cmd } => client::run(cmd).await.map_err(|e| e.to_string()),
         }
     });

@@ -90,14 +90,19 @@ fn ratios(r: &Results, metric: &str, higher_better: bool) -> String {
             parts.push(format!("{what} **{x:.1}×**"));
         }
     }
-    if metric == "throughput" {
+    if metric == "throughput" || metric.starts_with("client_") {
+        let floor = if metric == "throughput" {
+            "curl"
+        } else {
+            "the raw socket"
+        };
         for (a, what) in [
             (Who::RustOurs, "Rust"),
             (Who::PyOurs, "Python"),
             (Who::NodeOurs, "Node"),
         ] {
             if let (Some(x), Some(f)) = (median(r, metric, a), median(r, metric, Who::Floor)) {
-                parts.push(format!("{what} at **{:.0}%** of curl", 100.0 * x / f));
+                parts.push(format!("{what} at **{:.0}%** of {floor}", 100.0 * x / f));
             }
         }
     }
@@ -138,7 +143,7 @@ pub fn markdown(r: &Results) -> String {
     );
     let _ = writeln!(
         md,
-        "| Measurement | {} | {} | {} | {} | {} | curl floor / server | Ours vs peers (× better) | How it was measured |",
+        "| Measurement | {} | {} | {} | {} | {} | floor (curl / raw socket) / server | Ours vs peers (× better) | How it was measured |",
         label(Who::RustOurs),
         label(Who::PyOurs),
         label(Who::NodeOurs),
@@ -147,6 +152,9 @@ pub fn markdown(r: &Results) -> String {
     );
     let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|");
     let row = |md: &mut String, title: &str, metric: &str, higher: bool, how: String| {
+        if r.client_row_only && !metric.starts_with("client_") {
+            return;
+        }
         let mut cols = Vec::new();
         for w in Who::SDKS.iter().copied().chain([Who::Floor]) {
             cols.push(get(r, metric, w).map(cell_text).unwrap_or_else(|| {
@@ -182,6 +190,29 @@ pub fn markdown(r: &Results) -> String {
             p.template_mean_bytes
         ),
     );
+    for (metric, what) in [
+        ("client_type", "reading each event's `type`"),
+        (
+            "client_delta",
+            "reading `type`, and `data[\"delta\"]` of every `output.message.delta`",
+        ),
+    ] {
+        row(
+            &mut md,
+            &format!("Client-only decode, events/s, {what} ↑"),
+            metric,
+            true,
+            format!(
+                "`everruns-bench frames` (no database, no server code) writes the same {} pre-built Everruns SSE frames ({:.1} MB, mean envelope {:.0} B, {} deltas; serialised with the core's `Event` type) to every stream in one write; timer from stream creation to the {}-th event in user code. Floor: a raw TCP socket reading the same bytes without parsing. Rounds interleaved; median of {} rounds.",
+                count(p.client_events as f64),
+                p.client_bytes as f64 / 1e6,
+                p.client_mean_bytes,
+                count(p.client_deltas as f64),
+                count(p.client_events as f64),
+                p.client_rounds
+            ),
+        );
+    }
     for (i, n) in p.latency_streams.iter().enumerate() {
         let rounds = p.latency_rounds.get(i).copied().unwrap_or(1);
         let events = p.latency_events.get(i).copied().unwrap_or(0);

@@ -28,6 +28,8 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::procs::{ClientCmd, Server};
+
+mod client_row;
 use crate::stats::{percentile_sorted, Summary};
 use crate::sys;
 
@@ -67,6 +69,9 @@ pub struct RunArgs {
     /// The Python/Node client scripts.
     #[arg(long, default_value = "bench/clients")]
     pub clients_dir: PathBuf,
+    /// Only the client-only row (pre-framed SSE, no server): a quick look at SDK decoding.
+    #[arg(long)]
+    pub client_row_only: bool,
 }
 
 /// Who is measured.
@@ -138,6 +143,8 @@ pub struct Cell {
 pub struct Results {
     /// Quick (smoke) mode.
     pub quick: bool,
+    /// Only the client-only rows were measured (`--client-row-only`).
+    pub client_row_only: bool,
     /// Workload sizes.
     pub params: Params,
     /// Clients.
@@ -195,6 +202,16 @@ pub struct Params {
     pub reconnect_events: i64,
     /// Microseconds between appends in reconnect runs.
     pub reconnect_interval_us: u64,
+    /// Events of the client-only row (pre-framed by `everruns-bench frames`).
+    pub client_events: u64,
+    /// Bytes of that stream (after the response head).
+    pub client_bytes: u64,
+    /// Mean JSON envelope size of its events.
+    pub client_mean_bytes: f64,
+    /// `output.message.delta` events among them.
+    pub client_deltas: u64,
+    /// Rounds of the client-only row.
+    pub client_rounds: usize,
 }
 
 /// The machine and its load during the run.
@@ -313,6 +330,11 @@ pub async fn run(args: RunArgs) -> Result<String, BoxErr> {
         cycle_secs: if quick { 0.5 } else { 1.0 },
         reconnect_events: if quick { 500 } else { 2_500 },
         reconnect_interval_us: 2_000,
+        client_events: if quick { 3_000 } else { 100_000 },
+        client_bytes: 0,
+        client_mean_bytes: 0.0,
+        client_deltas: 0,
+        client_rounds: if quick { 1 } else { 5 },
     };
 
     let clients = discover_clients(&args).await;
@@ -332,6 +354,24 @@ pub async fn run(args: RunArgs) -> Result<String, BoxErr> {
         phase_busy: BTreeMap::new(),
     };
 
+    // ------------------------------------------------- phase 0: client-only row (no server code)
+    let phase = Phase::start();
+    if let Err(e) = client_row::client_only(&mut ctx, &mut params).await {
+        ctx.err(Who::Floor, "client-only row", e);
+    }
+    phase.end(&mut ctx, "client-only row");
+    if !ctx.args.client_row_only {
+        server_phases(&mut ctx, &mut params, &tmp).await?;
+    }
+    finish(ctx, params, quick, started, cpu0, load_start)
+}
+
+/// Phases 1–3: the server binary, the bench host, the cycling host.
+async fn server_phases(
+    ctx: &mut Ctx,
+    params: &mut Params,
+    tmp: &std::path::Path,
+) -> Result<(), BoxErr> {
     // ---------------------------------------------------------------- phase 1: the server binary
     let server_bin = ctx.args.server_bin.clone();
     let db1 = format!("sqlite://{}", tmp.join("server.db").display());
@@ -359,31 +399,31 @@ pub async fn run(args: RunArgs) -> Result<String, BoxErr> {
         )
         .await?;
 
-    let replay_session = seed(&sdk, &db1, &agent.id, &mut params).await?;
+    let replay_session = seed(&sdk, &db1, &agent.id, params).await?;
     let phase = Phase::start();
-    throughput(&mut ctx, &base, &replay_session, &mut params).await;
-    phase.end(&mut ctx, "replay throughput");
+    throughput(ctx, &base, &replay_session, params).await;
+    phase.end(ctx, "replay throughput");
     let phase = Phase::start();
     let rounds = params.throughput_rounds;
-    crate::storebench::replay_raw(&mut ctx, &server.origin, &replay_session, rounds).await;
-    phase.end(&mut ctx, "replay raw socket");
+    crate::storebench::replay_raw(ctx, &server.origin, &replay_session, rounds).await;
+    phase.end(ctx, "replay raw socket");
     let phase = Phase::start();
-    calls(&mut ctx, &base, &agent.id, &params).await;
-    phase.end(&mut ctx, "call overhead");
+    calls(ctx, &base, &agent.id, params).await;
+    phase.end(ctx, "call overhead");
     let phase = Phase::start();
-    let turn_sessions = match turns(&mut ctx, &sdk, &agent.id, &params, "turns_per_sec").await {
+    let turn_sessions = match turns(ctx, &sdk, &agent.id, params, "turns_per_sec").await {
         Ok(s) => s,
         Err(e) => {
             ctx.err(Who::Floor, "turns", &e);
             Vec::new()
         }
     };
-    phase.end(&mut ctx, "turns");
+    phase.end(ctx, "turns");
     let phase = Phase::start();
-    if let Err(e) = subscribers(&mut ctx, &server, &turn_sessions, &params).await {
+    if let Err(e) = subscribers(ctx, &server, &turn_sessions, params).await {
         ctx.err(Who::Floor, "subscribers", e);
     }
-    phase.end(&mut ctx, "subscribers");
+    phase.end(ctx, "subscribers");
     server.stop().await;
 
     // -------------------------------------------------------------- phase 2: host, live latency
@@ -401,14 +441,14 @@ pub async fn run(args: RunArgs) -> Result<String, BoxErr> {
     .await?;
     eprintln!("phase 2: bench host at {}", host.origin);
     let phase = Phase::start();
-    if let Err(e) = append_rate(&mut ctx, &host, &params).await {
+    if let Err(e) = append_rate(ctx, &host, params).await {
         ctx.err(Who::Floor, "append rate", e);
     }
-    crate::storebench::append_rates(&mut ctx, &host.origin, &params, "").await;
-    phase.end(&mut ctx, "append rate");
+    crate::storebench::append_rates(ctx, &host.origin, params, "").await;
+    phase.end(ctx, "append rate");
     let phase = Phase::start();
-    latency(&mut ctx, &host, &params).await;
-    phase.end(&mut ctx, "live latency");
+    latency(ctx, &host, params).await;
+    phase.end(ctx, "live latency");
     host.stop().await;
 
     // -------------------------------------------------------------- phase 3: reconnect cost
@@ -427,15 +467,26 @@ pub async fn run(args: RunArgs) -> Result<String, BoxErr> {
     .await?;
     eprintln!("phase 3: cycling host at {}", host.origin);
     let phase = Phase::start();
-    reconnect(&mut ctx, &host, &params).await;
-    phase.end(&mut ctx, "reconnect");
+    reconnect(ctx, &host, params).await;
+    phase.end(ctx, "reconnect");
     host.stop().await;
 
     // ---------------------------------------------------- phase 4: PostgreSQL (storebench.rs)
     let phase = Phase::start();
-    crate::storebench::postgres(&mut ctx, &params, &tmp).await;
-    phase.end(&mut ctx, "postgres");
+    crate::storebench::postgres(ctx, params, tmp).await;
+    phase.end(ctx, "postgres");
+    Ok(())
+}
 
+/// Machine figures, the report files; returns the markdown.
+fn finish(
+    mut ctx: Ctx,
+    params: Params,
+    quick: bool,
+    started: Instant,
+    cpu0: sys::CpuTimes,
+    load_start: [f64; 3],
+) -> Result<String, BoxErr> {
     let cpu1 = sys::cpu_times();
     let wall = started.elapsed().as_secs_f64();
     let busy = sys::busy_fraction(cpu0, cpu1);
@@ -453,6 +504,7 @@ pub async fn run(args: RunArgs) -> Result<String, BoxErr> {
     };
     let results = Results {
         quick,
+        client_row_only: ctx.args.client_row_only,
         params,
         clients: ctx.clients.clone(),
         cells: std::mem::take(&mut ctx.cells),
@@ -654,6 +706,11 @@ pub async fn seed_only(args: SeedArgs) -> Result<String, BoxErr> {
         cycle_secs: 0.0,
         reconnect_events: 0,
         reconnect_interval_us: 0,
+        client_events: 0,
+        client_bytes: 0,
+        client_mean_bytes: 0.0,
+        client_deltas: 0,
+        client_rounds: 0,
     };
     seed(&sdk, &args.database_url, &agent.id, &mut params).await
 }
