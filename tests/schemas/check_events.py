@@ -253,6 +253,30 @@ def scenarios(api: Api) -> list[str]:
     api.wait_type(sid, "turn.steered")
     api.wait_idle(sid)
     sids.append(sid)
+
+    # Budget: a 5-token session budget warns, is exhausted, pauses the next step; a top-up
+    # resumes it.
+    sid = api.session(["session_file_system"])
+    api.script(
+        sid,
+        [
+            {
+                "text": "Writing.",
+                "tool_calls": [{"id": "call_b", "name": "write_file", "arguments": {"path": "/b.txt", "content": "x"}}],
+            },
+            {"text": "Done."},
+        ],
+    )
+    budget = api.ok(
+        "POST",
+        "/budgets",
+        {"subject_type": "session", "subject_id": sid, "currency": "tokens", "limit": 5, "soft_limit": 3},
+    )
+    api.say(sid, "write the file")
+    api.wait_type(sid, "budget.paused")
+    api.ok("POST", f"/budgets/{budget['id']}/top-up", {"amount": 100000})
+    api.wait_idle(sid)
+    sids.append(sid)
     return sids
 
 
@@ -326,11 +350,32 @@ def main() -> int:
                     failures.append(f"{ty} #{e['sequence']} data: {err.message} at {list(err.absolute_path)}")
         print("event types seen:", json.dumps(dict(sorted(seen.items()))))
         expected = {
-            "input.message", "turn.started", "session.activated", "reason.started", "llm.generation",
-            "output.message.started", "output.message.delta", "output.message.completed",
-            "reason.completed", "act.started", "tool.started", "tool.completed", "act.completed",
-            "tool.call_requested", "turn.completed", "turn.failed", "turn.cancelled", "turn.steered",
-            "session.idled", "file.written", "reason.thinking.started", "reason.thinking.delta",
+            "input.message",
+            "turn.started",
+            "session.activated",
+            "reason.started",
+            "llm.generation",
+            "output.message.started",
+            "output.message.delta",
+            "output.message.completed",
+            "reason.completed",
+            "act.started",
+            "tool.started",
+            "tool.completed",
+            "act.completed",
+            "budget.warning",
+            "budget.exhausted",
+            "budget.paused",
+            "budget.resumed",
+            "tool.call_requested",
+            "turn.completed",
+            "turn.failed",
+            "turn.cancelled",
+            "turn.steered",
+            "session.idled",
+            "file.written",
+            "reason.thinking.started",
+            "reason.thinking.delta",
             "reason.thinking.completed",
         }
         missing = sorted(expected - set(seen))

@@ -28,6 +28,11 @@ export {
   CapabilitiesClient,
   HarnessesClient,
   ModelsClient,
+  WorkspacesClient,
+  WorkspaceFilesClient,
+  MemoriesClient,
+  BudgetsClient,
+  ConnectionsClient,
 } from "./generated/client";
 
 /**

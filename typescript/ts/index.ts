@@ -30,20 +30,17 @@ export {
   CapabilitiesClient,
   HarnessesClient,
   ModelsClient,
+  WorkspacesClient,
+  WorkspaceFilesClient,
+  MemoriesClient,
+  BudgetsClient,
+  ConnectionsClient,
 } from "./client";
 export type { CallOptions, PullOptions, Logger, EverrunsOptions } from "./client";
 export { AgentClient, AGENT_OPERATIONS } from "./agent";
 export type { AgentClientOptions, AgentSession, AgentStreamOptions } from "./agent";
-export type {
-  AgentsApplyByNameOptions,
-  AgentsImportAgentOptions,
-  FilesystemDeleteOptions,
-  FilesystemListOptions,
-  MessagesCreateToolResultsOptions,
-  SessionsAnswerQuestionsOptions,
-  SessionsRunOptions,
-  SessionsSubmitToolApprovalsOptions,
-} from "./generated/client";
+// Every option type of the generated operation table (types only: nothing internal at runtime).
+export type * from "./generated/client";
 export { PulledStream } from "./stream";
 export { ContentPart, extractToolCalls } from "./tools";
 export type { ContentPartValue } from "./tools";

@@ -216,6 +216,12 @@ pub struct SessionStartedData {
     /// The session's model override.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_id: Option<String>,
+    /// The agent version the session records (`agentver_…`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_version_id: Option<String>,
+    /// The `Everruns-Change-Reason` of the request that created the session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_reason: Option<String>,
 }
 
 /// `session.activated`.

@@ -63,6 +63,10 @@ pub fn event_payloads() -> (Vec<(&'static str, String)>, BTreeMap<String, Value>
         et::TURN_STEERED => TurnSteeredData,
         et::CONNECTED => ConnectedData,
         et::DISCONNECTING => DisconnectingData,
+        crate::types::budgets::BUDGET_WARNING => crate::types::budgets::BudgetEventData,
+        crate::types::budgets::BUDGET_EXHAUSTED => crate::types::budgets::BudgetEventData,
+        crate::types::budgets::BUDGET_PAUSED => crate::types::budgets::BudgetEventData,
+        crate::types::budgets::BUDGET_RESUMED => crate::types::budgets::BudgetEventData,
     }
     (by_type, m)
 }

@@ -10,11 +10,11 @@ from typing import Any, Generic, Optional, TypeVar
 
 from ._wire import (
     Agent,
+    AgentVersion,
+    AgentVersionDiffResponse,
     BatchSetSecretsResponse,
     Budget,
     BudgetCheckResult,
-    AgentVersion,
-    AgentVersionDiffResponse,
     CancelTurnResponse,
     CapabilityInfo,
     Connection,
@@ -32,8 +32,8 @@ from ._wire import (
     Message,
     Model,
     QuestionAnswersResponse,
-    ResumeSessionResponse,
     ResourceStats,
+    ResumeSessionResponse,
     Session,
     SessionFile,
     SubmitToolApprovalsResponse,

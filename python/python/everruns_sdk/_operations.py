@@ -13,11 +13,11 @@ from typing import Any, Mapping, Optional, Protocol, Sequence, Union
 from . import _native
 from ._models import (
     Agent,
+    AgentVersion,
+    AgentVersionDiffResponse,
     BatchSetSecretsResponse,
     Budget,
     BudgetCheckResult,
-    AgentVersion,
-    AgentVersionDiffResponse,
     CancelTurnResponse,
     CapabilityInfo,
     Connection,
@@ -36,8 +36,8 @@ from ._models import (
     Model,
     Page,
     QuestionAnswersResponse,
-    ResumeSessionResponse,
     ResourceStats,
+    ResumeSessionResponse,
     Session,
     SessionFile,
     SubmitToolApprovalsResponse,

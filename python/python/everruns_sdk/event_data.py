@@ -36,6 +36,8 @@ class SessionStartedData(TypedDict, total=False):
     """``session.started``."""
 
     agent_id: str
+    agent_version_id: str
+    change_reason: str
     harness_id: str
     model_id: str
 
@@ -256,6 +258,17 @@ class DisconnectingData(TypedDict, total=False):
     retry_ms: int
 
 
+class BudgetEventData(TypedDict, total=False):
+    """Data of the ``budget.*`` events."""
+
+    balance: float
+    budget_id: str
+    currency: str
+    limit: float
+    message: str
+    soft_limit: float
+
+
 #: The payload type of each known event type.
 EVENT_DATA: dict[str, type] = {
     "input.message": InputMessageData,
@@ -286,4 +299,8 @@ EVENT_DATA: dict[str, type] = {
     "turn.steered": TurnSteeredData,
     "connected": ConnectedData,
     "disconnecting": DisconnectingData,
+    "budget.warning": BudgetEventData,
+    "budget.exhausted": BudgetEventData,
+    "budget.paused": BudgetEventData,
+    "budget.resumed": BudgetEventData,
 }

@@ -398,6 +398,8 @@ impl<'a, A: RuntimeHostAdapter + ?Sized> RuntimeSessionLifecycle<'a, A> {
                         harness_id: harness.id.clone(),
                         agent_id: agent.as_ref().map(|a| a.id.clone()),
                         model_id: session.model_id.clone(),
+                        agent_version_id: None,
+                        change_reason: None,
                     },
                     EventContext::default(),
                 ),

@@ -84,7 +84,8 @@ pub async fn create_harness(
     headers: HeaderMap,
     crate::util::ApiJson(req): crate::util::ApiJson<everruns_core::CreateHarnessRequest>,
 ) -> ApiResult<(axum::http::StatusCode, Json<Harness>)> {
-    let h = service::harnesses::create(&app, req, &super::change(&headers)?).await?;
+    let mut h = service::harnesses::create(&app, req, &super::change(&headers)?).await?;
+    crate::links::harness(&app, &headers, &mut h).await?;
     Ok((axum::http::StatusCode::CREATED, Json(h)))
 }
 
@@ -101,9 +102,9 @@ pub async fn update_harness(
     headers: HeaderMap,
     crate::util::ApiJson(req): crate::util::ApiJson<everruns_core::UpdateHarnessRequest>,
 ) -> ApiResult<Json<Harness>> {
-    Ok(Json(
-        service::harnesses::update(&app, &key, req, &super::change(&headers)?).await?,
-    ))
+    let mut h = service::harnesses::update(&app, &key, req, &super::change(&headers)?).await?;
+    crate::links::harness(&app, &headers, &mut h).await?;
+    Ok(Json(h))
 }
 
 /// Archive a harness (built-in harnesses are read-only).

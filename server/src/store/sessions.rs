@@ -44,17 +44,13 @@ impl Store {
         .bind(ts(session.created_at))
         .execute(&mut *tx)
         .await?;
-        let data = serde_json::json!({
-            "harness_id": session.harness_id,
-            "agent_id": session.agent_id,
-            "model_id": session.model_id,
-            "agent_version_id": session.agent_version_id,
-            "change_reason": change_reason,
-        });
-        let mut data = data;
-        if let Some(m) = data.as_object_mut() {
-            m.retain(|_, v| !v.is_null());
-        }
+        let data = serde_json::to_value(everruns_core::SessionStartedData {
+            harness_id: session.harness_id.clone(),
+            agent_id: session.agent_id.clone(),
+            model_id: session.model_id.clone(),
+            agent_version_id: session.agent_version_id.clone(),
+            change_reason: change_reason.map(str::to_string),
+        })?;
         let events = append_in_tx(
             &mut tx,
             self.backend,

@@ -267,7 +267,9 @@ from __future__ import annotations
 from typing import Any, TypedDict
 "#,
     );
-    for (_, name) in &by_type {
+    let mut written = std::collections::BTreeSet::new();
+    // Several event types may share one payload schema (the `budget.*` events): one class.
+    for (_, name) in by_type.iter().filter(|(_, n)| written.insert(n.clone())) {
         let schema = &schemas[name];
         let doc = schema["description"].as_str().unwrap_or(name);
         let _ = writeln!(s, "\n\nclass {name}(TypedDict, total=False):");

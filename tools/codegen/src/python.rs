@@ -303,11 +303,11 @@ class _Sub:
 /// The result classes the generated sub-clients name (async and sync modules alike).
 const RESULT_CLASSES: &[&str] = &[
     "Agent",
+    "AgentVersion",
+    "AgentVersionDiffResponse",
     "BatchSetSecretsResponse",
     "Budget",
     "BudgetCheckResult",
-    "AgentVersion",
-    "AgentVersionDiffResponse",
     "CancelTurnResponse",
     "CapabilityInfo",
     "Connection",
@@ -326,8 +326,8 @@ const RESULT_CLASSES: &[&str] = &[
     "Model",
     "Page",
     "QuestionAnswersResponse",
-    "ResumeSessionResponse",
     "ResourceStats",
+    "ResumeSessionResponse",
     "Session",
     "SessionFile",
     "SubmitToolApprovalsResponse",

@@ -1308,6 +1308,22 @@ export interface ActToolCall {
   name: string;
 }
 
+/** Data of the `budget.*` events. */
+export interface BudgetEventData {
+  /** Its balance when the event was emitted. */
+  balance: number;
+  /** The budget. */
+  budget_id: string;
+  /** Its currency. */
+  currency: string;
+  /** Its limit. */
+  limit: number;
+  /** Human-readable. */
+  message?: string | null;
+  /** Its soft limit. */
+  soft_limit?: number | null;
+}
+
 /** `connected`: `{"status":"connected"}`. */
 export interface ConnectedData {
   /** Always `connected`. */
@@ -1557,6 +1573,10 @@ export interface SessionIdledData {
 export interface SessionStartedData {
   /** The session's agent. */
   agent_id?: string | null;
+  /** The agent version the session records (`agentver_…`). */
+  agent_version_id?: string | null;
+  /** The `Everruns-Change-Reason` of the request that created the session. */
+  change_reason?: string | null;
   /** The session's harness. */
   harness_id: string;
   /** The session's model override. */
@@ -1732,4 +1752,8 @@ export interface EventDataMap {
   "turn.steered": TurnSteeredData;
   "connected": ConnectedData;
   "disconnecting": DisconnectingData;
+  "budget.warning": BudgetEventData;
+  "budget.exhausted": BudgetEventData;
+  "budget.paused": BudgetEventData;
+  "budget.resumed": BudgetEventData;
 }
